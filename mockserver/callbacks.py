@@ -1,0 +1,420 @@
+"""Callback delivery: allow-list, optional signing, retries on mock time, and a journal of attempts.
+
+:meth:`CallbackDispatcher.dispatch` only schedules work on the
+:class:`~mockserver.clock.Scheduler`; it never waits for the receiver, so a
+delivery can neither block nor alter an API response.  Each attempt is an
+HTTP POST of the JSON payload; only a 200 answer counts as delivered.  A
+failed attempt (connection error, timeout, any other status) is retried after
+an exponential backoff measured in mock time, until the policy's attempts are
+used up.  Every attempt, including one refused by the allow-list, is recorded
+in the :class:`CallbackJournal`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from mockserver.clock import Scheduler
+from mockserver.lifecycle import Stage
+
+__all__ = [
+    "MUSIC_POLICY",
+    "REPLACE_POLICY",
+    "Attempt",
+    "CallbackDispatcher",
+    "CallbackJournal",
+    "CallbackPolicy",
+    "CallbackWaitTimeout",
+    "is_allowed",
+    "sign",
+]
+
+
+@dataclass(frozen=True)
+class CallbackPolicy:
+    """How one callback is delivered.
+
+    ``timeout_s`` is in real seconds, because the receiver is a real HTTP
+    server however fast the mock clock runs.  ``backoff_base_s`` is in mock
+    seconds: the gap after failed attempt ``n`` is
+    ``backoff_base_s * backoff_factor ** (n - 1)`` (2 s, then 4 s by default;
+    the providers do not document their intervals).
+    """
+
+    timeout_s: float = 15.0
+    attempts: int = 3
+    backoff_base_s: float = 2.0
+    backoff_factor: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.timeout_s) or self.timeout_s <= 0:
+            raise ValueError(f"CallbackPolicy.timeout_s must be a finite number of seconds > 0, got {self.timeout_s!r}")
+        if self.attempts < 1:
+            raise ValueError(f"CallbackPolicy.attempts counts the first try too and must be >= 1, got {self.attempts}")
+        if not math.isfinite(self.backoff_base_s) or self.backoff_base_s < 0:
+            raise ValueError(f"CallbackPolicy.backoff_base_s must be finite and >= 0, got {self.backoff_base_s!r}")
+        if not math.isfinite(self.backoff_factor) or self.backoff_factor < 1:
+            raise ValueError(f"CallbackPolicy.backoff_factor must be finite and >= 1, got {self.backoff_factor!r}")
+
+    def backoff(self, failed_attempt: int) -> float:
+        """Return the mock seconds to wait after attempt number ``failed_attempt`` (1-based) failed."""
+        return self.backoff_base_s * self.backoff_factor ** (failed_attempt - 1)
+
+
+MUSIC_POLICY = CallbackPolicy(timeout_s=15.0)
+"""Documented delivery policy for generate/extend callbacks (receiver timeout 15 s)."""
+
+REPLACE_POLICY = CallbackPolicy(timeout_s=10.0)
+"""Documented delivery policy for replace-section callbacks (receiver timeout 10 s)."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One delivery attempt of one callback.
+
+    ``at`` is the mock time the attempt started; ``duration_ms`` is real time.
+    ``delivered`` is True only for a 200 answer.  ``final`` is True when no
+    further attempt follows (delivered, attempts used up, or URL refused).
+    """
+
+    task_id: str
+    stage: Stage
+    attempt: int
+    url: str
+    payload: Mapping[str, Any]
+    at: float
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+    delivered: bool
+    final: bool
+
+
+class CallbackWaitTimeout(TimeoutError):
+    """Raised by :meth:`CallbackJournal.wait_for` when the awaited attempt did not show up in time."""
+
+
+class CallbackJournal:
+    """The most recent ``max_attempts`` delivery attempts, oldest dropped first."""
+
+    def __init__(self, max_attempts: int = 10_000) -> None:
+        if max_attempts < 1:
+            raise ValueError(f"CallbackJournal max_attempts must be >= 1, got {max_attempts}")
+        self._attempts: deque[Attempt] = deque(maxlen=max_attempts)
+        self._changed = asyncio.Event()
+        self.dropped = 0
+        """How many attempts were dropped because the journal was full."""
+
+    def record(self, attempt: Attempt) -> None:
+        """Append ``attempt`` (dropping the oldest if full) and wake :meth:`wait_for` callers."""
+        if len(self._attempts) == self._attempts.maxlen:
+            self.dropped += 1
+        self._attempts.append(attempt)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def attempts(self, task_id: str | None = None) -> list[Attempt]:
+        """Return the recorded attempts, oldest first, optionally only those of ``task_id``."""
+        return [a for a in self._attempts if task_id is None or a.task_id == task_id]
+
+    def clear(self) -> None:
+        """Forget every recorded attempt and reset the dropped count."""
+        self._attempts.clear()
+        self.dropped = 0
+
+    async def wait_for(
+        self,
+        task_id: str,
+        stage: Stage,
+        *,
+        delivered: bool = True,
+        timeout: float = 10.0,
+    ) -> Attempt:
+        """Wait up to ``timeout`` real seconds for an attempt of ``task_id``'s ``stage`` callback.
+
+        With ``delivered=True`` this is the attempt that was delivered; with
+        ``delivered=False`` the last attempt of a delivery that finally failed.
+        Attempts already in the journal count.  With a virtual clock nothing
+        happens while waiting: advance the scheduler first.
+        """
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = next(
+                (
+                    a
+                    for a in self._attempts
+                    if a.task_id == task_id
+                    and a.stage == stage
+                    and (a.delivered if delivered else a.final and not a.delivered)
+                ),
+                None,
+            )
+            if found is not None:
+                return found
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise CallbackWaitTimeout(self._describe_miss(task_id, stage, delivered, timeout))
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except TimeoutError:
+                continue
+
+    def _describe_miss(self, task_id: str, stage: Stage, delivered: bool, timeout: float) -> str:
+        wanted = "delivered" if delivered else "finally failed"
+        seen = [
+            f"{a.stage} attempt {a.attempt}: "
+            + ("delivered" if a.delivered else f"failed ({a.error or f'HTTP {a.status_code}'})")
+            for a in self.attempts(task_id)
+        ]
+        summary = "; ".join(seen) if seen else "no attempt at all (is callBackUrl set, and has mock time advanced?)"
+        return f"no {wanted} {stage!s} callback for task {task_id!r} within {timeout} s; seen: {summary}"
+
+
+def _host_of(url: str) -> str | None:
+    """Return the lower-case host of an http(s) URL, or None if it is not one."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    return host
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def _matches(host: str, entry: str) -> bool:
+    """Return True if ``host`` is the allowed host name, IP address or CIDR network ``entry``."""
+    entry = entry.strip().strip("[]").lower()
+    if host == entry:
+        return True
+    try:
+        return ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False
+
+
+def is_allowed(url: str, allow: frozenset[str] = frozenset()) -> bool:
+    """Return True if callbacks may be sent to ``url``.
+
+    Allowed are http(s) URLs to loopback (``localhost``, 127.0.0.0/8, ``::1``)
+    and to the host names, IP addresses or CIDR networks listed in ``allow``.
+    Host names are compared literally; they are never resolved.
+    """
+    host = _host_of(url)
+    return host is not None and (_is_loopback(host) or any(_matches(host, entry) for entry in allow))
+
+
+def _refusal(url: str) -> str:
+    """Explain why ``url`` (already known not to be allowed) was refused, and how to allow it."""
+    host = _host_of(url)
+    if host is None:
+        return f"callBackUrl {url!r} is not an http(s) URL with a host; no callback was sent"
+    return f"host {host!r} is not allowed; start the mock with --callback-allow {host}"
+
+
+def _task_id_of(payload: Mapping[str, Any]) -> str:
+    data = payload.get("data")
+    task_id = data.get("task_id", data.get("taskId")) if isinstance(data, Mapping) else None
+    if not isinstance(task_id, str) or not task_id:
+        raise ValueError(
+            'signing needs the task id in payload["data"]["task_id"] or payload["data"]["taskId"]; '
+            "add it to the payload or run without a signing key"
+        )
+    return task_id
+
+
+def sign(payload: Mapping[str, Any], key: str, timestamp: int) -> dict[str, str]:
+    """Return kie-style webhook signature headers for ``payload``.
+
+    ``X-Webhook-Signature`` is ``base64(HMAC-SHA256(key, taskId + "." + timestamp))``
+    with the task id taken from ``payload["data"]["task_id"]`` or else
+    ``payload["data"]["taskId"]``.
+    """
+    message = f"{_task_id_of(payload)}.{timestamp}".encode()
+    digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
+    return {
+        "X-Webhook-Timestamp": str(timestamp),
+        "X-Webhook-Signature": base64.b64encode(digest).decode(),
+    }
+
+
+def _default_client() -> httpx.AsyncClient:
+    # trust_env=False: a proxy from the environment must never see callbacks aimed at loopback.
+    return httpx.AsyncClient(trust_env=False, follow_redirects=False)
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    task_id: str
+    stage: Stage
+    url: str
+    body: bytes
+    payload: Mapping[str, Any]
+    policy: CallbackPolicy
+    on_final: Callable[[bool], None] | None
+
+
+class CallbackDispatcher:
+    """Delivers callbacks through one shared HTTP client, at most ``max_concurrency`` at a time.
+
+    ``allow`` extends the loopback-only allow-list (see :func:`is_allowed`).
+    With ``signing_key`` set, every request carries :func:`sign` headers whose
+    timestamp is the mock time of the attempt.  ``client_factory`` builds the
+    shared :class:`httpx.AsyncClient` on first use; :meth:`aclose` closes it.
+    """
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        journal: CallbackJournal,
+        *,
+        allow: frozenset[str] = frozenset(),
+        signing_key: str | None = None,
+        client_factory: Callable[[], httpx.AsyncClient] = _default_client,
+        max_concurrency: int = 100,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
+        self._scheduler = scheduler
+        self._journal = journal
+        self._allow = allow
+        self._signing_key = signing_key
+        self._client_factory = client_factory
+        self._client: httpx.AsyncClient | None = None
+        self._slots = asyncio.Semaphore(max_concurrency)
+
+    def dispatch(
+        self,
+        task_id: str,
+        stage: Stage,
+        url: str,
+        payload: Mapping[str, Any],
+        *,
+        policy: CallbackPolicy,
+        on_final: Callable[[bool], None] | None = None,
+    ) -> None:
+        """Schedule delivery of ``payload`` to ``url`` starting now; return immediately.
+
+        The payload is serialised here, so later changes to it are not sent and
+        a payload that is not JSON-serialisable raises at once.  ``on_final`` is
+        called exactly once, with True if an attempt got a 200 answer and False
+        once every attempt failed or the URL was refused.
+        """
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        if self._signing_key is not None:
+            _task_id_of(payload)  # raise now rather than inside a background attempt
+        delivery = _Delivery(task_id, stage, url, body, json.loads(body), policy, on_final)
+        self._schedule_attempt(delivery, 1, self._scheduler.clock.now())
+
+    async def aclose(self) -> None:
+        """Close the shared HTTP client (a new one is made if callbacks are dispatched afterwards)."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    def _schedule_attempt(self, delivery: _Delivery, number: int, at: float) -> None:
+        async def action() -> None:
+            await self._attempt(delivery, number)
+
+        self._scheduler.schedule(at, action)
+
+    async def _attempt(self, delivery: _Delivery, number: int) -> None:
+        clock = self._scheduler.clock
+        started_at = clock.now()
+        if not is_allowed(delivery.url, self._allow):
+            self._finish(
+                delivery,
+                number,
+                started_at,
+                None,
+                _refusal(delivery.url),
+                0.0,
+                final=True,
+            )
+            return
+        headers = {"Content-Type": "application/json"}
+        if self._signing_key is not None:
+            headers.update(sign(delivery.payload, self._signing_key, int(started_at)))
+        if self._client is None:
+            self._client = self._client_factory()
+        status_code: int | None = None
+        error: str | None = None
+        async with self._slots:
+            began = time.perf_counter()
+            try:
+                async with asyncio.timeout(delivery.policy.timeout_s):
+                    response = await self._client.post(
+                        delivery.url,
+                        content=delivery.body,
+                        headers=headers,
+                        timeout=delivery.policy.timeout_s,
+                    )
+                status_code = response.status_code
+            except (TimeoutError, httpx.TimeoutException):
+                error = f"no answer within {delivery.policy.timeout_s} s (receiver timeout)"
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                error = f"{type(exc).__name__}: {str(exc) or 'request failed'}"
+            duration_ms = (time.perf_counter() - began) * 1000
+        if status_code is not None and status_code != 200:
+            error = f"receiver answered HTTP {status_code}; only 200 counts as delivered"
+        final = status_code == 200 or number >= delivery.policy.attempts
+        self._finish(delivery, number, started_at, status_code, error, duration_ms, final=final)
+        if not final:
+            self._schedule_attempt(delivery, number + 1, clock.now() + delivery.policy.backoff(number))
+
+    def _finish(
+        self,
+        delivery: _Delivery,
+        number: int,
+        at: float,
+        status_code: int | None,
+        error: str | None,
+        duration_ms: float,
+        *,
+        final: bool,
+    ) -> None:
+        """Journal one attempt and, if it is the last one, report the outcome through ``on_final``."""
+        delivered = status_code == 200
+        self._journal.record(
+            Attempt(
+                task_id=delivery.task_id,
+                stage=delivery.stage,
+                attempt=number,
+                url=delivery.url,
+                payload=delivery.payload,
+                at=at,
+                status_code=status_code,
+                error=error,
+                duration_ms=duration_ms,
+                delivered=delivered,
+                final=final,
+            )
+        )
+        if final and delivery.on_final is not None:
+            delivery.on_final(delivered)

@@ -1,0 +1,234 @@
+"""Mock time and the scheduler that runs timed actions on it.
+
+Two clocks exist.  :class:`ScaledClock` follows real time, ``scale`` mock
+seconds per real second (60 makes a 150 s song complete in 2.5 s).
+:class:`VirtualClock` stands still until told to move, which makes tests
+deterministic.
+
+The :class:`Scheduler` keeps a heap of ``(mock time, action)`` entries.  With
+a virtual clock, ``await scheduler.advance(seconds)`` steps the clock to each
+due entry in turn and awaits its action, so when it returns everything due up
+to the new time has run, including actions that actions scheduled (retries).
+With a scaled clock, :meth:`Scheduler.start` runs a background task that
+sleeps until the next entry is due and runs each due action as its own task.
+
+Everything here must be used from a single asyncio event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["Action", "ActionError", "Clock", "Handle", "ScaledClock", "Scheduler", "VirtualClock"]
+
+Action = Callable[[], Awaitable[None]]
+
+_log = logging.getLogger(__name__)
+
+
+class Clock(Protocol):
+    """Anything that tells mock time."""
+
+    def now(self) -> float:
+        """Return the current mock time in unix seconds."""
+        ...
+
+
+class ScaledClock:
+    """Mock time that advances ``scale`` mock seconds per real second.
+
+    ``start`` is the mock time at construction (default: the real unix time).
+    """
+
+    def __init__(self, scale: float = 1.0, start: float | None = None) -> None:
+        if not math.isfinite(scale) or scale <= 0:
+            raise ValueError(f"ScaledClock scale must be a finite number > 0 (1 = real time), got {scale!r}")
+        self._scale = scale
+        self._start = time.time() if start is None else start
+        self._origin = time.monotonic()
+
+    @property
+    def scale(self) -> float:
+        """Mock seconds per real second."""
+        return self._scale
+
+    def now(self) -> float:
+        """Return the current mock time in unix seconds."""
+        return self._start + (time.monotonic() - self._origin) * self._scale
+
+
+class VirtualClock:
+    """Mock time that only moves when :meth:`advance_to` is called.
+
+    Move it through :meth:`Scheduler.advance`, which also runs what becomes due.
+    """
+
+    def __init__(self, start: float) -> None:
+        if not math.isfinite(start):
+            raise ValueError(f"VirtualClock start must be a finite unix time, got {start!r}")
+        self._now = start
+
+    def now(self) -> float:
+        """Return the current mock time in unix seconds."""
+        return self._now
+
+    def advance_to(self, when: float) -> None:
+        """Set the mock time to ``when``, which must not be in the past."""
+        if not when >= self._now:
+            raise ValueError(f"a VirtualClock only moves forward: now is {self._now}, asked to go to {when}")
+        self._now = when
+
+
+@dataclass(frozen=True)
+class ActionError:
+    """An exception raised by a scheduled action, and the mock time it was raised at."""
+
+    at: float
+    exception: Exception
+
+
+@dataclass(eq=False)
+class Handle:
+    """A scheduled action; :meth:`cancel` prevents it from running if it has not started."""
+
+    at: float
+    action: Action
+    cancelled: bool = field(default=False, init=False)
+
+    def cancel(self) -> None:
+        """Do not run this action (no effect once it has started)."""
+        self.cancelled = True
+
+
+class Scheduler:
+    """Runs actions at mock times on a :class:`ScaledClock` or :class:`VirtualClock`.
+
+    Exceptions raised by actions never stop the scheduler; they are logged and
+    appended to :attr:`errors` so that tests can fail on them.
+    """
+
+    def __init__(self, clock: ScaledClock | VirtualClock) -> None:
+        self._clock = clock
+        self._heap: list[tuple[float, int, Handle]] = []
+        self._sequence = itertools.count()
+        self._advance_lock = asyncio.Lock()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self.errors: list[ActionError] = []
+
+    @property
+    def clock(self) -> ScaledClock | VirtualClock:
+        """The clock this scheduler runs on."""
+        return self._clock
+
+    @property
+    def pending(self) -> int:
+        """Number of scheduled actions that have neither run nor been cancelled."""
+        return sum(1 for _, _, handle in self._heap if not handle.cancelled)
+
+    def next_at(self) -> float | None:
+        """Return the mock time of the earliest pending action, or None if there is none."""
+        while self._heap and self._heap[0][2].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
+    def schedule(self, at: float, action: Action) -> Handle:
+        """Run ``action`` at mock time ``at`` (as soon as possible if ``at`` is in the past)."""
+        if not math.isfinite(at):
+            raise ValueError(f"schedule() needs a finite mock time, got {at!r}")
+        handle = Handle(at=at, action=action)
+        heapq.heappush(self._heap, (at, next(self._sequence), handle))
+        if self._wake is not None and self._heap[0][2] is handle:
+            self._wake.set()
+        return handle
+
+    async def advance(self, seconds: float) -> None:
+        """Move a virtual clock ``seconds`` forward, running every action that falls due, in time order.
+
+        The clock is stepped to each action's time before the action is
+        awaited, so actions observe their own scheduled time.  Concurrent calls
+        are serialised.  Do not call this from inside a scheduled action: it
+        would wait for itself.
+        """
+        if not isinstance(self._clock, VirtualClock):
+            raise TypeError(
+                "advance() needs a VirtualClock, but this scheduler runs on a ScaledClock that follows "
+                "real time; build the scheduler with VirtualClock(start) to step time by hand"
+            )
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"advance() needs a finite number of seconds >= 0, got {seconds!r}")
+        clock = self._clock
+        async with self._advance_lock:
+            target = clock.now() + seconds
+            while (handle := self._pop_due(target)) is not None:
+                clock.advance_to(max(clock.now(), handle.at))
+                await self._run(handle)
+            clock.advance_to(target)
+
+    async def run_due(self) -> None:
+        """Run, one after the other, every action due at the current mock time (without moving the clock)."""
+        async with self._advance_lock:
+            while (handle := self._pop_due(self._clock.now())) is not None:
+                await self._run(handle)
+
+    def start(self) -> None:
+        """Start running due actions in the background (scaled clock only; needs a running event loop)."""
+        if not isinstance(self._clock, ScaledClock):
+            raise TypeError(
+                "start() needs a ScaledClock; a VirtualClock never moves by itself, "
+                "so drive it with `await scheduler.advance(seconds)` instead"
+            )
+        if self._loop_task is not None:
+            raise RuntimeError("the scheduler is already started; call stop() before starting it again")
+        self._wake = asyncio.Event()
+        self._loop_task = asyncio.get_running_loop().create_task(
+            self._loop(self._clock, self._wake), name="mock-scheduler"
+        )
+
+    async def stop(self) -> None:
+        """Stop the background loop and cancel actions still running; pending actions stay scheduled."""
+        loop_task, self._loop_task, self._wake = self._loop_task, None, None
+        tasks = [task for task in (loop_task, *self._running) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _pop_due(self, until: float) -> Handle | None:
+        """Remove and return the earliest pending action due at or before ``until``."""
+        at = self.next_at()
+        if at is None or at > until:
+            return None
+        return heapq.heappop(self._heap)[2]
+
+    async def _run(self, handle: Handle) -> None:
+        try:
+            await handle.action()
+        except Exception as exc:  # one failing action must not stop the others
+            _log.exception(
+                "scheduled action %r failed at mock time %s",
+                handle.action,
+                self._clock.now(),
+            )
+            self.errors.append(ActionError(at=self._clock.now(), exception=exc))
+
+    async def _loop(self, clock: ScaledClock, wake: asyncio.Event) -> None:
+        while True:
+            wake.clear()
+            while (handle := self._pop_due(clock.now())) is not None:
+                task = asyncio.create_task(self._run(handle))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+            at = self.next_at()
+            delay = None if at is None else max(0.0, (at - clock.now()) / clock.scale)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), delay)
