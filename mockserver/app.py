@@ -1,0 +1,253 @@
+"""``create_app()``: the Starlette application built from a provider's bundled document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from openapi import load_spec
+
+from .config import Settings
+from .envelope import envelope, render
+from .errors import ApiError
+from .journal import RequestJournal, RequestRecord
+from .operations import Call, behaviour_for
+from .providers import Profile, get_profile, interval_bounds
+from .spec import Operation, operations
+from .state import MockState
+from .store import Task
+from .validation import RequestValidator
+
+__all__ = ["MockApp", "create_app"]
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class _BadJson(ValueError):
+    pass
+
+
+def _no_constants(name: str) -> Any:
+    raise _BadJson(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _BadJson(f"{text} is out of range for a number")
+    return value
+
+
+def _apply_profile(spec: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """Write the profile's interval override into the replace-section schema it governs."""
+    bounds = interval_bounds(profile.replace_interval)
+    if bounds is None:
+        return spec
+    for schema in spec["components"]["schemas"].values():
+        rule = schema.get("x-interval")
+        if isinstance(rule, dict):
+            rule.pop("minSeconds", None)
+            rule.pop("maxSeconds", None)
+            low, high = bounds
+            if low is not None:
+                rule["minSeconds"] = low
+            if high is not None:
+                rule["maxSeconds"] = high
+    return spec
+
+
+class MockApp:
+    """The mock: an ASGI application plus the controls tests and the admin API use."""
+
+    def __init__(self, provider: str = "kie", settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.profile = get_profile(provider, self.settings.profile_overrides)
+        self.spec = _apply_profile(load_spec(provider), self.profile)
+        self.operations: tuple[Operation, ...] = tuple(operations(self.spec))
+        self.state = MockState(self.profile, self.settings)
+        self.requests = RequestJournal(self.settings.journal_size)
+        self._spec_bytes = render(self.spec)
+        routes: list[BaseRoute] = [Route(op.path, self._endpoint(op), methods=[op.method]) for op in self.operations]
+        routes += [
+            Route("/openapi.json", self._openapi, methods=["GET"]),
+            Route("/_mock/health", self._health, methods=["GET"]),
+            Route("/_mock/reset", self._reset, methods=["POST"]),
+            Route("/_mock/tasks", self._seed, methods=["POST"]),
+            Route("/_mock/credits", self._credits, methods=["POST"]),
+            Route("/_mock/requests", self._journal, methods=["GET"]),
+        ]
+        self._app = Starlette(
+            routes=routes,
+            exception_handlers={HTTPException: self._http_error, Exception: self._crash},
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+    # controls ------------------------------------------------------------------------------
+    @property
+    def provider(self) -> str:
+        return self.profile.name
+
+    def reset(self) -> None:
+        """Forget tasks, balances and the request journal."""
+        self.state.reset()
+        self.requests.clear()
+
+    def seed_task(
+        self, durations: Sequence[float] = (180.0, 180.0), *, base_url: str = "http://testserver", **fields: str
+    ) -> Task:
+        """A finished music task with one track per duration (seconds); see ``POST /_mock/tasks``."""
+        return self.state.seed_task(durations, base_url=base_url, **fields)
+
+    # the API -------------------------------------------------------------------------------
+    def _answer(self, code: int, msg: str, data: Any = None, http_status: int | None = None) -> Response:
+        return envelope(code, msg, data, mode=self.settings.http_status, http_status=http_status)
+
+    def _token(self, request: Request) -> str:
+        header = request.headers.get("authorization")
+        if header is None:
+            raise ApiError(
+                401, "Unauthorized: the Authorization header is missing; send 'Authorization: Bearer <API key>'"
+            )
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer":
+            problem = f"got the {scheme!r} scheme" if scheme else "got an empty header"
+        elif not token:
+            problem = "got no API key after 'Bearer'"
+        elif any(ch.isspace() for ch in token):
+            problem = "the API key contains spaces"
+        else:
+            problem = ""
+        if problem:
+            raise ApiError(401, f"Unauthorized: the Authorization header must be 'Bearer <API key>' ({problem})")
+        if self.settings.tokens and token not in self.settings.tokens:
+            raise ApiError(401, "Unauthorized: this API key is not one the mock was started with (--token)")
+        return token
+
+    async def _json_body(self, request: Request) -> dict[str, Any]:
+        media = request.headers.get("content-type", "")
+        if media.split(";")[0].strip().lower() != "application/json":
+            raise ApiError(422, f"Validation error: Content-Type must be application/json (got {media or 'none'!r})")
+        cap = self.settings.max_body_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got {declared} bytes)")
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > cap:
+                raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got more)")
+        try:
+            body = json.loads(bytes(raw), parse_constant=_no_constants, parse_float=_finite)
+        except json.JSONDecodeError as exc:
+            raise ApiError(
+                422, f"Validation error: body: is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            ) from None
+        except (_BadJson, UnicodeDecodeError, RecursionError) as exc:
+            raise ApiError(422, f"Validation error: body: is not valid JSON ({exc})") from None
+        if not isinstance(body, dict):
+            kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+                type(body), "a number"
+            )
+            raise ApiError(422, f"Validation error: body: must be a JSON object (got {kind})")
+        return body
+
+    def _endpoint(self, operation: Operation) -> Endpoint:
+        validator = RequestValidator(operation)
+        behaviour = behaviour_for(operation)
+        state = self.state
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                token = self._token(request)
+                body = await self._json_body(request) if validator.has_body else {}
+                query = request.query_params
+                problems = validator.query_problems(query) + validator.body_problems(body)
+                if problems:
+                    raise ApiError(422, "Validation error: " + "; ".join(map(str, problems)))
+                base_url = str(request.base_url).rstrip("/")
+                data = behaviour(Call(state, operation, token, body, query, base_url))
+                code, msg, status = 200, "success", None
+            except ApiError as error:
+                code, msg, data, status = error.code, error.msg, None, error.http_status
+            self.requests.add(
+                RequestRecord(state.now(), operation.method, request.url.path, operation.operation_id, code, msg)
+            )
+            return self._answer(code, msg, data, status)
+
+        return endpoint
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        served = ", ".join(sorted({op.label for op in self.operations}))
+        if exc.status_code == 405:
+            msg = f"Not found: {request.url.path} does not accept {request.method}; {self.provider} serves {served}"
+        else:
+            msg = f"Not found: no operation {request.method} {request.url.path}; {self.provider} serves {served}"
+        self.requests.add(RequestRecord(self.state.now(), request.method, request.url.path, None, 404, msg))
+        return self._answer(404, msg)
+
+    async def _crash(self, request: Request, exc: Exception) -> Response:
+        msg = f"Server error: the mock failed on this request ({type(exc).__name__}); please report it to suno-mockkit"
+        return self._answer(500, msg, http_status=500)
+
+    # admin ---------------------------------------------------------------------------------
+    async def _openapi(self, request: Request) -> Response:
+        return Response(self._spec_bytes, media_type="application/json")
+
+    async def _health(self, request: Request) -> Response:
+        data = {"provider": self.provider, "tasks": len(self.state.store.tasks), "time": self.state.now()}
+        return self._answer(200, "success", data)
+
+    async def _reset(self, request: Request) -> Response:
+        self.reset()
+        return self._answer(200, "success")
+
+    async def _seed(self, request: Request) -> Response:
+        try:
+            body = await self._json_body(request)
+            durations = body.get("durations", [180.0, 180.0])
+            if not isinstance(durations, list):
+                raise ApiError(422, f"Validation error: durations: must be an array of seconds (got {durations!r})")
+            fields = {k: body[k] for k in ("title", "tags", "prompt", "model") if isinstance(body.get(k), str)}
+            task = self.state.seed_task(durations, base_url=str(request.base_url).rstrip("/"), **fields)
+        except ApiError as error:
+            return self._answer(error.code, error.msg)
+        tracks = [{"id": t.id, "index": t.index, "duration": t.duration} for t in task.tracks]
+        return self._answer(200, "success", {"taskId": task.id, "tracks": tracks})
+
+    async def _credits(self, request: Request) -> Response:
+        try:
+            body = await self._json_body(request)
+            token, balance = body.get("token"), body.get("balance")
+            if not isinstance(token, str) or not token:
+                raise ApiError(422, f"Validation error: token: must be a non-empty string (got {token!r})")
+            if isinstance(balance, bool) or not isinstance(balance, int) or balance < 0:
+                raise ApiError(422, f"Validation error: balance: must be an integer >= 0 (got {balance!r})")
+        except ApiError as error:
+            return self._answer(error.code, error.msg)
+        self.state.set_balance(token, balance)
+        return self._answer(200, "success", {"token": token, "balance": balance})
+
+    async def _journal(self, request: Request) -> Response:
+        records = [r.as_dict() for r in self.requests]
+        return self._answer(200, "success", {"requests": records, "dropped": self.requests.dropped})
+
+
+def create_app(provider: str = "kie", settings: Settings | None = None, **options: Any) -> MockApp:
+    """The mock for one provider profile; ``options`` are :class:`Settings` fields."""
+    if options:
+        if settings is not None:
+            raise TypeError("pass either settings= or Settings fields as keywords, not both")
+        settings = Settings(**options)
+    return MockApp(provider, settings)

@@ -1,0 +1,137 @@
+"""``suno-mock``: serve the mock from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from openapi import PROVIDERS
+
+from .app import MockApp
+from .config import Settings
+from .envelope import StatusMode, render
+from .errors import ConfigError
+
+__all__ = ["main"]
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="suno-mock", description="Offline mock of the reseller Suno music API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the mock over HTTP")
+    serve.add_argument("--provider", choices=PROVIDERS, default="kie", help="provider profile (default: kie)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
+    serve.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="T",
+        help="accept only this API key (repeatable); default: any non-empty key",
+    )
+    serve.add_argument(
+        "--http-status",
+        choices=[m.value for m in StatusMode],
+        default="body",
+        help="body: HTTP 200 with the outcome in code (default); mirror: code copied to the status",
+    )
+    serve.add_argument("--seed", type=int, default=None, help="make ids, durations and audio reproducible")
+    serve.add_argument("--credits", type=int, default=Settings.credits, help="starting balance per API key")
+    serve.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=Settings.max_body_bytes,
+        help="larger request bodies are refused with code 422",
+    )
+    serve.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        type=_key_value,
+        metavar="KEY=VALUE",
+        help="override a profile switch, e.g. --set replace_interval=10- (see README)",
+    )
+    serve.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
+
+    spec = commands.add_parser("spec", help="print a provider's bundled OpenAPI document as JSON")
+    spec.add_argument("--provider", choices=PROVIDERS, default="kie")
+    return parser
+
+
+def build(args: argparse.Namespace) -> MockApp:
+    settings = Settings(
+        tokens=frozenset(args.token),
+        http_status=StatusMode(args.http_status),
+        seed=args.seed,
+        credits=args.credits,
+        max_body_bytes=args.max_body_bytes,
+        profile_overrides=dict(args.set),
+    )
+    return MockApp(args.provider, settings)
+
+
+def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
+    import contextlib
+    import signal
+    import socket
+    from collections.abc import Iterator
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            """Stop gracefully on Ctrl-C or SIGTERM, without re-raising the signal afterwards."""
+            handled = (signal.SIGINT, signal.SIGTERM)
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    print(
+        f"suno-mock: serving provider {app.provider} at http://{shown}:{bound} (spec: /openapi.json); Ctrl-C stops",
+        flush=True,
+    )
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    server = Server(config)
+    server.run(sockets=[sock])
+    print("suno-mock: stopped", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "spec":
+            sys.stdout.write(render(MockApp(args.provider).spec).decode() + "\n")
+            return 0
+        app = build(args)
+    except ConfigError as error:
+        print(f"suno-mock: {error}", file=sys.stderr)
+        return 2
+    try:
+        _serve(app, args.host, args.port, args.log_level)
+    except OSError as error:
+        print(f"suno-mock: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

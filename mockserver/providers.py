@@ -1,0 +1,141 @@
+"""The four provider profiles and the switches on which they differ.
+
+Differences the providers *document* (field names, limits, models, paths) live in the bundled
+OpenAPI documents. The switches here cover what the documents leave open (reference section 8):
+each has a documented default per provider and can be overridden with ``--set key=value``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from openapi import PROVIDERS, UnknownProvider
+
+from .errors import ConfigError
+
+__all__ = ["PROFILES", "Profile", "get_profile"]
+
+CreateTime = Literal["string", "epoch_ms"]
+ErrorStyle = Literal["error", "null", "empty"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one reseller does where the documents are silent or disagree."""
+
+    name: str
+    base_url: str
+    #: Days a finished task's results stay available (music 15 on sunoapi, 14 elsewhere).
+    retention_days: float = 14.0
+    #: ``createTime`` as the documented "YYYY-MM-DD HH:MM:SS" string or as epoch milliseconds
+    #: (what a real api.box callback carried).
+    create_time: CreateTime = "string"
+    #: ``record-info.type``: examples show "GENERATE"; the schema enum says chirp-*.
+    record_type: str = "GENERATE"
+    #: ``operationType`` of a replace-section task (undocumented; "generate" keeps the enum).
+    replace_operation_type: str = "generate"
+    #: ``data.data`` of the text-stage callback: ``[]`` (documented) or ``null``.
+    text_callback_data: Literal["empty", "null"] = "empty"
+    #: Error callbacks: "error" adds an ``error`` string (kie), "null" sends ``data: null``
+    #: (sunoapi), "empty" sends ``data: []`` (older kie docs).
+    error_callback: ErrorStyle = "empty"
+    #: Replace-section interval rule override: "spec" keeps the document's ``x-interval``;
+    #: "none" drops the length rule; "MIN-MAX" or "MIN-" sets one (seconds).
+    replace_interval: str = "spec"
+    #: Mock seconds before the first retry of a failed callback; later gaps double.
+    callback_backoff_s: float = 2.0
+    #: Whether the provider documents webhook signing (kie's HMAC scheme).
+    webhook_signing: bool = False
+    #: Code for a task or track that does not exist.
+    not_found_code: int = 404
+
+    def with_overrides(self, overrides: dict[str, str]) -> Profile:
+        """A copy with ``key=value`` strings applied; unknown keys and bad values are refused."""
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        changes: dict[str, Any] = {}
+        for key, raw in overrides.items():
+            if key not in fields or key in ("name", "base_url"):
+                allowed = ", ".join(sorted(set(fields) - {"name", "base_url"}))
+                raise ConfigError(f"unknown profile setting {key!r}; settings are: {allowed}")
+            changes[key] = _coerce(key, raw, getattr(self, key))
+        profile = dataclasses.replace(self, **changes)
+        profile.check()
+        return profile
+
+    def check(self) -> None:
+        """Refuse values outside each switch's allowed set."""
+        choices: dict[str, tuple[str, ...]] = {
+            "create_time": ("string", "epoch_ms"),
+            "text_callback_data": ("empty", "null"),
+            "error_callback": ("error", "null", "empty"),
+        }
+        for key, allowed in choices.items():
+            if getattr(self, key) not in allowed:
+                raise ConfigError(
+                    f"profile setting {key}={getattr(self, key)!r} is not allowed; use one of {', '.join(allowed)}"
+                )
+        interval_bounds(self.replace_interval)
+
+
+def interval_bounds(value: str) -> tuple[float | None, float | None] | None:
+    """Parse ``replace_interval``: None for "spec", (None, None) for "none", else the bounds."""
+    if value == "spec":
+        return None
+    if value == "none":
+        return (None, None)
+    low, sep, high = value.partition("-")
+    try:
+        bounds = (float(low) if low else None, float(high) if high else None)
+    except ValueError:
+        bounds = (None, None)
+        sep = ""
+    if not sep or bounds == (None, None):
+        raise ConfigError(
+            f"replace_interval={value!r} is not allowed; use 'spec', 'none', 'MIN-MAX' or 'MIN-' (seconds), e.g. '6-60'"
+        )
+    return bounds
+
+
+def _coerce(key: str, raw: str, current: object) -> object:
+    if isinstance(current, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"profile setting {key}={raw!r} is not allowed; use true or false")
+    if isinstance(current, (int, float)):
+        try:
+            return type(current)(raw)
+        except ValueError:
+            raise ConfigError(f"profile setting {key}={raw!r} is not allowed; use a number") from None
+    return raw
+
+
+PROFILES: dict[str, Profile] = {
+    "kie": Profile(
+        name="kie",
+        base_url="https://api.kie.ai",
+        error_callback="error",
+        webhook_signing=True,
+    ),
+    "sunoapi": Profile(
+        name="sunoapi",
+        base_url="https://api.sunoapi.org",
+        retention_days=15.0,
+        error_callback="null",
+    ),
+    "apibox": Profile(name="apibox", base_url="https://api.api.box"),
+    "apikley": Profile(name="apikley", base_url="https://api.apikley.ru", error_callback="error"),
+}
+assert tuple(PROFILES) == PROVIDERS
+
+
+def get_profile(name: str, overrides: dict[str, str] | None = None) -> Profile:
+    """The named profile with overrides applied."""
+    try:
+        profile = PROFILES[name]
+    except KeyError:
+        raise ConfigError(str(UnknownProvider(name))) from None
+    return profile.with_overrides(overrides) if overrides else profile

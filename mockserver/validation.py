@@ -1,0 +1,212 @@
+"""Request validation: compiled schemas plus the documented rules JSON Schema cannot say.
+
+Validators are compiled once per operation. Every problem is reported, each naming the field,
+the value and the rule. Vendor keywords (see ``openapi/common.yaml``):
+
+- ``x-decimal-places: N``: a number has at most N digits after the decimal point;
+- ``x-interval: {start, end, minSeconds?, maxSeconds?}``: ``start < end`` and, when given,
+  ``minSeconds <= end - start <= maxSeconds``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+
+from .spec import Operation
+
+__all__ = ["MISSING", "Problem", "RequestValidator", "decimal_places"]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: which field, what value, which rule."""
+
+    field: str
+    value: Any
+    rule: str
+
+    def __str__(self) -> str:
+        if self.value is MISSING:
+            return f"{self.field}: {self.rule}"
+        return f"{self.field}: {self.rule} (got {_show(self.value)})"
+
+
+def decimal_places(value: float) -> int:
+    """Digits after the decimal point in the shortest repr of ``value``."""
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _x_decimal_places(
+    validator: Any, places: int, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if _is_number(instance) and decimal_places(instance) > places:
+        yield ValidationError(f"must have at most {places} decimal places")
+
+
+def _x_interval(
+    validator: Any, rule: Mapping[str, Any], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if not isinstance(instance, dict):
+        return
+    start_key, end_key = rule["start"], rule["end"]
+    start: Any = instance.get(start_key)
+    end: Any = instance.get(end_key)
+    if not (_is_number(start) and _is_number(end)):
+        return  # the type and required rules report these
+    if start >= end:
+        yield ValidationError(f"must be greater than {start_key} ({_show(start)})", path=[end_key], instance=end)
+        return
+    span = Decimal(repr(end)) - Decimal(repr(start))
+    low, high = rule.get("minSeconds"), rule.get("maxSeconds")
+    if (low is not None and span < Decimal(repr(low))) or (high is not None and span > Decimal(repr(high))):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        yield ValidationError(
+            f"the interval {end_key} - {start_key} must be {bounds} seconds",
+            path=[f"{end_key} - {start_key}"],
+            instance=float(span),
+        )
+
+
+_FORMATS = FormatChecker(formats=())
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+
+
+@_FORMATS.checks("uri")
+def _is_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if any(ch.isspace() for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return bool(parts.scheme and _URI_SCHEME.match(parts.scheme) and (parts.netloc or parts.path))
+
+
+_Validator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    {"x-decimal-places": _x_decimal_places, "x-interval": _x_interval},
+)
+
+_TYPE_NAMES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    list: "an array",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    if isinstance(value, (str, list, dict)) and len(text) > 60:
+        size = f"{len(value)} characters" if isinstance(value, str) else f"{len(value)} items"
+        text = f"{text[:40]}... ({size})"
+    kind = _TYPE_NAMES.get(type(value))
+    if kind and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return f"{text}, {kind}"
+    return text
+
+
+def _field(path: Any, extra: str | None = None) -> str:
+    parts = [*path, extra] if extra else list(path)
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+def _problem(error: ValidationError) -> Problem:
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "required":
+        match = re.match(r"^'(.*)' is a required property$", error.message)
+        name = match.group(1) if match else str(expected)
+        return Problem(_field(error.absolute_path, name), MISSING, "is required")
+    return Problem(_field(error.absolute_path), value, _RULES.get(str(kind), _custom)(expected, error))
+
+
+def _custom(expected: Any, error: ValidationError) -> str:
+    return error.message
+
+
+def _listed(expected: Any) -> str:
+    return ", ".join(map(str, expected)) if isinstance(expected, list) else str(expected)
+
+
+_A_TYPE = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "a boolean",
+    "object": "an object",
+    "array": "an array",
+}
+
+_RULES: dict[str, Callable[[Any, ValidationError], str]] = {
+    "type": lambda e, _: "must be " + " or ".join(_A_TYPE.get(t, t) for t in ([e] if isinstance(e, str) else e)),
+    "enum": lambda e, _: f"must be one of {_listed(e)}",
+    "const": lambda e, _: f"must be {e!r}",
+    "maxLength": lambda e, _: f"must be at most {e} characters long",
+    "minLength": lambda e, _: f"must be at least {e} characters long",
+    "minimum": lambda e, _: f"must be >= {e}",
+    "maximum": lambda e, _: f"must be <= {e}",
+    "exclusiveMinimum": lambda e, _: f"must be > {e}",
+    "exclusiveMaximum": lambda e, _: f"must be < {e}",
+    "format": lambda e, _: f"must be a valid {e}",
+    "pattern": lambda e, _: f"must match {e}",
+    "minItems": lambda e, _: f"must have at least {e} items",
+    "maxItems": lambda e, _: f"must have at most {e} items",
+}
+
+
+class RequestValidator:
+    """Compiled checks for one operation's query parameters and JSON body."""
+
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+        self._body = _Validator(operation.body_schema, format_checker=_FORMATS) if operation.body_schema else None
+        self._query = [(p, _Validator(p.schema, format_checker=_FORMATS)) for p in operation.query]
+
+    @property
+    def has_body(self) -> bool:
+        return self._body is not None
+
+    def query_problems(self, query: Mapping[str, str]) -> list[Problem]:
+        problems = []
+        for param, validator in self._query:
+            if param.name not in query:
+                if param.required:
+                    problems.append(Problem(param.name, MISSING, "is required (query parameter)"))
+                continue
+            for error in validator.iter_errors(query[param.name]):
+                problems.append(Problem(param.name, error.instance, _problem(error).rule))
+        return problems
+
+    def body_problems(self, body: Any) -> list[Problem]:
+        if self._body is None:
+            return []
+        problems = {str(p): p for p in map(_problem, self._body.iter_errors(body))}
+        return sorted(problems.values(), key=lambda p: (p.field, p.rule))

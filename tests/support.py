@@ -1,0 +1,117 @@
+"""Test helpers: a client that checks every answer against the bundled spec.
+
+The check reads the OpenAPI document directly with jsonschema; it does not use the mock's own
+validation code, so a mock that drifts from its spec fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from starlette.testclient import TestClient
+
+import openapi
+
+AUTH = {"Authorization": "Bearer test-token"}
+
+
+class SpecViolation(AssertionError):
+    pass
+
+
+def _pointer(*parts: str) -> str:
+    return "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+class SpecChecker:
+    """Validates answers (and callback payloads) against one provider document."""
+
+    def __init__(self, provider: str) -> None:
+        self.spec = openapi.load_spec(provider)
+        self.registry = Registry().with_resource("urn:spec", Resource.from_contents(self.spec, DRAFT202012))
+        self._templates = [
+            (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), path) for path in self.spec["paths"]
+        ]
+
+    def validator(self, pointer: str) -> Draft202012Validator:
+        return Draft202012Validator({"$ref": f"urn:spec#{pointer}"}, registry=self.registry)
+
+    def response_pointer(self, method: str, path: str, status: int) -> str | None:
+        for pattern, template in self._templates:
+            if pattern.match(path):
+                op = self.spec["paths"][template].get(method.lower())
+                if op is None:
+                    return None
+                response = op["responses"].get(str(status))
+                if response is None:
+                    raise SpecViolation(f"{method} {path}: HTTP {status} is not documented")
+                if "$ref" in response:
+                    return response["$ref"][1:] + "/content/application~1json/schema"
+                return (
+                    "/"
+                    + _pointer("paths", template, method.lower(), "responses", str(status))
+                    + ("/content/application~1json/schema")
+                )
+        return None
+
+    def check_response(self, response: httpx.Response) -> None:
+        request = response.request
+        path = request.url.path
+        if path.startswith("/_mock") or path == "/openapi.json":
+            return
+        body = response.json()
+        if (
+            response.status_code != 200
+            and set(body) == {"code", "msg", "data"}
+            and body["code"] == response.status_code
+        ):
+            status = 200  # mirrored status: judge the envelope by the 200 schema
+        else:
+            status = response.status_code
+        pointer = self.response_pointer(request.method, path, status)
+        if pointer is None:
+            # undocumented path or method: the documented not-found envelope
+            if body.get("code") != 404 or not isinstance(body.get("msg"), str) or body.get("data") is not None:
+                raise SpecViolation(f"{request.method} {path}: expected the 404 envelope, got {body}")
+            return
+        errors = sorted(self.validator(pointer).iter_errors(body), key=str)
+        if errors:
+            raise SpecViolation(f"{request.method} {path} answered {body} which breaks its spec: {errors[0].message}")
+
+    def check_callback(self, kind: str, payload: Any) -> None:
+        """``kind`` is a name under components/callbacks (Music, Replace)."""
+        pointer = "/" + _pointer(
+            "components",
+            "callbacks",
+            kind,
+            "{$request.body#/callBackUrl}",
+            "post",
+            "requestBody",
+            "content",
+            "application/json",
+            "schema",
+        )
+        errors = list(self.validator(pointer).iter_errors(payload))
+        if errors:
+            raise SpecViolation(f"{kind} callback {payload} breaks its spec: {errors[0].message}")
+
+
+@contextmanager
+def spec_client(app: Any, provider: str, **kwargs: Any) -> Iterator[TestClient]:
+    """A TestClient whose every answer must validate against the provider's spec."""
+    checker = SpecChecker(provider)
+
+    def hook(response: httpx.Response) -> None:
+        response.read()
+        checker.check_response(response)
+
+    with TestClient(app, **kwargs) as client:
+        client.event_hooks = {"response": [hook]}
+        yield client
