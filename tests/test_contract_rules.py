@@ -1,0 +1,232 @@
+"""contract.rules: the hand-written oracle of the documented request rules, at its boundaries."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+from typing import Any
+
+import pytest
+
+import openapi
+from contract import rules
+from contract.rules import MISSING, Violation, replace_section_violations, request_violations
+
+CB = "https://example.com/cb"
+
+
+def _fields(violations: list[Violation]) -> set[str]:
+    return {v.field for v in violations}
+
+
+def generate(**fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"customMode": False, "instrumental": False, "model": "V4_5", "callBackUrl": CB}
+    body["prompt"] = "a song"
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not MISSING}
+
+
+def replace(provider: str, start: float = 10.0, end: float = 20.0, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "taskId": "t" * 32,
+        "prompt": "p",
+        "tags": "jazz",
+        "title": "x",
+        "infillStartS": start,
+        "infillEndS": end,
+    }
+    if rules.track_selector(provider) == "audioId":
+        body["audioId"] = "a"
+    else:
+        body["musicIndex"] = 0
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not MISSING}
+
+
+def test_violation_str_names_field_rule_and_value() -> None:
+    assert str(Violation("infillEndS", 5.999, "must have at most 2 decimal places")) == (
+        "infillEndS: must have at most 2 decimal places (got 5.999)"
+    )
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_operations_match_the_bundled_documents(provider: str) -> None:
+    spec = openapi.load_spec(provider)
+    documented = {
+        op["operationId"]: (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    assert rules.OPERATIONS[provider] == documented
+    assert {"generate-music", "extend-music", "replace-section"} == rules.CREATING
+
+
+def test_contract_package_never_imports_the_mock() -> None:
+    for path in pathlib.Path(rules.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            assert not any(n.split(".")[0] == "mockserver" for n in names), f"{path.name} imports {names}"
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_valid_generate_has_no_violations(provider: str) -> None:
+    assert request_violations(provider, "generate-music", generate()) == []
+    custom = generate(customMode=True, style="s", title="t" * 80, prompt="l" * 3000, model="V4")
+    assert request_violations(provider, "generate-music", custom) == []
+
+
+def test_generate_required_and_types() -> None:
+    found = request_violations("kie", "generate-music", {"customMode": "yes"})
+    assert _fields(found) >= {"instrumental", "model", "callBackUrl", "customMode"}
+    assert Violation("model", MISSING, "is required") in found
+    assert _fields(request_violations("kie", "generate-music", generate(prompt=MISSING))) == {"prompt"}
+    assert _fields(request_violations("kie", "generate-music", generate(customMode=True))) == {"style", "title"}
+    instrumental = generate(customMode=True, instrumental=True, style="s", title="t", prompt=MISSING)
+    assert request_violations("kie", "generate-music", instrumental) == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "limit"),
+    [("kie", "V5_5", 80), ("apikley", "V5", 80), ("apibox", "V5", 80), ("sunoapi", "V5", 100), ("sunoapi", "V4", 80)],
+)
+def test_title_limit_depends_on_provider_and_model(provider: str, model: str, limit: int) -> None:
+    ok = generate(customMode=True, instrumental=True, style="s", model=model, title="t" * limit)
+    assert request_violations(provider, "generate-music", ok) == []
+    bad = {**ok, "title": "t" * (limit + 1)}
+    assert request_violations(provider, "generate-music", bad) == [
+        Violation("title", "t" * (limit + 1), f"must be at most {limit} characters long")
+    ]
+
+
+@pytest.mark.parametrize(("model", "prompt", "style"), [("V4", 3000, 200), ("V4_5", 5000, 1000), ("V5", 5000, 1000)])
+def test_custom_lengths_depend_on_model(model: str, prompt: int, style: int) -> None:
+    ok = generate(customMode=True, model=model, title="t", prompt="p" * prompt, style="s" * style)
+    assert request_violations("kie", "generate-music", ok) == []
+    bad = {**ok, "prompt": "p" * (prompt + 1), "style": "s" * (style + 1)}
+    assert _fields(request_violations("kie", "generate-music", bad)) == {"prompt", "style"}
+
+
+def test_non_custom_prompt_is_500() -> None:
+    assert request_violations("kie", "generate-music", generate(prompt="p" * 500)) == []
+    assert _fields(request_violations("kie", "generate-music", generate(prompt="p" * 501))) == {"prompt"}
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "ok"),
+    [("kie", "V5_5", True), ("apikley", "V5_5", False), ("apibox", "V3_5", True), ("kie", "V3_5", False)],
+)
+def test_model_enum_per_provider(provider: str, model: str, ok: bool) -> None:
+    assert (request_violations(provider, "generate-music", generate(model=model)) == []) is ok
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"), [(0, True), (1, True), (0.01, True), (0.99, True), (-0.01, False), (1.01, False), (0.123, False)]
+)
+def test_weights_are_0_to_1_with_2_decimals(value: float, ok: bool) -> None:
+    assert (request_violations("kie", "generate-music", generate(styleWeight=value)) == []) is ok
+
+
+@pytest.mark.parametrize("url", ["ftp://x.example", "not a url", "http://", "https://a b.example", 7])
+def test_callback_url_must_be_http_uri(url: object) -> None:
+    assert _fields(request_violations("kie", "generate-music", generate(callBackUrl=url))) == {"callBackUrl"}
+
+
+def test_extend_rules() -> None:
+    base = {"defaultParamFlag": False, "audioId": "a", "model": "V4_5", "callBackUrl": CB}
+    assert request_violations("kie", "extend-music", base) == []
+    flagged = {**base, "defaultParamFlag": True}
+    assert _fields(request_violations("kie", "extend-music", flagged)) == {"continueAt", "prompt", "style", "title"}
+    full = {**flagged, "continueAt": 60.25, "prompt": "p", "style": "s", "title": "t" * 100}
+    assert request_violations("kie", "extend-music", full) == []
+    assert _fields(request_violations("kie", "extend-music", {**full, "model": "V4_5ALL"})) == {"title"}
+    assert _fields(request_violations("kie", "extend-music", {**full, "continueAt": 0})) == {"continueAt"}
+    assert _fields(request_violations("kie", "extend-music", {**full, "continueAt": 1.005})) == {"continueAt"}
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_replace_section_times(provider: str) -> None:
+    assert request_violations(provider, "replace-section", replace(provider)) == []
+    assert _fields(request_violations(provider, "replace-section", replace(provider, 10.0, 20.001))) == {"infillEndS"}
+    assert _fields(request_violations(provider, "replace-section", replace(provider, -0.01, 10))) == {"infillStartS"}
+    assert _fields(request_violations(provider, "replace-section", replace(provider, 20, 20))) == {"infillEndS"}
+    assert _fields(request_violations(provider, "replace-section", replace(provider, 20, "30"))) == {"infillEndS"}
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_interval_rule_per_provider(provider: str) -> None:
+    has_rule = provider in ("apikley", "sunoapi")
+    assert (rules.interval_rule(provider) is not None) is has_rule
+    for start, end, ok in [(10, 16, True), (10, 15.99, False), (10, 70, True), (10, 70.01, False), (0, 5.99, False)]:
+        found = request_violations(provider, "replace-section", replace(provider, start, end))
+        assert (found == []) is (ok or not has_rule), (start, end, found)
+        if found:
+            assert found[0].field == "infillEndS - infillStartS"
+            assert "between 6 and 60 seconds" in found[0].rule
+
+
+def test_track_selector() -> None:
+    assert rules.track_selector("apibox") == "musicIndex"
+    found = request_violations("apibox", "replace-section", replace("apibox", musicIndex=MISSING, audioId="a"))
+    assert found == [Violation("musicIndex", MISSING, "is required")]
+    assert _fields(request_violations("apibox", "replace-section", replace("apibox", musicIndex=-1))) == {"musicIndex"}
+    assert _fields(request_violations("apibox", "replace-section", replace("apibox", musicIndex="0"))) == {"musicIndex"}
+    assert _fields(request_violations("kie", "replace-section", replace("kie", audioId=MISSING))) == {"audioId"}
+
+
+@pytest.mark.parametrize(
+    ("provider", "typed"), [("kie", True), ("apikley", True), ("sunoapi", False), ("apibox", False)]
+)
+def test_full_lyrics_typed_where_documented(provider: str, typed: bool) -> None:
+    found = request_violations(provider, "replace-section", replace(provider, fullLyrics=5))
+    assert (found != []) is typed
+
+
+def test_unknown_fields_and_non_objects() -> None:
+    assert request_violations("kie", "generate-music", generate(somethingElse=[1, 2])) == []
+    assert request_violations("kie", "generate-music", None) == [
+        Violation("body", MISSING, "is required (a JSON object)")
+    ]
+    not_an_object: Any = [1]
+    assert request_violations("kie", "generate-music", not_an_object) == [
+        Violation("body", [1], "must be a JSON object")
+    ]
+
+
+def test_queries() -> None:
+    assert request_violations("kie", "get-music-details", query={"taskId": "abc"}) == []
+    assert _fields(request_violations("kie", "get-music-details", query={})) == {"taskId"}
+    assert _fields(request_violations("kie", "get-music-details", query={"taskId": ""})) == {"taskId"}
+    assert request_violations("kie", "get-remaining-credits") == []
+
+
+def test_timestamped_lyrics_selector() -> None:
+    assert _fields(request_violations("kie", "get-timestamped-lyrics", {"taskId": "t"})) == {"audioId"}
+    assert request_violations("sunoapi", "get-timestamped-lyrics", {"taskId": "t"}) == []
+    assert _fields(request_violations("apibox", "get-timestamped-lyrics", {"taskId": "t", "musicIndex": 2})) == {
+        "musicIndex"
+    }
+
+
+def test_replace_section_stateful_rules() -> None:
+    body = replace("kie", 10.0, 70.0)
+    assert replace_section_violations("kie", body, 120.0) == []
+    over = replace_section_violations("kie", replace("kie", 10.0, 70.01), 120.0)
+    assert [v.field for v in over] == ["infillEndS - infillStartS"]
+    assert "50%" in over[0].rule
+    outside = replace_section_violations("kie", replace("kie", 90.0, 100.01), 100.0)
+    assert [v.field for v in outside] == ["infillEndS"]
+
+
+def test_unknown_provider_and_operation_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown provider"):
+        request_violations("suno", "generate-music", {})
+    with pytest.raises(ValueError, match="unknown operationId"):
+        request_violations("kie", "lyrics", {})
