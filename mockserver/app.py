@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import json
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -15,10 +19,12 @@ from starlette.types import Receive, Scope, Send
 
 from openapi import load_spec
 
+from .callbacks import Attempt, CallbackJournal
 from .config import Settings
 from .envelope import envelope, render
 from .errors import ApiError
 from .journal import RequestJournal, RequestRecord
+from .lifecycle import Stage
 from .operations import Call, behaviour_for
 from .providers import Profile, get_profile, interval_bounds
 from .spec import Operation, operations
@@ -83,11 +89,22 @@ class MockApp:
             Route("/_mock/tasks", self._seed, methods=["POST"]),
             Route("/_mock/credits", self._credits, methods=["POST"]),
             Route("/_mock/requests", self._journal, methods=["GET"]),
+            Route("/_mock/callbacks", self._callbacks, methods=["GET"]),
+            Route("/_mock/clock/advance", self._advance, methods=["POST"]),
         ]
         self._app = Starlette(
             routes=routes,
             exception_handlers={HTTPException: self._http_error, Exception: self._crash},
+            lifespan=self._lifespan,
         )
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.state.scheduler.ensure_running()
+        try:
+            yield
+        finally:
+            await self.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._app(scope, receive, send)
@@ -98,9 +115,41 @@ class MockApp:
         return self.profile.name
 
     def reset(self) -> None:
-        """Forget tasks, balances and the request journal."""
+        """Forget tasks, balances, callbacks and the request journal."""
         self.state.reset()
         self.requests.clear()
+
+    @property
+    def callbacks(self) -> CallbackJournal:
+        """Every callback attempt: time, URL, payload, status or error, duration."""
+        return self.state.callbacks
+
+    def status(self, task_id: str) -> str:
+        """A task's status at the current mock time."""
+        return self.state.status(self.state.store.tasks[task_id])
+
+    async def advance(self, seconds: float) -> None:
+        """Move the virtual clock and run everything that falls due (callbacks included)."""
+        await self.state.scheduler.advance(seconds)
+
+    async def wait_for_callback(self, task_id: str, stage: str, *, timeout: float = 10.0) -> Attempt:
+        """The first delivered callback of ``stage`` for the task; raises after ``timeout`` real seconds."""
+        return await self.state.callbacks.wait_for(task_id, Stage(stage), timeout=timeout)
+
+    async def wait_for_status(self, task_id: str, *statuses: str, timeout: float = 10.0) -> str:
+        """Wait (real time, scaled clock) until the task reaches one of ``statuses``."""
+        task = self.state.store.tasks[task_id]
+        deadline = time.monotonic() + timeout
+        while (status := self.state.status(task)) not in statuses:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {task_id} is {status} after {timeout} s, not {' or '.join(statuses)}")
+            await asyncio.sleep(0.01)
+        return status
+
+    async def aclose(self) -> None:
+        """Stop the background clock and close the callback client."""
+        await self.state.scheduler.stop()
+        await self.state.dispatcher.aclose()
 
     def seed_task(
         self, durations: Sequence[float] = (180.0, 180.0), *, base_url: str = "http://testserver", **fields: str
@@ -168,6 +217,7 @@ class MockApp:
         state = self.state
 
         async def endpoint(request: Request) -> Response:
+            state.scheduler.ensure_running()
             try:
                 token = self._token(request)
                 body = await self._json_body(request) if validator.has_body else {}
@@ -239,9 +289,36 @@ class MockApp:
         self.state.set_balance(token, balance)
         return self._answer(200, "success", {"token": token, "balance": balance})
 
+    async def _callbacks(self, request: Request) -> Response:
+        task_id = request.query_params.get("taskId")
+        attempts = [_attempt_dict(a) for a in self.state.callbacks.attempts(task_id)]
+        return self._answer(200, "success", {"callbacks": attempts, "dropped": self.state.callbacks.dropped})
+
+    async def _advance(self, request: Request) -> Response:
+        try:
+            body = await self._json_body(request)
+            seconds = body.get("seconds")
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                raise ApiError(422, f"Validation error: seconds: must be a number >= 0 (got {seconds!r})")
+            if not self.settings.virtual_clock:
+                raise ApiError(
+                    422,
+                    "Validation error: the clock follows real time; start the mock with --virtual-clock to advance it",
+                )
+        except ApiError as error:
+            return self._answer(error.code, error.msg)
+        await self.state.scheduler.advance(float(seconds))
+        return self._answer(200, "success", {"time": self.state.now()})
+
     async def _journal(self, request: Request) -> Response:
         records = [r.as_dict() for r in self.requests]
         return self._answer(200, "success", {"requests": records, "dropped": self.requests.dropped})
+
+
+def _attempt_dict(attempt: Attempt) -> dict[str, Any]:
+    record = dataclasses.asdict(attempt)
+    record["stage"] = attempt.stage.value
+    return record
 
 
 def create_app(provider: str = "kie", settings: Settings | None = None, **options: Any) -> MockApp:

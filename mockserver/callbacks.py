@@ -307,6 +307,8 @@ class CallbackDispatcher:
         self._signing_key = signing_key
         self._client_factory = client_factory
         self._client: httpx.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._max_concurrency = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency)
 
     def dispatch(
@@ -361,8 +363,11 @@ class CallbackDispatcher:
         headers = {"Content-Type": "application/json"}
         if self._signing_key is not None:
             headers.update(sign(delivery.payload, self._signing_key, int(started_at)))
-        if self._client is None:
-            self._client = self._client_factory()
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            # a client (and its connection pool) belongs to the event loop that made it
+            self._client, self._client_loop = self._client_factory(), loop
+            self._slots = asyncio.Semaphore(self._max_concurrency)
         status_code: int | None = None
         error: str | None = None
         async with self._slots:

@@ -152,6 +152,12 @@ class Scheduler:
             self._wake.set()
         return handle
 
+    def cancel_pending(self) -> None:
+        """Drop every action that has not started yet."""
+        for _, _, handle in self._heap:
+            handle.cancel()
+        self._heap.clear()
+
     async def advance(self, seconds: float) -> None:
         """Move a virtual clock ``seconds`` forward, running every action that falls due, in time order.
 
@@ -194,6 +200,21 @@ class Scheduler:
         self._loop_task = asyncio.get_running_loop().create_task(
             self._loop(self._clock, self._wake), name="mock-scheduler"
         )
+
+    def ensure_running(self) -> None:
+        """Start the background loop in the running event loop unless it already runs there.
+
+        Scaled clocks only; a no-op for a virtual clock. Restarts the loop if the event loop it
+        was started in has gone (a test framework that uses one loop per test).
+        """
+        if not isinstance(self._clock, ScaledClock):
+            return
+        task = self._loop_task
+        if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
+            return
+        self._loop_task = None
+        self._running.clear()
+        self.start()
 
     async def stop(self) -> None:
         """Stop the background loop and cancel actions still running; pending actions stay scheduled."""

@@ -28,8 +28,20 @@ class Settings:
     credits_per_task: int = 1
     #: ``key=value`` overrides of the provider profile's switches.
     profile_overrides: dict[str, str] = field(default_factory=dict)
-    #: Requests kept in the request journal (oldest dropped first).
+    #: Requests and callback attempts kept in the journals (oldest dropped first).
     journal_size: int = 10_000
+    #: Mock seconds per real second: 50 completes a song (150 s) in 3 s. Ignored with a virtual clock.
+    time_scale: float = 50.0
+    #: A clock that moves only when told (``POST /_mock/clock/advance``, ``await app.advance(s)``).
+    virtual_clock: bool = False
+    #: Mock time at start-up (unix seconds); default: now, or 2026-01-01 00:00 UTC with a seed.
+    start_time: float | None = None
+    #: Hosts callbacks may go to besides loopback.
+    callback_allow: frozenset[str] = frozenset()
+    #: With a key, callbacks carry kie-style X-Webhook-Timestamp and X-Webhook-Signature headers.
+    webhook_key: str | None = None
+    #: Real seconds a receiver has per attempt; default: the documented 15 s (music), 10 s (replace).
+    callback_timeout_s: float | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -42,3 +54,8 @@ class Settings:
         if any(not token or any(ch.isspace() for ch in token) for token in self.tokens):
             raise ConfigError("tokens must be non-empty and contain no spaces")
         object.__setattr__(self, "tokens", frozenset(self.tokens))
+        object.__setattr__(self, "callback_allow", frozenset(self.callback_allow))
+        if not self.time_scale > 0:
+            raise ConfigError(f"time_scale={self.time_scale} is not allowed; use a number > 0 (or virtual_clock)")
+        if self.callback_timeout_s is not None and not self.callback_timeout_s > 0:
+            raise ConfigError(f"callback_timeout_s={self.callback_timeout_s} is not allowed; use a number > 0")

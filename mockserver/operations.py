@@ -9,6 +9,7 @@ from typing import Any
 
 from . import views
 from .errors import ApiError
+from .lifecycle import Flow
 from .spec import Operation
 from .state import MockState
 from .store import Splice, Task, Track
@@ -47,8 +48,18 @@ def _title(body: Mapping[str, Any]) -> str:
     return " ".join(words[:5]) or "Untitled"
 
 
-def _is_complete(track: Track, task: Task) -> bool:
-    return task.status == "SUCCESS" or (task.status == "FIRST_SUCCESS" and track.index == 0)
+def _is_complete(status: str, track: Track) -> bool:
+    return status == "SUCCESS" or (status == "FIRST_SUCCESS" and track.index == 0)
+
+
+def _usable(call: Call, field: str, value: Any, track: Track, task: Task) -> None:
+    """The source track must be finished and still kept."""
+    status = call.state.status(task)
+    if not _is_complete(status, track):
+        raise _reject([Problem(field, value, f"the track is not complete yet (task status {status})")])
+    if call.state.expired(task):
+        days = call.state.profile.retention_days
+        raise _reject([Problem(field, value, f"the track's files have expired (kept {days:g} days)")])
 
 
 def generate(call: Call) -> dict[str, str]:
@@ -68,7 +79,7 @@ def generate(call: Call) -> dict[str, str]:
         )
         for i in range(2)
     ]
-    state.add(task)
+    state.start(task, Flow.MUSIC)
     return {"taskId": task.id}
 
 
@@ -79,16 +90,14 @@ def _source_track(call: Call, audio_id: str) -> tuple[Track, Task]:
             [Problem("audioId", audio_id, "no such track; use an id from a finished task or POST /_mock/tasks")],
             call.state.profile.not_found_code,
         )
-    task = call.state.store.tasks[track.task_id]
-    if not _is_complete(track, task):
-        raise _reject([Problem("audioId", audio_id, f"the track is not complete yet (task status {task.status})")])
-    return track, task
+    return track, call.state.store.tasks[track.task_id]
 
 
 def extend(call: Call) -> dict[str, str]:
     """Extend Music: two tracks continuing the source from ``continueAt``."""
     state, body = call.state, call.body
-    source, _ = _source_track(call, body["audioId"])
+    source, source_task = _source_track(call, body["audioId"])
+    _usable(call, "audioId", body["audioId"], source, source_task)
     start = source.duration
     if body.get("defaultParamFlag"):
         start = float(body["continueAt"])
@@ -124,7 +133,7 @@ def extend(call: Call) -> dict[str, str]:
         )
         for i in range(2)
     ]
-    state.add(task)
+    state.start(task, Flow.MUSIC)
     return {"taskId": task.id}
 
 
@@ -142,12 +151,12 @@ def _replace_source(call: Call) -> tuple[Track, Task]:
         if not 0 <= index < len(task.tracks):
             raise _reject([Problem("musicIndex", index, f"must be between 0 and {len(task.tracks) - 1} for this task")])
         track = task.tracks[int(index)]
+        _usable(call, "musicIndex", index, track, task)
     else:
         track, owner = _source_track(call, body["audioId"])
         if owner.id != task.id:
             raise _reject([Problem("audioId", body["audioId"], f"belongs to task {owner.id}, not to taskId {task.id}")])
-    if not _is_complete(track, task):
-        raise _reject([Problem("taskId", task.id, f"the track is not complete yet (task status {task.status})")])
+        _usable(call, "audioId", body["audioId"], track, task)
     return track, task
 
 
@@ -192,7 +201,7 @@ def replace_section(call: Call) -> dict[str, str]:
         )
     ]
     task.tracks[0].model_name = track.model_name
-    state.add(task)
+    state.start(task, Flow.REPLACE)
     return {"taskId": task.id}
 
 
@@ -205,7 +214,7 @@ def record_info(call: Call) -> dict[str, Any]:
             [Problem("taskId", task_id, "no such task; use the taskId a creating call returned")],
             call.state.profile.not_found_code,
         )
-    return views.record_info(task, call.state.profile)
+    return views.record_info(task, call.state)
 
 
 def credits(call: Call) -> int:

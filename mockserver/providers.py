@@ -38,9 +38,14 @@ class Profile:
     replace_operation_type: str = "generate"
     #: ``data.data`` of the text-stage callback: ``[]`` (documented) or ``null``.
     text_callback_data: Literal["empty", "null"] = "empty"
-    #: Error callbacks: "error" adds an ``error`` string (kie), "null" sends ``data: null``
-    #: (sunoapi), "empty" sends ``data: []`` (older kie docs).
-    error_callback: ErrorStyle = "empty"
+    #: Music error callbacks: "empty" sends ``data: []`` (kie docs), "null" sends ``data: null``
+    #: (sunoapi), "error" sends an ``error`` string instead.
+    music_error_callback: ErrorStyle = "empty"
+    #: Replace-section error callbacks: "error" carries an ``error`` string (kie), "null" sends
+    #: ``data: null`` (sunoapi CN), "empty" sends ``data: []``.
+    replace_error_callback: ErrorStyle = "error"
+    #: Set CALLBACK_EXCEPTION when every attempt to deliver the ``complete`` callback failed.
+    mark_callback_exception: bool = False
     #: Replace-section interval rule override: "spec" keeps the document's ``x-interval``;
     #: "none" drops the length rule; "MIN-MAX" or "MIN-" sets one (seconds).
     replace_interval: str = "spec"
@@ -69,7 +74,8 @@ class Profile:
         choices: dict[str, tuple[str, ...]] = {
             "create_time": ("string", "epoch_ms"),
             "text_callback_data": ("empty", "null"),
-            "error_callback": ("error", "null", "empty"),
+            "music_error_callback": ("error", "null", "empty"),
+            "replace_error_callback": ("error", "null", "empty"),
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
@@ -114,20 +120,16 @@ def _coerce(key: str, raw: str, current: object) -> object:
 
 
 PROFILES: dict[str, Profile] = {
-    "kie": Profile(
-        name="kie",
-        base_url="https://api.kie.ai",
-        error_callback="error",
-        webhook_signing=True,
-    ),
+    "kie": Profile(name="kie", base_url="https://api.kie.ai", webhook_signing=True),
     "sunoapi": Profile(
         name="sunoapi",
         base_url="https://api.sunoapi.org",
         retention_days=15.0,
-        error_callback="null",
+        music_error_callback="null",
+        replace_error_callback="null",
     ),
-    "apibox": Profile(name="apibox", base_url="https://api.api.box"),
-    "apikley": Profile(name="apikley", base_url="https://api.apikley.ru", error_callback="error"),
+    "apibox": Profile(name="apibox", base_url="https://api.api.box", replace_error_callback="empty"),
+    "apikley": Profile(name="apikley", base_url="https://api.apikley.ru"),
 }
 assert tuple(PROFILES) == PROVIDERS
 

@@ -7,9 +7,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from .callbacks import CallbackDispatcher, CallbackJournal
+from .clock import ScaledClock, Scheduler, VirtualClock
 from .config import Settings
+from .driver import Driver
 from .errors import ApiError
 from .ids import RandomSource
+from .lifecycle import FAILURE_STATUSES, Failure, Flow, Stage, Status, Timings, status_at
+from .payloads import FAILURE_TEXTS
 from .providers import Profile
 from .store import Splice, Store, Task, Track
 
@@ -28,6 +33,8 @@ MODEL_NAMES = {
 
 #: Durations of generated tracks are drawn from this range (seconds).
 GENERATED_DURATION = (120.0, 240.0)
+#: Mock start time of a seeded run: 2026-01-01 00:00:00 UTC.
+SEEDED_START = 1767225600.0
 
 
 class MockState:
@@ -38,15 +45,64 @@ class MockState:
         self.settings = settings
         self.store = Store()
         self.random = RandomSource(settings.seed)
+        start = settings.start_time
+        if start is None:
+            start = SEEDED_START if settings.seed is not None else time.time()
+        self.clock = VirtualClock(start) if settings.virtual_clock else ScaledClock(settings.time_scale, start)
+        self.scheduler = Scheduler(self.clock)
+        self.callbacks = CallbackJournal(settings.journal_size)
+        self.dispatcher = CallbackDispatcher(
+            self.scheduler, self.callbacks, allow=settings.callback_allow, signing_key=settings.webhook_key
+        )
+        self.driver = Driver(
+            self.scheduler, self.dispatcher, profile, timings=Timings(), callback_timeout_s=settings.callback_timeout_s
+        )
 
     def now(self) -> float:
         """Mock time in unix seconds."""
-        return time.time()
+        return self.clock.now()
 
     def reset(self) -> None:
-        """Forget every task, track and balance; restart the random sequence."""
+        """Forget every task, track, balance and callback; restart the random sequence."""
+        self.scheduler.cancel_pending()
         self.store.clear()
+        self.callbacks.clear()
         self.random.reset()
+
+    # lifecycle -----------------------------------------------------------------------------
+    def status(self, task: Task) -> str:
+        """The task's status now: its schedule at the mock time, or its fixed status."""
+        if task.status_override is not None:
+            return task.status_override
+        if task.schedule is None:
+            return task.status
+        return status_at(task.schedule, self.now()).value
+
+    def failure(self, task: Task) -> tuple[int | None, str | None]:
+        """``errorCode`` and ``errorMessage`` as record-info shows them now."""
+        status = self.status(task)
+        if status not in FAILURE_STATUSES:
+            return None, None
+        if task.schedule is not None and task.schedule.failure is not None:
+            return task.schedule.failure.code, task.schedule.failure.message
+        return FAILURE_TEXTS[status]
+
+    def expired(self, task: Task) -> bool:
+        """Whether the task's files are past the profile's retention."""
+        return self.now() - task.created_at > self.profile.retention_days * 86400
+
+    def start(self, task: Task, flow: Flow, failure: Failure | None = None) -> Task:
+        """Store the task and put its lifecycle on the clock."""
+        self.add(task)
+        self.driver.start(task, flow, failure)
+        return task
+
+    @staticmethod
+    def failure_of(status: str, code: int | None = None, message: str | None = None, stage: str = "first") -> Failure:
+        """A failure for ``status`` with the documented code and message unless given."""
+        default_code, default_message = FAILURE_TEXTS[status]
+        at = Stage.TEXT if status == Status.CREATE_TASK_FAILED else Stage(stage)
+        return Failure(Status(status), at, code or default_code, message or default_message)
 
     # credits -------------------------------------------------------------------------------
     def balance(self, token: str) -> int:

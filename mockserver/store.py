@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .lifecycle import Schedule
+
 __all__ = ["Splice", "Store", "Task", "Track"]
 
 
@@ -47,9 +49,13 @@ class Task:
     callback_url: str | None = None
     parent_music_id: str = ""
     token: str | None = None
+    #: Status of a task with no schedule (a seeded one).
     status: str = "SUCCESS"
-    error_code: int | None = None
-    error_message: str | None = None
+    #: "music" or "replace"; with ``schedule`` it decides the status at any mock time.
+    flow: str = "music"
+    schedule: Schedule | None = None
+    #: A status set after the schedule ended (CALLBACK_EXCEPTION).
+    status_override: str | None = None
 
 
 @dataclass

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .providers import Profile
 from .store import Task, Track
+
+if TYPE_CHECKING:
+    from .state import MockState
 
 __all__ = ["create_time", "media_urls", "record_info"]
 
@@ -43,28 +46,31 @@ def _track(track: Track, base_url: str, profile: Profile, *, complete: bool) -> 
     }
 
 
-def visible_tracks(task: Task) -> list[tuple[Track, bool]]:
-    """The tracks record-info lists at the task's status, each with whether it is complete."""
-    if task.status == "SUCCESS":
+def visible_tracks(task: Task, status: str) -> list[tuple[Track, bool]]:
+    """The tracks record-info lists at ``status``, each with whether it is complete."""
+    if status in ("SUCCESS", "CALLBACK_EXCEPTION"):
         return [(track, True) for track in task.tracks]
-    if task.status == "FIRST_SUCCESS":
+    if status == "FIRST_SUCCESS":
         return [(track, track.index == 0) for track in task.tracks]
     return []
 
 
-def record_info(task: Task, profile: Profile) -> dict[str, Any]:
-    """The ``data`` of Get Music Details."""
+def record_info(task: Task, state: MockState) -> dict[str, Any]:
+    """The ``data`` of Get Music Details at the current mock time."""
+    profile = state.profile
+    status = state.status(task)
+    error_code, error_message = state.failure(task)
     return {
         "taskId": task.id,
         "parentMusicId": task.parent_music_id,
         "param": task.param,
         "response": {
             "taskId": task.id,
-            "sunoData": [_track(t, task.base_url, profile, complete=c) for t, c in visible_tracks(task)],
+            "sunoData": [_track(t, task.base_url, profile, complete=c) for t, c in visible_tracks(task, status)],
         },
-        "status": task.status,
+        "status": status,
         "type": profile.record_type,
         "operationType": task.operation_type,
-        "errorCode": task.error_code,
-        "errorMessage": task.error_message,
+        "errorCode": error_code,
+        "errorMessage": error_message,
     }
