@@ -60,6 +60,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a profile switch, e.g. --set replace_interval=10- (see README)",
     )
+    serve.add_argument(
+        "--time-scale",
+        type=float,
+        default=Settings.time_scale,
+        help="mock seconds per real second (default: 50, a song completes in 3 s)",
+    )
+    serve.add_argument(
+        "--virtual-clock", action="store_true", help='time moves only on POST /_mock/clock/advance {"seconds": N}'
+    )
+    serve.add_argument(
+        "--callback-allow",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="also deliver callbacks to this host (repeatable); default: loopback only",
+    )
+    serve.add_argument("--webhook-key", default=None, help="sign callbacks kie-style with this HMAC key")
+    serve.add_argument(
+        "--callback-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="real seconds a receiver has per attempt (default: documented 15 s / 10 s)",
+    )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
 
     spec = commands.add_parser("spec", help="print a provider's bundled OpenAPI document as JSON")
@@ -75,6 +99,11 @@ def build(args: argparse.Namespace) -> MockApp:
         credits=args.credits,
         max_body_bytes=args.max_body_bytes,
         profile_overrides=dict(args.set),
+        time_scale=args.time_scale,
+        virtual_clock=args.virtual_clock,
+        callback_allow=frozenset(args.callback_allow),
+        webhook_key=args.webhook_key,
+        callback_timeout_s=args.callback_timeout,
     )
     return MockApp(args.provider, settings)
 
