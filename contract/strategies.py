@@ -1,0 +1,587 @@
+"""Hypothesis strategies for every documented answer and callback of the Suno reseller API.
+
+Use them to property-test the code that *reads* the API: response parsers, pollers and callback
+handlers. Each strategy draws from everything the bundled documents allow, including the
+documented real-world quirks (suno-api.md 2.3, 4.2, 4.3, 8):
+
+- ``createTime`` as the documented ``"YYYY-MM-DD HH:MM:SS"`` string **or** epoch milliseconds
+  as an integer (a real api.box callback);
+- the ``text`` callback stage with ``data.data`` as ``[]`` or ``null``;
+- error callbacks with ``data: null`` (sunoapi), ``data: []`` (older kie docs) or an ``error``
+  string (kie replace-section);
+- the ``first`` stage listing the unfinished second track (``audio_url: ""``, no duration);
+- ``source_*`` URLs present or absent; ``record-info.type`` as ``"GENERATE"`` or ``chirp-*``;
+  a failed task's ``response.errorMessage`` beside ``data.errorMessage``.
+
+The enums (codes, task states, callback codes, ``operationType``) are read from the bundled
+OpenAPI document of the provider, so the strategies follow the documents when they change.
+Every drawn value validates against the provider's schema (``tests/test_contract_client.py``
+checks this property-based with jsonschema).
+
+Besides the strategies, :func:`build_response` and :func:`build_record_info` make one
+deterministic, spec-valid answer; the client router uses them to answer a forced code or state.
+
+Example::
+
+    from hypothesis import given
+    from contract.strategies import callback_payloads, responses
+
+    @given(callback_payloads("generate"))
+    def test_handler_accepts_every_callback(payload):
+        my_app.handle_suno_callback(payload)          # must not raise
+
+    @given(responses("kie", "generate-music"))
+    def test_parser(answer):
+        result = my_client.parse_generate(answer.to_httpx())
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+from hypothesis import strategies as st
+
+import openapi
+
+__all__ = [
+    "CALLBACK_STAGES",
+    "FAILURE_STATUSES",
+    "OPERATION_IDS",
+    "CreateTimeStyle",
+    "SpecResponse",
+    "build_record_info",
+    "build_response",
+    "callback_codes",
+    "callback_payloads",
+    "create_times",
+    "documented_codes",
+    "record_info_data",
+    "responses",
+    "task_statuses",
+]
+
+#: The operationIds every bundled document serves.
+OPERATION_IDS: tuple[str, ...] = (
+    "generate-music",
+    "extend-music",
+    "get-music-details",
+    "replace-section",
+    "get-remaining-credits",
+    "get-timestamped-lyrics",
+)
+#: Terminal task states that mean the task failed (suno-api.md 3.1).
+FAILURE_STATUSES: tuple[str, ...] = (
+    "CREATE_TASK_FAILED",
+    "GENERATE_AUDIO_FAILED",
+    "CALLBACK_EXCEPTION",
+    "SENSITIVE_WORD_ERROR",
+)
+#: Callback stages per callback family (suno-api.md 4.2, 4.3).
+CALLBACK_STAGES: dict[str, tuple[str, ...]] = {
+    "music": ("text", "first", "complete", "error"),
+    "replace": ("complete", "error"),
+}
+#: How ``createTime`` is written: the documented string, or epoch milliseconds (real callbacks).
+CreateTimeStyle = Literal["string", "epoch_ms"]
+
+_MUSIC_OPERATIONS = {"generate", "generate-music", "extend", "extend-music"}
+_REPLACE_OPERATIONS = {"replace", "replace-section"}
+_HEX = "0123456789abcdef"
+_T0 = 1_758_044_664.461  # the epoch of the real api.box callback (suno-api.md 4.2), in seconds
+
+# Messages the documents and real payloads show (suno-api.md 1.3, 4.2, 4.3).
+_STAGE_MSGS: dict[str, tuple[str, ...]] = {
+    "text": ("Text generation complete.", "文本生成完成。", "success"),
+    "first": ("First audio generated successfully.", "First track generated successfully."),
+    "complete": ("All generated successfully.", "success"),
+    "error": ("Audio generation failed.", "Music generation failed", "Lyrics contain copyrighted content"),
+}
+_CODE_MSGS: dict[int, str] = {
+    401: "Unauthorized: credentials missing or invalid",
+    402: "Insufficient credits",
+    404: "Not found: resource or endpoint does not exist",
+    408: "Upstream timeout: no result returned for over 10 minutes",
+    409: "Conflict: record already exists",
+    422: "Validation error: request parameters failed validation",
+    429: "Rate limit exceeded",
+    451: "Failed to fetch the upstream resource",
+    455: "Service unavailable: system maintenance",
+    500: "Server error",
+    501: "Generation failed",
+    505: "Feature disabled",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# What the bundled documents say
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _spec(provider: str) -> dict[str, Any]:
+    return openapi.load_spec(provider)
+
+
+def _deref(node: Any, root: dict[str, Any]) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = root
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+@functools.cache
+def _operation(provider: str, operation_id: str) -> tuple[str, str, Mapping[str, Any]]:
+    spec = _spec(provider)
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if isinstance(op, dict) and op.get("operationId") == operation_id:
+                return method.upper(), path, op
+    raise ValueError(f"{provider} documents no operation {operation_id!r}; use one of {', '.join(OPERATION_IDS)}")
+
+
+def _response_schema(provider: str, operation_id: str, http_status: int) -> Mapping[str, Any] | None:
+    spec = _spec(provider)
+    _, _, op = _operation(provider, operation_id)
+    response = _deref(op.get("responses", {}).get(str(http_status)), spec)
+    if not isinstance(response, dict):
+        return None
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    resolved = _deref(schema, spec)
+    return resolved if isinstance(resolved, dict) else None
+
+
+def _code_enum(provider: str, operation_id: str, http_status: int) -> tuple[int, ...]:
+    schema = _response_schema(provider, operation_id, http_status)
+    if schema is None:
+        return ()
+    code = _deref(schema.get("properties", {}).get("code", {}), _spec(provider))
+    return tuple(int(c) for c in code.get("enum", ()))
+
+
+@functools.cache
+def documented_codes(provider: str, operation_id: str) -> tuple[tuple[int, int], ...]:
+    """Every documented ``(HTTP status, body code)`` pair of an operation, 200 first.
+
+    The HTTP-200 answers carry the outcome in ``code`` (suno-api.md 1.2); the documented HTTP 500
+    answer carries 402/408/422/500/501/505 (suno-api.md 1.3).
+    """
+    pairs = [(200, code) for code in _code_enum(provider, operation_id, 200)]
+    pairs += [(500, code) for code in _code_enum(provider, operation_id, 500)]
+    if not pairs:
+        raise ValueError(f"{provider} {operation_id}: the document lists no response codes")
+    return tuple(sorted(pairs, key=lambda p: (p != (200, 200), p)))
+
+
+@functools.cache
+def task_statuses(provider: str = "kie") -> tuple[str, ...]:
+    """The ``record-info`` ``status`` enum of the provider's document."""
+    return tuple(_spec(provider)["components"]["schemas"]["TaskStatus"]["enum"])
+
+
+@functools.cache
+def callback_codes(provider: str = "kie") -> tuple[int, ...]:
+    """The callback ``code`` enum of the provider's document (200 and the failure codes)."""
+    return tuple(_spec(provider)["components"]["schemas"]["CallbackCode"]["enum"])
+
+
+@functools.cache
+def _record_enum(provider: str, name: str) -> tuple[Any, ...]:
+    return tuple(_spec(provider)["components"]["schemas"]["RecordInfo"]["properties"][name]["enum"])
+
+
+def _known_provider(provider: str) -> str:
+    if provider not in openapi.PROVIDERS:
+        raise ValueError(f"unknown provider {provider!r}: choose one of {', '.join(openapi.PROVIDERS)}")
+    return provider
+
+
+# --------------------------------------------------------------------------------------------
+# Deterministic builders (used by the client router to answer forced outcomes)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpecResponse:
+    """One documented answer: the HTTP status and the JSON envelope ``{code, msg, data}``."""
+
+    http_status: int
+    body: dict[str, Any]
+
+    @property
+    def code(self) -> int:
+        """The outcome in the body (``body["code"]``)."""
+        return int(self.body["code"])
+
+    def to_httpx(self, request: httpx.Request | None = None) -> httpx.Response:
+        """The answer as an ``httpx.Response`` (JSON body), e.g. to feed a response parser."""
+        return httpx.Response(self.http_status, json=self.body, request=request)
+
+
+def _format_time(at: float, style: CreateTimeStyle) -> str | int:
+    if style == "epoch_ms":
+        return int(at * 1000)
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
+
+
+def _record_track(audio_id: str, index: int, *, complete: bool, created: str | int, duration: float) -> dict[str, Any]:
+    return {
+        "id": audio_id,
+        "audioUrl": f"https://cdn.mock.invalid/{audio_id}.mp3" if complete else "",
+        "streamAudioUrl": f"https://stream.mock.invalid/{audio_id}",
+        "imageUrl": f"https://cdn.mock.invalid/{audio_id}.jpeg",
+        "prompt": "[Verse]\nNeon rain on the harbour",
+        "modelName": "chirp-v4",
+        "title": f"Harbour Lights {index + 1}",
+        "tags": "synthwave",
+        "createTime": created,
+        "duration": duration if complete else None,
+    }
+
+
+def build_record_info(
+    provider: str,
+    task_id: str,
+    status: str = "SUCCESS",
+    *,
+    create_time: CreateTimeStyle = "string",
+    durations: tuple[float, ...] = (180.0, 176.5),
+    error_code: int | None = None,
+    error_message: str | None = None,
+) -> dict[str, Any]:
+    """The ``data`` of Get Music Details for a task in ``status`` (deterministic, spec-valid).
+
+    Tracks are listed as the state implies: none before ``FIRST_SUCCESS`` and in failure states,
+    the first complete and the rest streaming at ``FIRST_SUCCESS``, all complete at ``SUCCESS``.
+    A failure state gets ``error_code`` (default 501) and an ``error_message``.
+    """
+    if status not in task_statuses(_known_provider(provider)):
+        raise ValueError(f"status {status!r} is not documented; use one of {', '.join(task_statuses(provider))}")
+    created = _format_time(_T0, create_time)
+    tracks: list[dict[str, Any]] = []
+    if status in ("FIRST_SUCCESS", "SUCCESS"):
+        tracks = [
+            _record_track(
+                f"{task_id[:8]:0<8}-0000-4000-8000-{i:012d}",
+                i,
+                complete=status == "SUCCESS" or i == 0,
+                created=created,
+                duration=d,
+            )
+            for i, d in enumerate(durations)
+        ]
+    failed = status in FAILURE_STATUSES
+    return {
+        "taskId": task_id,
+        "parentMusicId": "",
+        "param": json.dumps({"prompt": "Neon rain on the harbour", "model": "V4_5", "customMode": False}),
+        "response": {"taskId": task_id, "sunoData": tracks},
+        "status": status,
+        "type": "GENERATE",
+        "operationType": "generate",
+        "errorCode": (error_code if error_code is not None else 501) if failed else None,
+        "errorMessage": (error_message or f"Task ended in {status}") if failed else None,
+    }
+
+
+def _success_data(provider: str, operation_id: str, task_id: str, **record: Any) -> Any:
+    if operation_id == "get-music-details":
+        return build_record_info(provider, task_id, **record)
+    if operation_id == "get-remaining-credits":
+        return 100
+    if operation_id == "get-timestamped-lyrics":
+        return {
+            "alignedWords": [{"word": "[Verse]\nNeon", "success": True, "startS": 1.36, "endS": 1.79, "palign": 0}],
+            "waveformData": [0, 0.42, 0.87, 0.5],
+            "hootCer": 0.38,
+            "isStreamed": False,
+        }
+    return {"taskId": task_id}
+
+
+def build_response(
+    provider: str,
+    operation_id: str,
+    code: int = 200,
+    *,
+    http_status: int | None = None,
+    task_id: str = "5c79b2e8a1f34d6b9c0e7a1d2f3b4e8e",
+    msg: str | None = None,
+    **record: Any,
+) -> SpecResponse:
+    """One deterministic documented answer of ``operation_id`` with body ``code``.
+
+    ``http_status`` defaults to 200 when the HTTP-200 schema documents ``code``, else 500 (the
+    documented server-error answer, e.g. 501 or 505). For Get Music Details with code 200,
+    ``record`` is passed to :func:`build_record_info` (``status=``, ``create_time=``, ...).
+    """
+    pairs = documented_codes(_known_provider(provider), operation_id)
+    if http_status is None:
+        http_status = 200 if (200, code) in pairs else 500
+    if (http_status, code) not in pairs:
+        listed = ", ".join(f"{c} (HTTP {h})" for h, c in pairs)
+        raise ValueError(
+            f"{provider} {operation_id}: code {code} with HTTP {http_status} is not documented; choose one of {listed}"
+        )
+    if code == 200 and http_status == 200:
+        return SpecResponse(
+            200,
+            {"code": 200, "msg": msg or "success", "data": _success_data(provider, operation_id, task_id, **record)},
+        )
+    return SpecResponse(http_status, {"code": code, "msg": msg or _CODE_MSGS.get(code, "Error"), "data": None})
+
+
+# --------------------------------------------------------------------------------------------
+# Strategies
+# --------------------------------------------------------------------------------------------
+
+
+def _task_ids() -> st.SearchStrategy[str]:
+    # Real task ids are 32 lowercase hex characters (suno-api.md 1.1).
+    return st.text(_HEX, min_size=32, max_size=32)
+
+
+def _audio_ids() -> st.SearchStrategy[str]:
+    return st.uuids().map(str)
+
+
+def _texts(max_size: int = 40) -> st.SearchStrategy[str]:
+    return st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=max_size)
+
+
+def _durations() -> st.SearchStrategy[float]:
+    return st.integers(100, 48_000).map(lambda cs: cs / 100)
+
+
+def create_times(style: CreateTimeStyle | None = None) -> st.SearchStrategy[str | int]:
+    """``createTime`` values: the documented string, epoch milliseconds (real callbacks), or both."""
+    seconds = st.floats(1_600_000_000, 1_900_000_000, allow_nan=False, allow_infinity=False)
+    as_string: st.SearchStrategy[str | int] = seconds.map(lambda s: _format_time(s, "string"))
+    as_ms: st.SearchStrategy[str | int] = seconds.map(lambda s: _format_time(s, "epoch_ms"))
+    if style == "string":
+        return as_string
+    if style == "epoch_ms":
+        return as_ms
+    return st.one_of(as_string, as_ms)
+
+
+def _urls(kind: str) -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda host, name: f"https://{host}/{name}.{kind}",
+        st.sampled_from(["apiboxfiles.erweima.ai", "cdn1.suno.ai", "tempfile.aiquickdraw.com", "cdn.mock.invalid"]),
+        st.text(_HEX, min_size=8, max_size=32),
+    )
+
+
+def _model_names() -> st.SearchStrategy[str]:
+    return st.sampled_from(["chirp-v3-5", "chirp-v4", "chirp-auk", "chirp-bluejay", "chirp-crow", "chirp-fenix"])
+
+
+@st.composite
+def _record_tracks(draw: st.DrawFn, complete: bool, create_time: st.SearchStrategy[str | int]) -> dict[str, Any]:
+    return {
+        "id": draw(_audio_ids()),
+        "audioUrl": draw(_urls("mp3")) if complete else "",
+        "streamAudioUrl": draw(_urls("mp3")),
+        "imageUrl": draw(_urls("jpeg")),
+        "prompt": draw(_texts()),
+        "modelName": draw(_model_names()),
+        "title": draw(_texts(80)),
+        "tags": draw(_texts()),
+        "createTime": draw(create_time),
+        "duration": draw(_durations()) if complete else None,
+    }
+
+
+@st.composite
+def _record_info(draw: st.DrawFn, provider: str, status: str | None) -> dict[str, Any]:
+    state = status if status is not None else draw(st.sampled_from(task_statuses(provider)))
+    times = create_times()
+    if state in ("FIRST_SUCCESS", "SUCCESS"):
+        count = draw(st.integers(1, 2))
+        tracks = [draw(_record_tracks(state == "SUCCESS" or i == 0, times)) for i in range(count)]
+    elif state == "CALLBACK_EXCEPTION":
+        # The music may be done even though the callback could not be delivered.
+        tracks = draw(st.one_of(st.just([]), st.lists(_record_tracks(True, times), min_size=1, max_size=2)))
+    else:
+        tracks = []
+    failed = state in FAILURE_STATUSES
+    codes = tuple(c for c in _record_enum(provider, "errorCode") if c is not None)
+    operation_type = draw(st.sampled_from(_record_enum(provider, "operationType")))
+    task_id = draw(_task_ids())
+    response: dict[str, Any] = {"taskId": task_id, "sunoData": tracks}
+    error_message = draw(st.one_of(st.none(), _texts())) if failed else None
+    if failed and draw(st.booleans()):
+        # kie's quickstart failure example repeats the message inside ``response``.
+        response["errorMessage"] = error_message or "Audio generation failed."
+    param = {"prompt": draw(_texts()), "model": draw(st.sampled_from(["V4", "V4_5", "V5"])), "customMode": False}
+    return {
+        "taskId": task_id,
+        "parentMusicId": draw(_audio_ids()) if operation_type == "extend" else "",
+        "param": json.dumps(param, ensure_ascii=draw(st.booleans())),
+        "response": response,
+        "status": state,
+        "type": draw(st.sampled_from(["GENERATE", "chirp-v3-5", "chirp-v4"])),
+        "operationType": operation_type,
+        "errorCode": draw(st.one_of(st.none(), st.sampled_from(codes))) if failed else None,
+        "errorMessage": error_message,
+    }
+
+
+def record_info_data(provider: str = "kie", status: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """The ``data`` of Get Music Details, for ``status`` (default: every documented state).
+
+    Tracks follow the state (none before FIRST_SUCCESS; the second still streaming with
+    ``audioUrl: ""`` and ``duration: null`` at FIRST_SUCCESS); failures carry ``errorCode``
+    (or null) and ``errorMessage`` (or null); ``createTime`` is a string or epoch ms.
+    """
+    if status is not None and status not in task_statuses(_known_provider(provider)):
+        raise ValueError(f"status {status!r} is not documented; use one of {', '.join(task_statuses(provider))}")
+    return _record_info(_known_provider(provider), status)
+
+
+def _timestamped_lyrics() -> st.SearchStrategy[dict[str, Any]]:
+    seconds = st.integers(0, 48_000).map(lambda cs: cs / 100)
+    word = st.fixed_dictionaries(
+        {"word": _texts(20), "success": st.booleans(), "startS": seconds, "endS": seconds, "palign": st.integers(0, 5)}
+    )
+    return st.fixed_dictionaries(
+        {
+            # Instrumental tracks have no lyrics (suno-api.md 2.13).
+            "alignedWords": st.lists(word, max_size=5),
+            "waveformData": st.lists(st.floats(0, 1, allow_nan=False), max_size=8),
+            "hootCer": st.floats(0, 1, allow_nan=False),
+            "isStreamed": st.booleans(),
+        }
+    )
+
+
+def _success_strategy(provider: str, operation_id: str) -> st.SearchStrategy[Any]:
+    if operation_id == "get-music-details":
+        return record_info_data(provider)
+    if operation_id == "get-remaining-credits":
+        return st.integers(0, 10**9)
+    if operation_id == "get-timestamped-lyrics":
+        return _timestamped_lyrics()
+    return st.fixed_dictionaries({"taskId": _task_ids()})
+
+
+def _error_msgs(code: int) -> st.SearchStrategy[str]:
+    return st.one_of(st.just(_CODE_MSGS.get(code, "Error")), _texts().filter(bool))
+
+
+def responses(
+    provider: str, operation_id: str, code: int | None = None, *, http_status: int | None = None
+) -> st.SearchStrategy[SpecResponse]:
+    """Every documented answer of ``operation_id``: each code, and for 200 every success shape.
+
+    ``code`` / ``http_status`` narrow the draw (e.g. ``code=402``; ``http_status=500`` for the
+    documented server-error answers). Non-200 answers carry ``data: null``.
+    """
+    pairs = [
+        p
+        for p in documented_codes(_known_provider(provider), operation_id)
+        if (code is None or p[1] == code) and (http_status is None or p[0] == http_status)
+    ]
+    if not pairs:
+        listed = ", ".join(f"{c} (HTTP {h})" for h, c in documented_codes(provider, operation_id))
+        raise ValueError(f"{provider} {operation_id}: no documented answer matches; choose from {listed}")
+
+    def one(pair: tuple[int, int]) -> st.SearchStrategy[SpecResponse]:
+        status, value = pair
+        if pair == (200, 200):
+            body = st.fixed_dictionaries(
+                {"code": st.just(200), "msg": st.just("success"), "data": _success_strategy(provider, operation_id)}
+            )
+        else:
+            body = st.fixed_dictionaries({"code": st.just(value), "msg": _error_msgs(value), "data": st.none()})
+        return body.map(lambda b: SpecResponse(status, b))
+
+    return st.one_of(*(one(p) for p in pairs))
+
+
+@st.composite
+def _callback_tracks(
+    draw: st.DrawFn, complete: bool, create_time: st.SearchStrategy[str | int], sources: bool
+) -> dict[str, Any]:
+    track: dict[str, Any] = {
+        "id": draw(_audio_ids()),
+        "audio_url": draw(_urls("mp3")) if complete else "",
+        "stream_audio_url": draw(_urls("mp3")),
+        "image_url": draw(_urls("jpeg")),
+        "prompt": draw(_texts()),
+        "model_name": draw(_model_names()),
+        "title": draw(_texts(80)),
+        "tags": draw(_texts()),
+        "createTime": draw(create_time),
+        "duration": draw(_durations()) if complete else None,
+    }
+    if sources:
+        # source_* appear in sunoapi G1+ and kie G3, not in older kie examples (suno-api.md 4.2).
+        track["source_audio_url"] = draw(_urls("mp3")) if complete else ""
+        track["source_stream_audio_url"] = draw(_urls("mp3"))
+        track["source_image_url"] = draw(_urls("jpeg"))
+    return track
+
+
+@st.composite
+def _callback(draw: st.DrawFn, family: str, stage: str | None, provider: str) -> dict[str, Any]:
+    chosen = stage if stage is not None else draw(st.sampled_from(CALLBACK_STAGES[family]))
+    times = create_times()
+    sources = family == "music" and draw(st.booleans())
+    inner: dict[str, Any] = {"callbackType": chosen, "task_id": draw(_task_ids())}
+    if chosen == "error":
+        code = draw(st.sampled_from([c for c in callback_codes(provider) if c != 200]))
+        # sunoapi: data null; older kie docs: data []; kie replace-section: an ``error`` string.
+        style = draw(st.sampled_from(["null", "empty", "error", "error+null"]))
+        if style in ("null", "error+null"):
+            inner["data"] = None
+        elif style == "empty":
+            inner["data"] = []
+        if style.startswith("error"):
+            inner["error"] = draw(_texts().filter(bool))
+        msg = draw(st.one_of(st.sampled_from(_STAGE_MSGS["error"]), _texts()))
+        return {"code": code, "msg": msg, "data": inner}
+    if chosen == "text":
+        inner["data"] = draw(st.sampled_from([[], None]))  # documented [], a guide shows null
+    elif chosen == "first":
+        first = draw(_callback_tracks(True, times, sources))
+        rest = draw(st.lists(_callback_tracks(False, times, sources), max_size=1))
+        inner["data"] = [first, *rest]
+    else:
+        count = 1 if family == "replace" else draw(st.integers(1, 2))
+        inner["data"] = [draw(_callback_tracks(True, times, sources)) for _ in range(count)]
+    return {"code": 200, "msg": draw(st.sampled_from(_STAGE_MSGS[chosen])), "data": inner}
+
+
+def callback_payloads(
+    operation: str = "generate", stage: str | None = None, provider: str = "kie"
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Every documented callback body POSTed to ``callBackUrl`` for ``operation``.
+
+    ``operation``: ``"generate"``/``"extend"`` (or their operationIds) for music callbacks with
+    stages text, first, complete, error; ``"replace-section"`` for complete and error.
+    ``stage`` narrows the draw. Payloads are snake_case inside (``task_id``, ``audio_url``)
+    except ``callbackType`` and ``createTime``, as documented.
+    """
+    _known_provider(provider)
+    if operation in _MUSIC_OPERATIONS:
+        family = "music"
+    elif operation in _REPLACE_OPERATIONS:
+        family = "replace"
+    else:
+        raise ValueError(
+            f"operation {operation!r} has no documented callbacks; use generate, extend or replace-section"
+        )
+    if stage is not None and stage not in CALLBACK_STAGES[family]:
+        raise ValueError(
+            f"{operation} callbacks have no stage {stage!r}; use one of {', '.join(CALLBACK_STAGES[family])}"
+        )
+    return _callback(family, stage, provider)
