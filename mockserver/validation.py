@@ -88,20 +88,20 @@ def _x_interval(
 
 
 _FORMATS = FormatChecker(formats=())
-_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+# RFC 3986: a scheme, then only unreserved, reserved and percent-encoded characters.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
 
 @_FORMATS.checks("uri")
 def _is_uri(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if any(ch.isspace() for ch in value):
-        return False
+    if not isinstance(value, str) or not _URI.fullmatch(value):
+        return not isinstance(value, str)
     try:
         parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:
         return False
-    return bool(parts.scheme and _URI_SCHEME.match(parts.scheme) and (parts.netloc or parts.path))
+    return bool(parts.netloc or parts.path)
 
 
 _Validator = validators.extend(  # type: ignore[no-untyped-call]
