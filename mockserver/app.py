@@ -25,6 +25,7 @@ from .envelope import envelope, render
 from .errors import ApiError
 from .journal import RequestJournal, RequestRecord
 from .lifecycle import Stage
+from .media import MediaFiles
 from .operations import Call, behaviour_for
 from .providers import Profile, get_profile, interval_bounds
 from .spec import Operation, operations
@@ -81,6 +82,7 @@ class MockApp:
         self.state = MockState(self.profile, self.settings)
         self.requests = RequestJournal(self.settings.journal_size)
         self._spec_bytes = render(self.spec)
+        self.media = MediaFiles(self.state, self._answer)
         routes: list[BaseRoute] = [Route(op.path, self._endpoint(op), methods=[op.method]) for op in self.operations]
         routes += [
             Route("/openapi.json", self._openapi, methods=["GET"]),
@@ -91,6 +93,7 @@ class MockApp:
             Route("/_mock/requests", self._journal, methods=["GET"]),
             Route("/_mock/callbacks", self._callbacks, methods=["GET"]),
             Route("/_mock/clock/advance", self._advance, methods=["POST"]),
+            *self.media.routes(),
         ]
         self._app = Starlette(
             routes=routes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +22,14 @@ def create_time(profile: Profile, at: float) -> str | int:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
 
 
+#: MP3 when the optional encoder is installed, else WAV (see media.py).
+AUDIO_EXTENSION = "mp3" if importlib.util.find_spec("lameenc") is not None else "wav"
+
+
 def media_urls(track: Track, base_url: str) -> dict[str, str]:
     """Where the mock serves a track's files."""
     return {
-        "audio": f"{base_url}/_mock/files/{track.id}.mp3",
+        "audio": f"{base_url}/_mock/files/{track.id}.{AUDIO_EXTENSION}",
         "stream": f"{base_url}/_mock/stream/{track.id}",
         "image": f"{base_url}/_mock/files/{track.id}.png",
     }
