@@ -22,7 +22,8 @@ from openapi import load_spec
 from .callbacks import Attempt, CallbackJournal
 from .config import Settings
 from .envelope import envelope, render
-from .errors import ApiError
+from .errors import ApiError, ConfigError
+from .faults import Catalog, FaultInjector, remember_transport
 from .journal import RequestJournal, RequestRecord
 from .lifecycle import Stage
 from .media import MediaFiles
@@ -81,6 +82,9 @@ class MockApp:
         self.operations: tuple[Operation, ...] = tuple(operations(self.spec))
         self.state = MockState(self.profile, self.settings)
         self.requests = RequestJournal(self.settings.journal_size)
+        catalog = Catalog.from_spec(self.spec, self.profile.name, self.operations)
+        #: Fault rules (file, admin API, headers), rate limits and sensitive words.
+        self.faults = FaultInjector(catalog, self.settings, self.state.now)
         self._spec_bytes = render(self.spec)
         self.media = MediaFiles(self.state, self._answer)
         routes: list[BaseRoute] = [Route(op.path, self._endpoint(op), methods=[op.method]) for op in self.operations]
@@ -93,6 +97,7 @@ class MockApp:
             Route("/_mock/requests", self._journal, methods=["GET"]),
             Route("/_mock/callbacks", self._callbacks, methods=["GET"]),
             Route("/_mock/clock/advance", self._advance, methods=["POST"]),
+            Route("/_mock/faults", self._faults, methods=["GET", "POST", "DELETE"]),
             *self.media.routes(),
         ]
         self._app = Starlette(
@@ -110,6 +115,8 @@ class MockApp:
             await self.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            remember_transport(scope, send)  # connection faults need the socket
         await self._app(scope, receive, send)
 
     # controls ------------------------------------------------------------------------------
@@ -118,9 +125,10 @@ class MockApp:
         return self.profile.name
 
     def reset(self) -> None:
-        """Forget tasks, balances, callbacks and the request journal."""
+        """Forget tasks, balances, callbacks and the request journal; restart fault counters (rules stay)."""
         self.state.reset()
         self.requests.clear()
+        self.faults.reset()
 
     @property
     def callbacks(self) -> CallbackJournal:
@@ -228,8 +236,16 @@ class MockApp:
                 problems = validator.query_problems(query) + validator.body_problems(body)
                 if problems:
                     raise ApiError(422, "Validation error: " + "; ".join(map(str, problems)))
+                decision = self.faults.decide(operation, token, body, query, request.headers)
+                broken = await self.faults.apply(decision)  # sleeps; raises ApiError for an injected code
+                if broken is not None:
+                    note = f"connection fault: {broken.fault.value}"
+                    path, op_id = request.url.path, operation.operation_id
+                    self.requests.add(RequestRecord(state.now(), operation.method, path, op_id, 0, note))
+                    return broken
                 base_url = str(request.base_url).rstrip("/")
-                data = behaviour(Call(state, operation, token, body, query, base_url))
+                with state.injecting(decision.task):
+                    data = behaviour(Call(state, operation, token, body, query, base_url))
                 code, msg, status = 200, "success", None
             except ApiError as error:
                 code, msg, data, status = error.code, error.msg, None, error.http_status
@@ -312,6 +328,22 @@ class MockApp:
             return self._answer(error.code, error.msg)
         await self.state.scheduler.advance(float(seconds))
         return self._answer(200, "success", {"time": self.state.now()})
+
+    async def _faults(self, request: Request) -> Response:
+        """GET lists rules, counters and recent decisions; POST adds admin rules; DELETE drops them."""
+        if request.method == "POST":
+            try:
+                self.faults.configure(await self._json_body(request))
+            except ApiError as error:
+                return self._answer(error.code, error.msg)
+            except ConfigError as error:
+                return self._answer(422, f"Validation error: {error}")
+        elif request.method == "DELETE":
+            name = request.query_params.get("name")
+            if not self.faults.clear(name):
+                known = ", ".join(r.name for r in self.faults.admin.rules) or "none"
+                return self._answer(404, f"Not found: no admin fault rule named {name!r}; admin rules: {known}")
+        return self._answer(200, "success", self.faults.describe())
 
     async def _journal(self, request: Request) -> Response:
         records = [r.as_dict() for r in self.requests]

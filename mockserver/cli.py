@@ -84,6 +84,24 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="real seconds a receiver has per attempt (default: documented 15 s / 10 s)",
     )
+    serve.add_argument("--faults", default=None, metavar="FILE", help="fault rules (YAML); see faults.example.yaml")
+    serve.add_argument(
+        "--no-header-overrides",
+        action="store_true",
+        help="ignore the X-Mock-Code, X-Mock-Outcome, X-Mock-Delay-Ms and X-Mock-Fault request headers",
+    )
+    serve.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="enforce the documented limits: 20 creating calls per 10 s per key, 3 record-info per s per task",
+    )
+    serve.add_argument(
+        "--sensitive-word",
+        action="append",
+        default=[],
+        metavar="W",
+        help="a prompt, style, title or tags containing W fails with SENSITIVE_WORD_ERROR (repeatable)",
+    )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
 
     spec = commands.add_parser("spec", help="print a provider's bundled OpenAPI document as JSON")
@@ -104,6 +122,10 @@ def build(args: argparse.Namespace) -> MockApp:
         callback_allow=frozenset(args.callback_allow),
         webhook_key=args.webhook_key,
         callback_timeout_s=args.callback_timeout,
+        faults=args.faults,
+        header_overrides=not args.no_header_overrides,
+        rate_limits=args.rate_limits,
+        sensitive_words=frozenset(args.sensitive_word),
     )
     return MockApp(args.provider, settings)
 

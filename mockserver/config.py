@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .envelope import StatusMode
 from .errors import ConfigError
@@ -42,6 +45,14 @@ class Settings:
     webhook_key: str | None = None
     #: Real seconds a receiver has per attempt; default: the documented 15 s (music), 10 s (replace).
     callback_timeout_s: float | None = None
+    #: Fault rules: a YAML file path or an already-parsed document (see faults.example.yaml).
+    faults: str | os.PathLike[str] | Mapping[str, Any] | None = None
+    #: Honour the X-Mock-Code, X-Mock-Outcome, X-Mock-Delay-Ms and X-Mock-Fault request headers.
+    header_overrides: bool = True
+    #: Enforce the documented rate limits (20 creating calls per 10 s per key, 3 record-info per s per task).
+    rate_limits: bool = False
+    #: A prompt, style, title or tags containing one of these fails with SENSITIVE_WORD_ERROR.
+    sensitive_words: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         try:
@@ -55,6 +66,9 @@ class Settings:
             raise ConfigError("tokens must be non-empty and contain no spaces")
         object.__setattr__(self, "tokens", frozenset(self.tokens))
         object.__setattr__(self, "callback_allow", frozenset(self.callback_allow))
+        if any(not word.strip() for word in self.sensitive_words):
+            raise ConfigError("sensitive_words must be non-empty strings")
+        object.__setattr__(self, "sensitive_words", frozenset(w.strip() for w in self.sensitive_words))
         if not self.time_scale > 0:
             raise ConfigError(f"time_scale={self.time_scale} is not allowed; use a number > 0 (or virtual_clock)")
         if self.callback_timeout_s is not None and not self.callback_timeout_s > 0:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from .callbacks import MUSIC_POLICY, REPLACE_POLICY, CallbackDispatcher, CallbackPolicy
 from .clock import Scheduler
+from .faults import CallbackFaults, deliveries
 from .lifecycle import Failure, Flow, Stage, Status, Step, Timings, plan, status_after_delivery
 from .payloads import callback_payload
 from .providers import Profile
@@ -39,12 +40,18 @@ class Driver:
             for flow, base in ((Flow.MUSIC, MUSIC_POLICY), (Flow.REPLACE, REPLACE_POLICY))
         }
 
-    def start(self, task: Task, flow: Flow, failure: Failure | None = None) -> None:
-        """Plan the task from its creation time and schedule every step."""
+    def start(
+        self, task: Task, flow: Flow, failure: Failure | None = None, callbacks: CallbackFaults | None = None
+    ) -> None:
+        """Plan the task from its creation time and schedule each step's callback.
+
+        ``callbacks`` (fault rules) skips, duplicates, delays or reorders deliveries; the
+        status the schedule gives at each time is unchanged.
+        """
         task.flow = flow.value
         task.schedule = plan(flow, task.created_at, self.timings, failure)
-        for step in task.schedule.steps:
-            self.scheduler.schedule(step.at, self._runner(task, flow, step))
+        for at, step in deliveries(task.schedule.steps, callbacks):
+            self.scheduler.schedule(at, self._runner(task, flow, step))
 
     def _runner(self, task: Task, flow: Flow, step: Step) -> Callable[[], Awaitable[None]]:
         async def run() -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .callbacks import CallbackDispatcher, CallbackJournal
@@ -12,6 +13,7 @@ from .clock import ScaledClock, Scheduler, VirtualClock
 from .config import Settings
 from .driver import Driver
 from .errors import ApiError
+from .faults import TaskFaults
 from .ids import RandomSource
 from .lifecycle import FAILURE_STATUSES, Failure, Flow, Stage, Status, Timings, status_at
 from .payloads import FAILURE_TEXTS
@@ -57,6 +59,8 @@ class MockState:
         self.driver = Driver(
             self.scheduler, self.dispatcher, profile, timings=Timings(), callback_timeout_s=settings.callback_timeout_s
         )
+        #: Set by the app while a behaviour runs: what the fault rules attach to the task it starts.
+        self.injected: TaskFaults | None = None
 
     def now(self) -> float:
         """Mock time in unix seconds."""
@@ -92,10 +96,20 @@ class MockState:
         return self.now() - task.created_at > self.profile.retention_days * 86400
 
     def start(self, task: Task, flow: Flow, failure: Failure | None = None) -> Task:
-        """Store the task and put its lifecycle on the clock."""
+        """Store the task and put its lifecycle on the clock, with any injected failure and callback faults."""
         self.add(task)
-        self.driver.start(task, flow, failure)
+        injected = self.injected or TaskFaults()
+        self.driver.start(task, flow, failure or injected.failure, injected.callbacks)
         return task
+
+    @contextlib.contextmanager
+    def injecting(self, faults: TaskFaults | None) -> Iterator[None]:
+        """Attach ``faults`` to the task started inside the block (behaviours are synchronous)."""
+        self.injected = faults
+        try:
+            yield
+        finally:
+            self.injected = None
 
     @staticmethod
     def failure_of(status: str, code: int | None = None, message: str | None = None, stage: str = "first") -> Failure:
