@@ -59,6 +59,7 @@ __all__ = [
     "RecordedViolation",
     "RequestBudgetExceeded",
     "SunoRouter",
+    "summarise",
     "suno_router",
 ]
 
@@ -99,12 +100,21 @@ class RecordedViolation:
         return f"{self.method} {self.url}{where}: {self.violation}"
 
 
+def summarise(violations: Sequence[RecordedViolation]) -> list[str]:
+    """One line per distinct broken rule (same request line, field, value and rule), with a count."""
+    counts: dict[str, int] = {}
+    for violation in violations:
+        line = str(violation)
+        counts[line] = counts.get(line, 0) + 1
+    return [line if n == 1 else f"{line} [x{n}]" for line, n in counts.items()]
+
+
 class ContractViolation(AssertionError):
     """The client sent requests that break the documented rules."""
 
     def __init__(self, violations: Sequence[RecordedViolation], *, at_teardown: bool = False) -> None:
         self.violations = tuple(violations)
-        lines = "\n".join(f"  - {v}" for v in self.violations)
+        lines = "\n".join(f"  - {line}" for line in summarise(self.violations))
         when = "recorded during the test (the client may have swallowed the first error)" if at_teardown else "sent"
         super().__init__(
             f"the client broke {len(self.violations)} documented request rule(s), {when}:\n{lines}\n"

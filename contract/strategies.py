@@ -492,7 +492,10 @@ def responses(
     ]
     if not pairs:
         listed = ", ".join(f"{c} (HTTP {h})" for h, c in documented_codes(provider, operation_id))
-        raise ValueError(f"{provider} {operation_id}: no documented answer matches; choose from {listed}")
+        wanted = f"code {code}" if code is not None else "any code"
+        if http_status is not None:
+            wanted += f" in HTTP {http_status}"
+        raise ValueError(f"{provider} {operation_id}: no documented answer with {wanted}; choose from {listed}")
 
     def one(pair: tuple[int, int]) -> st.SearchStrategy[SpecResponse]:
         status, value = pair
