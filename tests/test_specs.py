@@ -102,3 +102,20 @@ def test_specs_ship_inside_the_wheel(tmp_path: Path) -> None:
     for name in ("common", *openapi.PROVIDERS):
         assert f"openapi/{name}.yaml" in names
     assert "mockserver/app.py" in names
+
+
+@pytest.mark.parametrize("name", ["common", *openapi.PROVIDERS])
+def test_no_key_reads_as_null(name: str) -> None:
+    """A plain scalar with ", " inside a flow mapping silently becomes a key with a null value."""
+    import yaml
+
+    def walk(node: object, path: str) -> list[str]:
+        if isinstance(node, dict):
+            return [f"{path}/{k}" for k, v in node.items() if v is None] + [
+                p for k, v in node.items() for p in walk(v, f"{path}/{k}")
+            ]
+        if isinstance(node, list):
+            return [p for item in node for p in walk(item, path) if item is not None]
+        return []
+
+    assert walk(yaml.safe_load(openapi.spec_text(name)), "") == []
