@@ -182,6 +182,114 @@ _RULES: dict[str, Callable[[Any, ValidationError], str]] = {
 }
 
 
+Check = Callable[[Any], bool]
+
+#: Keywords :func:`_compile` evaluates exactly as the validator does; a schema using another of the
+#: validator's keywords gets no fast check (annotations such as ``description`` are ignored by both).
+_COMPILED = frozenset(
+    {
+        "type", "properties", "required", "enum", "const", "minLength", "maxLength", "minimum", "maximum",
+        "exclusiveMinimum", "exclusiveMaximum", "pattern", "format", "allOf", "if", "then", "else",
+        "x-decimal-places", "x-interval",
+    }
+)  # fmt: skip
+
+_TYPES: dict[str, Check] = {
+    "string": lambda v: isinstance(v, str),
+    "number": _is_number,
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "null": lambda v: v is None,
+}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality as the validator's ``enum`` and ``const`` see it: ``true`` is not ``1``, ``1.0`` is ``1``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
+        return False
+    return bool(a == b)
+
+
+def _places_at_most(value: float, places: int) -> bool:
+    """``decimal_places(value) <= places``, read off the repr without building a Decimal when it is plain."""
+    text = repr(value)
+    if "e" in text or "n" in text:  # 1e-07, inf, nan
+        return decimal_places(value) <= places
+    return len(text) - text.index(".") - 1 <= places
+
+
+def _bind(test: Callable[[Any, Any], bool], argument: Any) -> Check:
+    return lambda value: test(value, argument)
+
+
+def _branch(cond: Check, then: Check, other: Check) -> Check:
+    return lambda value: then(value) if cond(value) else other(value)
+
+
+def _compile(schema: Any) -> Check | None:
+    """A function telling exactly whether an instance is valid, or None if the schema needs the full validator.
+
+    Only the answer is computed, not the problems: a valid request (the common case) skips
+    the jsonschema machinery, and an invalid one is then checked again by it for the messages.
+    """
+    if schema is True or schema == {}:
+        return lambda v: True
+    if not isinstance(schema, dict) or any(k in _Validator.VALIDATORS and k not in _COMPILED for k in schema):
+        return None
+    checks: list[Check] = []
+    if "type" in schema:
+        names = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
+        if not all(n in _TYPES for n in names):
+            return None
+        kinds = [_TYPES[n] for n in names]
+        checks.append(lambda v: any(kind(v) for kind in kinds))
+    if "enum" in schema or "const" in schema:
+        allowed = schema["enum"] if "enum" in schema else [schema["const"]]
+        checks.append(lambda v: any(_same(v, a) for a in allowed))
+    for key, test in (
+        ("minLength", lambda v, n: not isinstance(v, str) or len(v) >= n),
+        ("maxLength", lambda v, n: not isinstance(v, str) or len(v) <= n),
+        ("minimum", lambda v, n: not _is_number(v) or v >= n),
+        ("maximum", lambda v, n: not _is_number(v) or v <= n),
+        ("exclusiveMinimum", lambda v, n: not _is_number(v) or v > n),
+        ("exclusiveMaximum", lambda v, n: not _is_number(v) or v < n),
+        ("pattern", lambda v, n: not isinstance(v, str) or re.search(n, v) is not None),
+        ("format", lambda v, n: _FORMATS.conforms(v, n)),
+        ("x-decimal-places", lambda v, n: not isinstance(v, float) or _places_at_most(v, n)),
+        ("x-interval", lambda v, n: next(_x_interval(None, n, v, {}), None) is None),
+    ):
+        if key in schema:
+            checks.append(_bind(test, schema[key]))
+    if "required" in schema:
+        required = list(schema["required"])
+        checks.append(lambda v: not isinstance(v, dict) or all(k in v for k in required))
+    if "properties" in schema:
+        compiled = {k: _compile(sub) for k, sub in schema["properties"].items()}
+        if any(c is None for c in compiled.values()):
+            return None
+        props = {k: c for k, c in compiled.items() if c is not None}
+        checks.append(lambda v: not isinstance(v, dict) or all(props[k](v[k]) for k in props.keys() & v.keys()))
+    for sub in schema.get("allOf", []):
+        part = _compile(sub)
+        if part is None:
+            return None
+        checks.append(part)
+    if "if" in schema:
+        cond, then, other = (_compile(schema.get(k, True)) for k in ("if", "then", "else"))
+        if cond is None or then is None or other is None:
+            return None
+        checks.append(_branch(cond, then, other))
+    return lambda v: all(check(v) for check in checks)
+
+
 class RequestValidator:
     """Compiled checks for one operation's query parameters and JSON body."""
 
@@ -189,6 +297,9 @@ class RequestValidator:
         self.operation = operation
         self._body = _Validator(operation.body_schema, format_checker=_FORMATS) if operation.body_schema else None
         self._query = [(p, _Validator(p.schema, format_checker=_FORMATS)) for p in operation.query]
+        # exact yes/no checks that spare a valid request the (slow) jsonschema walk
+        self._body_ok = _compile(operation.body_schema) if operation.body_schema else None
+        self._query_ok = [_compile(p.schema) for p in operation.query]
 
     @property
     def has_body(self) -> bool:
@@ -196,17 +307,19 @@ class RequestValidator:
 
     def query_problems(self, query: Mapping[str, str]) -> list[Problem]:
         problems = []
-        for param, validator in self._query:
+        for (param, validator), ok in zip(self._query, self._query_ok, strict=True):
             if param.name not in query:
                 if param.required:
                     problems.append(Problem(param.name, MISSING, "is required (query parameter)"))
+                continue
+            if ok is not None and ok(query[param.name]):
                 continue
             for error in validator.iter_errors(query[param.name]):
                 problems.append(Problem(param.name, error.instance, _problem(error).rule))
         return problems
 
     def body_problems(self, body: Any) -> list[Problem]:
-        if self._body is None:
+        if self._body is None or (self._body_ok is not None and self._body_ok(body)):
             return []
         problems = {str(p): p for p in map(_problem, self._body.iter_errors(body))}
         return sorted(problems.values(), key=lambda p: (p.field, p.rule))
