@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -215,7 +215,7 @@ class CallbackReceiver:
         """Base URL of the receiver."""
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def __enter__(self) -> CallbackReceiver:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -398,9 +398,9 @@ class _Suite:
         known = self._ids_known(op, body, query)
         if known:
             allowed = [200, 402] if op in rules.CREATING else [200]
-            if op == "replace-section" and rules.track_selector(self.provider) == "musicIndex" and self.task:
-                if body.get("musicIndex", 0) >= len(self.task.tracks):
-                    allowed = [404, 422]
+            selector = rules.track_selector(self.provider)
+            if op == "replace-section" and selector == "musicIndex" and self.task:
+                allowed = [404, 422] if body.get("musicIndex", 0) >= len(self.task.tracks) else allowed
             why = "keeps every documented rule, so it must not be rejected"
             self.record("accepts_valid", op, checks.expect_code(exchange, allowed, why), exchange)
         elif op == "get-timestamped-lyrics":
@@ -420,13 +420,13 @@ class _Suite:
         if op == "get-music-details":
             return query.get("taskId") == task.task_id
         if op == "extend-music":
-            return body.get("audioId") in audio_ids
+            return bool(body.get("audioId") in audio_ids)
         if op == "replace-section":
             if body.get("taskId") != task.task_id:
                 return False
-            return rules.track_selector(self.provider) == "musicIndex" or body.get("audioId") in audio_ids
+            return bool(rules.track_selector(self.provider) == "musicIndex" or body.get("audioId") in audio_ids)
         if op == "get-timestamped-lyrics":
-            return body.get("taskId") == task.task_id
+            return bool(body.get("taskId") == task.task_id)
         return False
 
     # sections ----------------------------------------------------------------------------------
@@ -436,7 +436,8 @@ class _Suite:
             response = self.client.get("/_mock/health")
             self.requests += 1
             body = response.json()
-            self.is_mock = isinstance(body, dict) and body.get("code") == 200
+            data = body.get("data") if isinstance(body, dict) else None
+            self.is_mock = body.get("code") == 200 and isinstance(data, dict) and data.get("provider") == self.provider
         except (httpx.HTTPError, ValueError):
             self.is_mock = False
         if self.is_mock:
@@ -449,7 +450,10 @@ class _Suite:
             self.requests += 1
             data = response.json().get("data") or {}
             tracks = tuple(Track(str(t["id"]), int(t["index"]), float(t["duration"])) for t in data.get("tracks", []))
-            self.task = TaskFixture(str(data["taskId"]), tracks)
+            if tracks:
+                self.task = TaskFixture(str(data["taskId"]), tracks)
+            else:
+                self.notes.append("POST /_mock/tasks did not return tracks; stateful checks used unknown ids only")
             return
         if not self.config.task_id:
             self.notes.append(
@@ -660,8 +664,8 @@ class _Suite:
                 self.record(
                     "lifecycle",
                     op,
-                    f"task {task_id} still {status} after {self.config.lifecycle_timeout:g} s; raise --lifecycle-timeout "
-                    "if the server is slow",
+                    f"task {task_id} still {status} after {self.config.lifecycle_timeout:g} s; "
+                    "raise --lifecycle-timeout if the server is slow",
                     exchange,
                 )
                 return

@@ -69,7 +69,9 @@ JUDGES = {"rules.py", "checks.py", "requests.py", "server.py", "strategies.py", 
 
 
 def test_contract_package_never_imports_the_mock_rule_code() -> None:
-    for path in pathlib.Path(rules.__file__).parent.glob("*.py"):
+    # The oracle and the server suite (the pytest plugin may start the mock; it judges nothing).
+    suite = ("rules.py", "checks.py", "requests.py", "server.py", "cli.py")
+    for path in (pathlib.Path(rules.__file__).parent / name for name in suite):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             names = (

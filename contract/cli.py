@@ -1,0 +1,115 @@
+"""``suno-contract``: run the contract suites from the command line.
+
+    suno-contract server --base-url URL --token T --provider P [--spend-budget N]
+                         [--max-examples N] [--seed N] [--junit FILE]
+
+Progress goes to stderr, the summary table to stdout; the exit code is 1 when a check failed
+and 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from . import rules
+from .checks import CHECKS
+from .server import SuiteConfig, SuiteResult, run_server_suite
+
+__all__ = ["junit_xml", "main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="suno-contract", description="Contract suites for the Suno reseller API.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    checks = "\n".join(f"  {name}: {text}" for name, text in CHECKS.items())
+    server = sub.add_parser(
+        "server",
+        help="check that a server follows its provider profile's documented rules",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Checks:\n" + checks,
+    )
+    server.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8000 or https://api.kie.ai")
+    server.add_argument("--token", required=True, help="API key sent as 'Authorization: Bearer <token>'")
+    server.add_argument("--provider", required=True, choices=rules.PROVIDERS)
+    server.add_argument(
+        "--spend-budget",
+        type=int,
+        default=0,
+        metavar="N",
+        help="creating calls that may succeed allowed against a non-loopback URL (default 0: none)",
+    )
+    server.add_argument("--max-examples", type=int, default=25, metavar="N", help="examples per generator (25)")
+    server.add_argument("--seed", type=int, default=0, metavar="N", help="random seed of the generators (0)")
+    server.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    server.add_argument("--task-id", help="a finished task on the server, for the stateful checks")
+    server.add_argument("--audio-id", help="a track of --task-id to edit")
+    server.add_argument("--lifecycle-timeout", type=float, default=60.0, metavar="S", help="seconds (60)")
+    server.add_argument("--callback-wait", type=float, default=2.0, metavar="S", help="seconds (2)")
+    server.add_argument("--require-callbacks", action="store_true", help="fail when no callback arrives")
+    server.add_argument("--no-schemathesis", action="store_true", help="only the hand-written probes")
+    return parser
+
+
+def junit_xml(result: SuiteResult) -> bytes:
+    """The outcomes as JUnit XML: one testcase per (check, operation)."""
+    failures = len(result.failures())
+    suite = ET.Element(
+        "testsuite",
+        name=f"suno-contract server {result.provider}",
+        tests=str(len(result.outcomes)),
+        failures=str(failures),
+        errors="0",
+        time=f"{result.elapsed:.3f}",
+    )
+    for outcome in sorted(result.outcomes.values(), key=lambda o: (o.check, o.operation)):
+        case = ET.SubElement(
+            suite, "testcase", classname=f"server.{result.provider}.{outcome.check}", name=outcome.operation
+        )
+        if outcome.failed:
+            failure = ET.SubElement(case, "failure", message=outcome.message)
+            failure.text = f"{outcome.failed} of {outcome.passed + outcome.failed} failed\n{outcome.curl}"
+        else:
+            ET.SubElement(case, "system-out").text = f"{outcome.passed} passed"
+    text: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return text
+
+
+def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``suno-contract``."""
+    args = _parser().parse_args(argv)
+    try:
+        config = SuiteConfig(
+            provider=args.provider,
+            token=args.token,
+            base_url=args.base_url,
+            spend_budget=args.spend_budget,
+            max_examples=args.max_examples,
+            seed=args.seed,
+            task_id=args.task_id,
+            audio_id=args.audio_id,
+            lifecycle_timeout=args.lifecycle_timeout,
+            callback_wait=args.callback_wait,
+            require_callbacks=args.require_callbacks,
+            schemathesis=not args.no_schemathesis,
+            progress=_progress,
+        )
+    except ValueError as exc:
+        print(f"suno-contract: {exc}", file=sys.stderr)
+        return 2
+    result = run_server_suite(config)
+    print(result.summary())
+    if args.junit:
+        with open(args.junit, "wb") as handle:
+            handle.write(junit_xml(result))
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
