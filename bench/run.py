@@ -1,0 +1,298 @@
+"""Run every benchmark and write the markdown report: ``python -m bench [--quick|--smoke] [--out PATH]``.
+
+Sections: served throughput and latency against the bare-Starlette ceiling, the in-process
+lifecycle flow, the contract suite's examples per second, scale from 1,000 to 10,000 tasks in
+flight, and ``suno-mock serve`` start-up. Installs nothing: ``wrk`` is used when it is on PATH,
+else the Python load generator of :mod:`bench.loadgen` (the report says which).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # ``python bench/run.py``
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.inprocess import ContractResult, FlowResult, run_contract, run_contract_suite, run_flows
+from bench.loadgen import wrk_available
+from bench.processes import ROOT, Served, start, wait_until_answering
+from bench.served import Cell, mock_command, run_served
+
+__all__ = ["SECTIONS", "Profile", "main"]
+
+#: Headings every report has (the smoke test checks them).
+SECTIONS = (
+    "## Summary",
+    "## Served throughput and latency",
+    "## In-process flow",
+    "## Contract suite",
+    "## Scale",
+    "## Start-up",
+    "## Environment",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How hard each part runs."""
+
+    name: str
+    duration: float
+    warmup: float
+    connections: tuple[int, ...]
+    flows: int
+    contract_examples: int
+    scale_sizes: tuple[int, ...]
+    scale_time_scale: float
+    scale_timeout: float
+    startups: int
+
+
+PROFILES = {
+    "full": Profile("full", 5.0, 1.0, (16, 64), 200, 25, (1_000, 10_000), 20.0, 120.0, 5),
+    "quick": Profile("quick", 1.0, 0.5, (16, 64), 50, 10, (1_000, 10_000), 20.0, 120.0, 3),
+    "smoke": Profile("smoke", 0.3, 0.0, (16, 64), 3, 2, (20, 200), 200.0, 20.0, 1),
+}
+
+TARGETS = {
+    "ratio": 0.70,
+    "p99_ms": 10.0,
+    "flow_ms": 20.0,
+    "per_task_bytes": 5 * 1024,
+    "startup_s": 1.0,
+}
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def _timed(label: str, work: Callable[[], Any]) -> Any:
+    began = time.perf_counter()
+    print(f"bench: {label} ...", file=sys.stderr, flush=True)
+    result = work()
+    print(f"bench: {label} done in {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
+    return result
+
+
+def measure_startup(times: int) -> list[float]:
+    """Seconds from spawning ``suno-mock serve --port 0`` to its first answer on ``/_mock/health``."""
+    out = []
+    for _ in range(times):
+        served = Served(mock_command())
+        try:
+            wait_until_answering(served.url + "/_mock/health")
+            out.append(time.perf_counter() - served.began)
+        finally:
+            served.stop()
+    return out
+
+
+def measure_scale(profile: Profile) -> list[dict[str, Any]]:
+    """One fresh process per size, callbacks to one counting receiver process."""
+    results = []
+    with start("bench.receiver") as receiver:
+        for size in profile.scale_sizes:
+            import httpx
+
+            httpx.post(receiver.url + "/_bench/reset", trust_env=False)
+            argv = [sys.executable, "-m", "bench.scale", "--tasks", str(size), "--receiver", receiver.url]
+            argv += ["--time-scale", str(profile.scale_time_scale), "--timeout", str(profile.scale_timeout)]
+            out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT, timeout=900).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            stats = httpx.get(receiver.url + "/_bench/stats", trust_env=False).json()
+            result["received_unique"] = stats["unique"]
+            result["received_posts"] = stats["posts"]
+            result["lost"] = result["expected"] - stats["unique"]
+            results.append(result)
+    return results
+
+
+def _served_table(cells: list[Cell]) -> list[str]:
+    lines = [
+        "| case | conns | mock req/s | ceiling req/s | ratio | mock p50 ms | ceiling p50 ms | mock p99 ms "
+        "| ceiling p99 ms | p99 ratio | errors (mock/ceiling) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in cells:
+        lines.append(
+            f"| {c.case} | {c.connections} | {c.mock.rps:,.0f} | {c.ceiling.rps:,.0f} "
+            f"| {c.mock.rps / c.ceiling.rps:.2f} "
+            f"| {c.mock.p50_ms:.2f} | {c.ceiling.p50_ms:.2f} | {c.mock.p99_ms:.2f} | {c.ceiling.p99_ms:.2f} "
+            f"| {c.mock.p99_ms / c.ceiling.p99_ms:.2f} | {c.mock.errors}/{c.ceiling.errors} |"
+        )
+    return lines
+
+
+def render(
+    profile: Profile,
+    tool: str,
+    cells: list[Cell],
+    commands: dict[str, str],
+    flow: FlowResult,
+    contracts: list[ContractResult],
+    scale: list[dict[str, Any]],
+    startup: list[float],
+    load: tuple[tuple[float, ...], tuple[float, ...]],
+    elapsed: float,
+) -> str:
+    """The markdown report."""
+    fewest = min(profile.connections)
+    valid16 = next(c for c in cells if c.case == "replace-section (valid)" and c.connections == fewest)
+    ratio = valid16.mock.rps / valid16.ceiling.rps
+    biggest = scale[-1]
+    per_task_max = max(r["per_task_bytes"] for r in scale)
+    growth = (
+        (scale[-1]["rss_after_kib"] - scale[-1]["rss_before_kib"])
+        / max(1, scale[0]["rss_after_kib"] - scale[0]["rss_before_kib"])
+        if len(scale) > 1
+        else 1.0
+    )
+    size_ratio = scale[-1]["tasks"] / scale[0]["tasks"]
+    lost = sum(r["lost"] for r in scale)
+    startup_median = statistics.median(startup)
+    lines = [
+        f"# suno-mockkit benchmark report ({profile.name})",
+        "",
+        f"Generated {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC} by `python -m bench"
+        f"{'' if profile.name == 'full' else ' --' + profile.name}` in {elapsed:.0f} s. Load generator: **{tool}**.",
+        "",
+        "## Summary",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        f"| served valid replace-section >= 70% of the ceiling's req/s ({valid16.connections} conns) "
+        f"| {ratio:.0%} | {_mark(ratio >= TARGETS['ratio'])} |",
+        f"| served valid replace-section p99 < 10 ms ({valid16.connections} conns) | {valid16.mock.p99_ms:.1f} ms "
+        f"| {_mark(valid16.mock.p99_ms < TARGETS['p99_ms'])} |",
+        f"| in-process flow < 20 ms wall | mean {flow.mean_ms:.1f} ms, median {flow.p50_ms:.1f} ms "
+        f"| {_mark(flow.mean_ms < TARGETS['flow_ms'])} |",
+        f"| {biggest['tasks']:,} tasks: 0 callbacks lost | {lost} lost | {_mark(lost == 0)} |",
+        f"| memory per task < 5 KB | {per_task_max / 1024:.1f} KiB "
+        f"| {_mark(per_task_max < TARGETS['per_task_bytes'])} |",
+        f"| linear growth ({scale[0]['tasks']:,} -> {biggest['tasks']:,} tasks) "
+        f"| memory x{growth:.1f} for x{size_ratio:.0f} tasks | {_mark(growth <= size_ratio * 1.25)} |",
+        f"| `suno-mock serve` start-up < 1 s | median {startup_median:.2f} s | {_mark(startup_median < 1.0)} |",
+        "",
+        "## Served throughput and latency",
+        "",
+        f"{profile.duration:g} s per cell after a {profile.warmup:g} s warm-up; the ceiling runs first in each pair. "
+        "Ratio = mock / ceiling (higher is better for req/s; lower is better for p99).",
+        "",
+        f"- mock: `{commands['mock']}`",
+        f"- ceiling: `{commands['ceiling']}` (bare Starlette, parses the same JSON, answers a fixed envelope)",
+        "",
+        *_served_table(cells),
+        "",
+        "## In-process flow",
+        "",
+        'generate -> SUCCESS -> replace-section -> SUCCESS on `create_app("kie", virtual_clock=True, seed=1)` '
+        "through `httpx.ASGITransport`, four callbacks each over loopback HTTP to "
+        "`mockserver.serving.CallbackReceiver` (uvicorn in a thread of the same process).",
+        "",
+        "| flows | callbacks received | mean ms | median ms | max ms | create_app ms |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {flow.flows} | {flow.callbacks} | {flow.mean_ms:.1f} | {flow.p50_ms:.1f} | {flow.max_ms:.1f} "
+        f"| {flow.create_app_ms:.0f} |",
+        "",
+        "## Contract suite",
+        "",
+        "| run | operations | examples | failing | seconds | examples/s |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {c.source} | {c.operations} | {c.examples} | {c.failing_examples} | {c.seconds:.1f} "
+            f"| {c.per_second:.0f} |"
+            for c in contracts
+        ),
+        "",
+        "## Scale",
+        "",
+        f"Tasks created through `POST /api/v1/generate` (in process) on a clock at x{profile.scale_time_scale:g}, "
+        "three callbacks each to `bench.receiver` in another process. Memory = RSS after the drain "
+        "minus RSS before the first task (after `gc.collect()`), over the number of tasks; it includes the "
+        "callback journal (sized to keep every attempt). Drain = from the last complete callback falling due "
+        "to the last delivery.",
+        "",
+        "| tasks | create s | drain s | total s | expected | delivered (journal) | received (receiver) | lost "
+        "| failed attempts | RSS before MiB | RSS after MiB | peak RSS MiB | per task KiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {r['tasks']:,} | {r['create_s']:.2f} | {r['drain_s']:.2f} | {r['total_s']:.2f} | {r['expected']:,} "
+            f"| {r['delivered']:,} | {r['received_unique']:,} | {r['lost']} | {r['failed_attempts']} "
+            f"| {r['rss_before_kib'] / 1024:.0f} | {r['rss_after_kib'] / 1024:.0f} | {r['peak_rss_kib'] / 1024:.0f} "
+            f"| {r['per_task_bytes'] / 1024:.1f} |"
+            for r in scale
+        ),
+        "",
+        "## Start-up",
+        "",
+        f"`{' '.join(mock_command())}` from spawn to the first answer of `GET /_mock/health`, "
+        f"{len(startup)} runs: " + ", ".join(f"{s:.2f} s" for s in startup) + f" (median {startup_median:.2f} s).",
+        "",
+        "## Environment",
+        "",
+        f"- {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs",
+        f"- load average at start {', '.join(f'{x:.1f}' for x in load[0])}; at end "
+        f"{', '.join(f'{x:.1f}' for x in load[1])} (other work on the machine skews absolute figures; "
+        "the ratios compare runs made side by side)",
+        f"- packages: {_versions()}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in ("starlette", "uvicorn", "h11", "httptools", "uvloop", "httpx", "schemathesis"):
+        try:
+            out.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name} (not installed)")
+    return ", ".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="1 s per served cell, fewer flows and examples")
+    size.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (the test suite uses it)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "report.md", help="report path")
+    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    args = parser.parse_args(argv)
+    profile = PROFILES["smoke" if args.smoke else "quick" if args.quick else "full"]
+    tool = ("wrk" if wrk_available() else "python") if args.loadgen == "auto" else args.loadgen
+    load_before = os.getloadavg()
+    began = time.perf_counter()
+    cells, commands = _timed("served", lambda: run_served(profile.connections, profile.duration, tool, profile.warmup))
+    flow = _timed("in-process flow", lambda: run_flows(profile.flows))
+    contracts = [c for c in [_timed("contract suite", lambda: run_contract_suite(profile.contract_examples))] if c]
+    contracts.append(_timed("schemathesis run", lambda: run_contract(profile.contract_examples)))
+    scale = _timed("scale", lambda: measure_scale(profile))
+    startup = _timed("start-up", lambda: measure_startup(profile.startups))
+    report = render(
+        profile, tool, cells, commands, flow, contracts, scale, startup,
+        (load_before, os.getloadavg()), time.perf_counter() - began,
+    )  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report)
+    print(report)
+    print(f"bench: report written to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""Scale: N tasks in flight at once, every callback to a counting receiver in another process.
+
+``python -m bench.scale --tasks N --receiver URL`` runs one size in a fresh process (so that its
+peak RSS is its own) and prints one JSON line. The mock runs in process on a scaled clock
+(``time_scale``) with a callback journal large enough for every attempt; tasks are created
+through the API (``POST /api/v1/generate`` over ``httpx.ASGITransport``) with ``callBackUrl`` at the
+receiver, and the scheduler delivers their text, first and complete callbacks in the background
+(the dispatcher's bounded concurrency, 100). ``lost`` = expected callbacks the receiver never got.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import resource
+import time
+from dataclasses import asdict, dataclass
+
+import httpx
+
+from mockserver import create_app
+
+__all__ = ["ScaleResult", "main"]
+
+STAGES = 3  # text, first, complete per generate task
+COMPLETE_S = 150.0  # mock seconds from creation to the complete callback (lifecycle.Timings)
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    """One size's figures (memory in KiB, times in seconds)."""
+
+    tasks: int
+    time_scale: float
+    create_s: float
+    drain_s: float
+    total_s: float
+    peak_in_flight: int
+    expected: int
+    delivered: int
+    failed_attempts: int
+    rss_before_kib: int
+    rss_after_kib: int
+    peak_rss_kib: int
+    per_task_bytes: float
+
+
+def _status_kib(field: str) -> int:
+    """``VmRSS`` (now) or ``VmHWM`` (peak since exec) from /proc; ru_maxrss where there is no /proc.
+
+    ru_maxrss is not used on Linux: it is inherited from the parent across fork and exec.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+async def _run(tasks: int, receiver: str, time_scale: float, timeout: float) -> ScaleResult:
+    app = create_app("kie", seed=1, time_scale=time_scale, journal_size=STAGES * tasks * 3 + 100)
+    body = {
+        "customMode": False,
+        "instrumental": False,
+        "model": "V4_5",
+        "prompt": "a calm piano piece",
+        "callBackUrl": receiver + "/cb",
+    }
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mock", headers={"Authorization": "Bearer b"}
+    ) as client:
+        await client.get("/api/v1/chat/credit")  # warm up routing, the scheduler, the validators
+        gc.collect()
+        rss_before = _status_kib("VmRSS")
+        began = time.perf_counter()
+        for _ in range(tasks):
+            answer = (await client.post("/api/v1/generate", json=body)).json()
+            if answer["code"] != 200:
+                raise RuntimeError(f"generate answered {answer}")
+        created = time.perf_counter()
+        # the complete callbacks come last; wait (bounded) until every callback's delivery is final
+        deadline = created + COMPLETE_S / time_scale + timeout
+        peak = 0
+        while True:
+            attempts = app.callbacks.attempts()
+            finals = sum(1 for a in attempts if a.final)
+            complete = sum(1 for a in attempts if a.final and a.stage.value == "complete")
+            peak = max(peak, tasks - complete)
+            if finals >= STAGES * tasks or time.perf_counter() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        drained = time.perf_counter()
+        delivered = sum(1 for a in attempts if a.delivered)
+        failed = sum(1 for a in attempts if not a.delivered)
+        peak_rss = _status_kib("VmHWM")
+        gc.collect()
+        rss_after = _status_kib("VmRSS")
+    await app.aclose()
+    return ScaleResult(
+        tasks=tasks,
+        time_scale=time_scale,
+        create_s=created - began,
+        drain_s=drained - max(created, began + COMPLETE_S / time_scale),
+        total_s=drained - began,
+        peak_in_flight=peak,
+        expected=STAGES * tasks,
+        delivered=delivered,
+        failed_attempts=failed,
+        rss_before_kib=rss_before,
+        rss_after_kib=rss_after,
+        peak_rss_kib=peak_rss,
+        per_task_bytes=(rss_after - rss_before) * 1024 / tasks,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
+    parser.add_argument("--tasks", type=int, required=True)
+    parser.add_argument("--receiver", required=True, help="base URL of python -m bench.receiver")
+    parser.add_argument("--time-scale", type=float, default=20.0)
+    parser.add_argument("--timeout", type=float, default=120.0, help="real seconds allowed after the last is due")
+    args = parser.parse_args(argv)
+    result = asyncio.run(_run(args.tasks, args.receiver, args.time_scale, args.timeout))
+    print(json.dumps(asdict(result)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""Served throughput and latency: ``suno-mock serve`` against the bare-Starlette ceiling.
+
+Both servers run in their own processes on 127.0.0.1 (uvicorn, log level ``warning``, no
+access log); the load comes from a third process. The mock runs with ``--virtual-clock`` so
+that the accepted replace-sections stay pending instead of calling back in the middle of
+the measurement (background delivery is measured separately, in the scale run); its
+request journal keeps its default bound of 10,000 records.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench.loadgen import LoadResult, Request, run_load
+from bench.processes import Served, start, wait_until_answering
+
+__all__ = ["Cell", "run_served"]
+
+AUTH = {"Authorization": "Bearer bench-token"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One endpoint at one connection count, on the mock and on the ceiling."""
+
+    case: str
+    connections: int
+    mock: LoadResult
+    ceiling: LoadResult
+
+
+def mock_command(*extra: str) -> list[str]:
+    """``suno-mock serve`` on a free loopback port (the console script, else ``python -m mockserver.cli``)."""
+    script = shutil.which("suno-mock")
+    head = [script] if script else [sys.executable, "-m", "mockserver.cli"]
+    return [*head, "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", *extra]
+
+
+def _cases(mock_url: str, ceiling_url: str) -> dict[str, tuple[Request, Request, int]]:
+    """Per case: the request to the mock, the same request to the ceiling, the mock's expected ``code``."""
+    with httpx.Client(base_url=mock_url, headers=AUTH, trust_env=False) as client:
+        seeded = client.post("/_mock/tasks", json={"durations": [180.0, 180.0]}).json()["data"]
+    valid = {
+        "taskId": seeded["taskId"],
+        "audioId": seeded["tracks"][0]["id"],
+        "prompt": "A calm and relaxing piano track.",
+        "tags": "Jazz",
+        "title": "Relaxing Piano",
+        "negativeTags": "Rock",
+        "infillStartS": 10.5,
+        "infillEndS": 20.75,
+        "callBackUrl": "http://127.0.0.1:9/callback",
+    }
+    invalid = {**valid, "infillStartS": "ten", "title": 7}
+    del invalid["prompt"]
+    replace = "/api/v1/generate/replace-section"
+    info = f"/api/v1/generate/record-info?taskId={seeded['taskId']}"
+    cases: dict[str, tuple[Request, Request, int]] = {}
+    for name, body, code in (("replace-section (valid)", valid, 200), ("replace-section (invalid)", invalid, 422)):
+        raw = json.dumps(body).encode()
+        cases[name] = (Request("POST", mock_url + replace, raw), Request("POST", ceiling_url + replace, raw), code)
+    cases["record-info"] = (Request("GET", mock_url + info), Request("GET", ceiling_url + info), 200)
+    return cases
+
+
+def _check(request: Request, code: int) -> None:
+    """The mock must answer the case as intended before its speed means anything."""
+    with httpx.Client(headers=AUTH, trust_env=False) as client:
+        response = client.request(
+            request.method, request.url, content=request.body or None, headers={"Content-Type": "application/json"}
+        )
+    body: dict[str, Any] = response.json()
+    if body.get("code") != code:
+        raise RuntimeError(f"{request.method} {request.url} answered {body}, not code {code}")
+
+
+def run_served(
+    connections: tuple[int, ...], duration: float, tool: str, warmup: float
+) -> tuple[list[Cell], dict[str, str]]:
+    """Run every case at every connection count; return the cells and the servers' command lines."""
+    with Served(mock_command("--virtual-clock", "--seed", "1")) as mock, start("bench.baseline") as ceiling:
+        wait_until_answering(mock.url + "/_mock/health")
+        cells: list[Cell] = []
+        for case, (to_mock, to_ceiling, code) in _cases(mock.url, ceiling.url).items():
+            _check(to_mock, code)
+            if warmup > 0:
+                run_load(to_mock, 16, warmup, tool)
+                run_load(to_ceiling, 16, warmup, tool)
+            for n in connections:
+                ceiling_result = run_load(to_ceiling, n, duration, tool)
+                mock_result = run_load(to_mock, n, duration, tool)
+                cells.append(Cell(case, n, mock_result, ceiling_result))
+        commands = {"mock": " ".join(mock.argv), "ceiling": " ".join(ceiling.argv)}
+    return cells, commands
