@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -21,7 +22,7 @@ import json
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -309,6 +310,7 @@ class CallbackDispatcher:
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._max_concurrency = max_concurrency
+        self._task_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._slots = asyncio.Semaphore(max_concurrency)
 
     def dispatch(
@@ -333,6 +335,21 @@ class CallbackDispatcher:
             _task_id_of(payload)  # raise now rather than inside a background attempt
         delivery = _Delivery(task_id, stage, url, body, json.loads(body), policy, on_final)
         self._schedule_attempt(delivery, 1, self._scheduler.clock.now())
+
+    @contextlib.asynccontextmanager
+    async def _in_order(self, task_id: str) -> AsyncIterator[None]:
+        """One request at a time per task, in the order the attempts became due (asyncio locks are FIFO)."""
+        lock, users = self._task_locks.get(task_id, (asyncio.Lock(), 0))
+        self._task_locks[task_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._task_locks[task_id]
+            if users == 1:
+                del self._task_locks[task_id]
+            else:
+                self._task_locks[task_id] = (lock, users - 1)
 
     async def aclose(self) -> None:
         """Close the shared HTTP client (a new one is made if callbacks are dispatched afterwards)."""
@@ -370,7 +387,7 @@ class CallbackDispatcher:
             self._slots = asyncio.Semaphore(self._max_concurrency)
         status_code: int | None = None
         error: str | None = None
-        async with self._slots:
+        async with self._in_order(delivery.task_id), self._slots:
             began = time.perf_counter()
             try:
                 async with asyncio.timeout(delivery.policy.timeout_s):

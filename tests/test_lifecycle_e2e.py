@@ -305,3 +305,17 @@ async def test_scaled_clock_completes_a_song_in_real_time(receiver: CallbackRece
     await asyncio.to_thread(receiver.wait_for, task_id=task_id, stage="complete", timeout=10)
     assert [r.stage for r in receiver.received] == ["text", "first", "complete"]
     await app.aclose()
+
+
+async def test_a_tasks_callbacks_arrive_in_stage_order_on_a_fast_clock(client_for: Any) -> None:
+    # stages 0.75 ms apart in real time: without per-task ordering they overtake each other
+    with CallbackReceiver(delay_s=0.05) as receiver:
+        app = create_app("kie", time_scale=20000.0)
+        client = client_for(app)
+        body = {**GENERATE, "callBackUrl": f"{receiver.url}/cb"}
+        ids = [(await client.post("/api/v1/generate", json=body)).json()["data"]["taskId"] for _ in range(5)]
+        for task_id in ids:
+            await asyncio.to_thread(receiver.wait_for, task_id=task_id, stage="complete", timeout=20)
+        for task_id in ids:
+            assert [r.stage for r in receiver.received if r.task_id == task_id] == ["text", "first", "complete"]
+        await app.aclose()
