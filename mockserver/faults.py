@@ -25,6 +25,7 @@ import os
 import random
 import socket
 import struct
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -904,7 +905,9 @@ class FaultInjector:
     """Rules from the file, the admin API and headers; the rate limiter; sensitive words.
 
     ``random`` is seeded from ``Settings.seed`` (a stream separate from the ids), ``now`` is the
-    mock clock, ``sleep`` applies latency (replace it in tests that must not wait).
+    mock clock, ``sleep`` applies latency (real time; replace it in tests that must not wait).
+    Rate-limit windows run on the mock clock when it is virtual (deterministic), otherwise on
+    real time: a scaled clock runs 50 times faster and would shrink a 10 s window to 0.2 s.
     """
 
     def __init__(
@@ -919,6 +922,7 @@ class FaultInjector:
         self.header_overrides = settings.header_overrides
         self.seed = settings.seed
         self.now = now
+        self.window_now: Callable[[], float] = now if settings.virtual_clock else time.monotonic
         self.sleep = sleep
         self.base = FaultConfig(
             rate_limits=RateLimits(enabled=settings.rate_limits),
@@ -1073,7 +1077,7 @@ class FaultInjector:
         limits = self.rate_limits
         if not limits.enabled:
             return None
-        now = self.now()
+        now = self.window_now()
         if facts.creating:
             wait = self.limiter.admit(("creating", facts.token), limits.creating, limits.creating_window_s, now)
             what = f"at most {limits.creating} task-creating calls per {limits.creating_window_s:g} s per API key"

@@ -348,6 +348,13 @@ def test_a_burst_of_25_creating_calls_gives_20_accepted_and_5_limited_then_recov
         assert [mock.generate()["code"] for _ in range(21)] == [200] * 20 + [429]
 
 
+def test_with_a_scaled_clock_the_window_is_real_time() -> None:
+    app = create_app("kie", seed=7, rate_limits=True)  # 50 mock seconds per real second
+    with ThreadedServer(app) as server, httpx.Client(base_url=server.url, headers=AUTH, timeout=10) as client:
+        codes = [client.post("/api/v1/generate", json=GENERATE).json()["code"] for _ in range(25)]
+    assert (codes.count(200), codes.count(429)) == (20, 5)
+
+
 def test_record_info_allows_3_queries_per_second_per_task() -> None:
     with served(rate_limits=True) as mock:
         first, second = (mock.generate()["data"]["taskId"] for _ in range(2))
