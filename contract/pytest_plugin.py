@@ -23,7 +23,6 @@ httpx and respx are imported when a fixture is first used.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -761,7 +760,7 @@ class _ServerPool:
         if provider not in self.proxies:
             from mockserver.serving import ThreadedServer
 
-            guard = _SpendGuard(_worker_share(int(config.getoption("--suno-spend-budget") or 0)))
+            guard = _SpendGuard(_worker_share(config, int(config.getoption("--suno-spend-budget") or 0)))
             upstream = str(config.getoption("--suno-base-url")).rstrip("/")
             self.proxies[provider] = (ThreadedServer(_spend_proxy(upstream, provider, guard)).start(), guard)
         return self.proxies[provider]
@@ -774,12 +773,13 @@ class _ServerPool:
             server.stop()
 
 
-def _worker_share(budget: int) -> int:
+def _worker_share(config: pytest.Config, budget: int) -> int:
     """Under pytest-xdist each worker gets its share of the budget, so the run never exceeds it."""
-    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
-    if not (worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 0):
+    worker = getattr(config, "workerinput", None)  # set by xdist on its workers' configs
+    if not isinstance(worker, dict):
         return budget
-    index, total = int(worker[2:]), int(count)
+    name, total = str(worker.get("workerid", "")), int(worker.get("workercount") or 1)
+    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
     return budget // total + (1 if index < budget % total else 0)
 
 

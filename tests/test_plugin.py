@@ -316,6 +316,29 @@ def test_other_configuration_other_server(suno_server):
     )
 
 
+def test_a_served_mocks_fault_rules_end_with_their_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import pytest
+
+def details(server):
+    return server.client.get("/api/v1/generate/record-info", params={"taskId": "t"}).json()["code"]
+
+@pytest.mark.suno(faults=[{"when": {"operation": "get-music-details"}, "code": 429}])
+def test_with_rule(suno_server):
+    assert details(suno_server) == 429
+
+def test_after(suno_server):
+    suno_server.add_fault(when={"operation": "get-music-details"}, code=455)
+    assert details(suno_server) == 455
+
+def test_clean(suno_server):
+    assert details(suno_server) != 429 and details(suno_server) != 455
+"""
+    )
+    run(pytester, "-p", "no:randomly").assert_outcomes(passed=3)
+
+
 # suno_respx ---------------------------------------------------------------------------------------
 def test_suno_respx_routes_the_real_base_url_and_checks_the_requests(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
@@ -475,6 +498,29 @@ def test_{n}(suno_server, suno_mock, worker_id):
     workers = {worker for worker, _ in pairs}
     assert workers == {"gw0", "gw1"}
     assert len({url for _, url in pairs}) == 2, pairs
+
+
+def test_xdist_workers_split_the_spend_budget(pytester: pytest.Pytester, stand_in: StandIn) -> None:
+    tests = "".join(
+        f"""
+@pytest.mark.suno_live
+def test_{n}(suno_server):
+    suno_server.client.post("/api/v1/generate", json=GENERATE)
+"""
+        for n in range(4)
+    )
+    pytester.makepyfile(GENERATE + "import pytest\n" + tests)
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        f"--suno-base-url={stand_in.url}",
+        "--suno-token=live-key",
+        "--suno-spend-budget=1",
+    )
+    result.assert_outcomes(passed=4, errors=3)
+    assert [r.operation_id for r in stand_in.app.requests] == ["generate-music"]
 
 
 # the documentation ---------------------------------------------------------------------------------
