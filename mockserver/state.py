@@ -67,8 +67,9 @@ class MockState:
         return self.clock.now()
 
     def reset(self) -> None:
-        """Forget every task, track, balance and callback; restart the random sequence."""
+        """Forget every task, track, balance, callback and background error; restart the random sequence."""
         self.scheduler.cancel_pending()
+        self.scheduler.errors.clear()
         self.store.clear()
         self.callbacks.clear()
         self.random.reset()
