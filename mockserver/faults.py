@@ -948,17 +948,20 @@ class FaultInjector:
     # configuration -------------------------------------------------------------------------
     @property
     def rate_limits(self) -> RateLimits:
-        for level in (self.admin, self.file, self.base):
-            if level.rate_limits is not None:
-                return level.rate_limits
-        return RateLimits()
+        """The admin API's setting, else the file's (switched on by --rate-limits too), else the flag."""
+        base = self.base.rate_limits or RateLimits()
+        if self.admin.rate_limits is not None:
+            return self.admin.rate_limits
+        if self.file.rate_limits is not None:
+            return replace(self.file.rate_limits, enabled=self.file.rate_limits.enabled or base.enabled)
+        return base
 
     @property
     def sensitive_words(self) -> tuple[str, ...]:
-        for level in (self.admin, self.file):
-            if level.sensitive_words is not None:
-                return level.sensitive_words
-        return self.base.sensitive_words or ()
+        """The admin API's list, else the file's together with --sensitive-word ones."""
+        if self.admin.sensitive_words is not None:
+            return self.admin.sensitive_words
+        return tuple(sorted({*(self.base.sensitive_words or ()), *(self.file.sensitive_words or ())}))
 
     def configure(self, document: Any) -> None:
         """``POST /_mock/faults``: add or replace (by name) admin rules; set the switches given."""

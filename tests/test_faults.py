@@ -369,6 +369,18 @@ def test_rate_limits_are_off_by_default(mock: Mock) -> None:
     assert {mock.generate()["code"] for _ in range(25)} == {200}
 
 
+def test_flags_and_the_file_combine_and_the_admin_api_overrides() -> None:
+    with served(faults=str(EXAMPLE), rate_limits=True, sensitive_words=frozenset({"boom"})) as mock:
+        described = mock.faults()
+        assert described["rateLimits"]["enabled"] is True
+        assert described["sensitiveWords"] == ["boom", "forbidden-word"]
+        mock.client.post("/_mock/faults", json={"rate_limits": False, "sensitive_words": ["other"]})
+        described = mock.faults()
+        assert (described["rateLimits"]["enabled"], described["sensitiveWords"]) == (False, ["other"])
+        mock.client.delete("/_mock/faults")
+        assert mock.faults()["rateLimits"]["enabled"] is True
+
+
 def test_rate_limits_switch_on_through_the_admin_api(mock: Mock) -> None:
     mock.client.post("/_mock/faults", json={"rate_limits": {"creating": 2}})
     assert [mock.generate()["code"] for _ in range(3)] == [200, 200, 429]
