@@ -30,6 +30,3 @@ class RandomSource:
 
     def uniform(self, low: float, high: float) -> float:
         return self._rng.uniform(low, high)
-
-    def random(self) -> float:
-        return self._rng.random()

@@ -12,7 +12,7 @@ from .callbacks import CallbackDispatcher, CallbackJournal
 from .clock import ScaledClock, Scheduler, VirtualClock
 from .config import Settings
 from .driver import Driver
-from .errors import ApiError
+from .errors import ApiError, ConfigError
 from .faults import TaskFaults
 from .ids import RandomSource
 from .lifecycle import FAILURE_STATUSES, Failure, Flow, Stage, Status, Timings, status_at
@@ -53,6 +53,11 @@ class MockState:
         self.clock = VirtualClock(start) if settings.virtual_clock else ScaledClock(settings.time_scale, start)
         self.scheduler = Scheduler(self.clock)
         self.callbacks = CallbackJournal(settings.journal_size)
+        if settings.webhook_key is not None and not profile.webhook_signing:
+            raise ConfigError(
+                f"webhook_key is set but {profile.name} documents no webhook signing; "
+                "drop the key, or sign anyway with --set webhook_signing=true"
+            )
         self.dispatcher = CallbackDispatcher(
             self.scheduler, self.callbacks, allow=settings.callback_allow, signing_key=settings.webhook_key
         )

@@ -319,3 +319,12 @@ async def test_a_tasks_callbacks_arrive_in_stage_order_on_a_fast_clock(client_fo
         for task_id in ids:
             assert [r.stage for r in receiver.received if r.task_id == task_id] == ["text", "first", "complete"]
         await app.aclose()
+
+
+def test_a_webhook_key_needs_a_profile_that_signs() -> None:
+    from mockserver import ConfigError
+
+    with pytest.raises(ConfigError, match=r"sunoapi documents no webhook signing; .* --set webhook_signing=true"):
+        create_app("sunoapi", webhook_key="k")
+    signed = create_app("sunoapi", webhook_key="k", profile_overrides={"webhook_signing": "true"})
+    assert signed.profile.webhook_signing
