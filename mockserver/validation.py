@@ -10,6 +10,7 @@ the value and the rule. Vendor keywords (see ``openapi/common.yaml``):
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -194,14 +195,25 @@ _COMPILED = frozenset(
     }
 )  # fmt: skip
 
-_TYPES: dict[str, Check] = {
-    "string": lambda v: isinstance(v, str),
-    "number": _is_number,
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
-    "boolean": lambda v: isinstance(v, bool),
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "null": lambda v: v is None,
+#: ``type`` keyword -> a Python expression over ``{v}`` that is True for a value of that JSON type.
+_TYPE_TESTS = {
+    "string": "isinstance({v}, str)",
+    "number": "(isinstance({v}, (int, float)) and {v}.__class__ is not bool)",
+    "integer": (
+        "((isinstance({v}, int) and {v}.__class__ is not bool) or (isinstance({v}, float) and {v}.is_integer()))"
+    ),
+    "boolean": "isinstance({v}, bool)",
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
+    "null": "{v} is None",
+}
+_NUMBER = _TYPE_TESTS["number"]
+#: keyword -> (operator, guard) for the bounds, which only apply to numbers or strings.
+_BOUNDS = {
+    "minimum": (">=", _NUMBER),
+    "maximum": ("<=", _NUMBER),
+    "exclusiveMinimum": (">", _NUMBER),
+    "exclusiveMaximum": ("<", _NUMBER),
 }
 
 
@@ -226,12 +238,122 @@ def _places_at_most(value: float, places: int) -> bool:
     return len(text) - text.index(".") - 1 <= places
 
 
-def _bind(test: Callable[[Any, Any], bool], argument: Any) -> Check:
-    return lambda value: test(value, argument)
+def _interval_ok(value: Any, rule: Mapping[str, Any]) -> bool:
+    return next(_x_interval(None, rule, value, {}), None) is None
 
 
-def _branch(cond: Check, then: Check, other: Check) -> Check:
-    return lambda value: then(value) if cond(value) else other(value)
+class _Source:
+    """Python source for one schema's yes/no check: straight-line ``if ...: return False`` statements.
+
+    The generated function is what makes a valid request cheap: no per-keyword calls, no
+    jsonschema machinery, one ``isinstance`` per value. Constants (sets, compiled patterns,
+    rules) are passed in by name; ``if`` conditions become functions of their own.
+    """
+
+    def __init__(self) -> None:
+        self.constants: dict[str, Any] = {
+            "_same": _same,
+            "_places_at_most": _places_at_most,
+            "_interval_ok": _interval_ok,
+            "_is_uri": _is_uri,
+            "_FORMATS": _FORMATS,
+        }
+        self.functions: list[str] = []
+        self._names = itertools.count()
+
+    def constant(self, value: Any) -> str:
+        name = f"_c{next(self._names)}"
+        self.constants[name] = value
+        return name
+
+    def variable(self) -> str:
+        return f"v{next(self._names)}"
+
+    def function(self, schema: Any) -> str | None:
+        """Emit ``def name(v0): ...`` for ``schema``; its name, or None if a keyword is not compiled."""
+        name = f"_f{next(self._names)}"
+        body: list[str] = []
+        if not self.statements(schema, "v0", body, "    "):
+            return None
+        self.functions.append(f"def {name}(v0):\n" + "".join(body) + "    return True\n")
+        return name
+
+    def statements(self, schema: Any, v: str, out: list[str], pad: str) -> bool:
+        """Append the checks of ``schema`` on variable ``v``; False if the schema needs the full validator."""
+        if schema is True or schema == {}:
+            return True
+        if not isinstance(schema, dict) or any(k in _Validator.VALIDATORS and k not in _COMPILED for k in schema):
+            return False
+        fail = f"{pad}    return False\n"
+        if "type" in schema:
+            names = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
+            if not all(n in _TYPE_TESTS for n in names):
+                return False
+            out.append(f"{pad}if not ({' or '.join(_TYPE_TESTS[n].format(v=v) for n in names)}):\n{fail}")
+        if "enum" in schema or "const" in schema:
+            allowed = list(schema["enum"]) if "enum" in schema else [schema["const"]]
+            if allowed and all(isinstance(a, bool) for a in allowed):
+                members = self.constant(frozenset(allowed))
+                out.append(f"{pad}if not ({v}.__class__ is bool and {v} in {members}):\n{fail}")
+            elif allowed and all(isinstance(a, str) for a in allowed):
+                # a string equals only a string under _same, so set membership is exact
+                out.append(
+                    f"{pad}if not (isinstance({v}, str) and {v} in {self.constant(frozenset(allowed))}):\n{fail}"
+                )
+            else:
+                out.append(f"{pad}if not any(_same({v}, a) for a in {self.constant(allowed)}):\n{fail}")
+        if "minLength" in schema:
+            out.append(f"{pad}if isinstance({v}, str) and len({v}) < {int(schema['minLength'])}:\n{fail}")
+        if "maxLength" in schema:
+            out.append(f"{pad}if isinstance({v}, str) and len({v}) > {int(schema['maxLength'])}:\n{fail}")
+        for key, (operator, guard) in _BOUNDS.items():
+            if key in schema:
+                bound = self.constant(schema[key])
+                out.append(f"{pad}if {guard.format(v=v)} and not ({v} {operator} {bound}):\n{fail}")
+        if "pattern" in schema:
+            search = self.constant(re.compile(schema["pattern"]).search)
+            out.append(f"{pad}if isinstance({v}, str) and {search}({v}) is None:\n{fail}")
+        if "format" in schema:
+            if schema["format"] == "uri":
+                out.append(f"{pad}if isinstance({v}, str) and not _is_uri({v}):\n{fail}")
+            else:
+                out.append(f"{pad}if not _FORMATS.conforms({v}, {self.constant(schema['format'])}):\n{fail}")
+        if "x-decimal-places" in schema:
+            places = int(schema["x-decimal-places"])
+            out.append(f"{pad}if isinstance({v}, float) and not _places_at_most({v}, {places}):\n{fail}")
+        if "x-interval" in schema:
+            out.append(f"{pad}if not _interval_ok({v}, {self.constant(schema['x-interval'])}):\n{fail}")
+        if "required" in schema or "properties" in schema:
+            inner: list[str] = []
+            required = list(schema.get("required", []))
+            if required:
+                present = " and ".join(f"{self.constant(k)} in {v}" for k in required)
+                inner.append(f"{pad}    if not ({present}):\n{pad}        return False\n")
+            for key, sub in schema.get("properties", {}).items():
+                item, name = self.variable(), self.constant(key)
+                checks: list[str] = []
+                if not self.statements(sub, item, checks, pad + "        "):
+                    return False
+                if checks:
+                    inner.append(f"{pad}    if {name} in {v}:\n{pad}        {item} = {v}[{name}]\n" + "".join(checks))
+            if inner:
+                out.append(f"{pad}if isinstance({v}, dict):\n" + "".join(inner))
+        for sub in schema.get("allOf", []):
+            if not self.statements(sub, v, out, pad):
+                return False
+        if "if" in schema:
+            condition = self.function(schema["if"])
+            then: list[str] = []
+            other: list[str] = []
+            if (
+                condition is None
+                or not self.statements(schema.get("then", True), v, then, pad + "    ")
+                or not self.statements(schema.get("else", True), v, other, pad + "    ")
+            ):
+                return False
+            out.append(f"{pad}if {condition}({v}):\n" + "".join(then or [f"{pad}    pass\n"]))
+            out.append(f"{pad}else:\n" + "".join(other or [f"{pad}    pass\n"]))
+        return True
 
 
 def _compile(schema: Any) -> Check | None:
@@ -240,54 +362,14 @@ def _compile(schema: Any) -> Check | None:
     Only the answer is computed, not the problems: a valid request (the common case) skips
     the jsonschema machinery, and an invalid one is then checked again by it for the messages.
     """
-    if schema is True or schema == {}:
-        return lambda v: True
-    if not isinstance(schema, dict) or any(k in _Validator.VALIDATORS and k not in _COMPILED for k in schema):
+    source = _Source()
+    entry = source.function(schema)
+    if entry is None:
         return None
-    checks: list[Check] = []
-    if "type" in schema:
-        names = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
-        if not all(n in _TYPES for n in names):
-            return None
-        kinds = [_TYPES[n] for n in names]
-        checks.append(lambda v: any(kind(v) for kind in kinds))
-    if "enum" in schema or "const" in schema:
-        allowed = schema["enum"] if "enum" in schema else [schema["const"]]
-        checks.append(lambda v: any(_same(v, a) for a in allowed))
-    for key, test in (
-        ("minLength", lambda v, n: not isinstance(v, str) or len(v) >= n),
-        ("maxLength", lambda v, n: not isinstance(v, str) or len(v) <= n),
-        ("minimum", lambda v, n: not _is_number(v) or v >= n),
-        ("maximum", lambda v, n: not _is_number(v) or v <= n),
-        ("exclusiveMinimum", lambda v, n: not _is_number(v) or v > n),
-        ("exclusiveMaximum", lambda v, n: not _is_number(v) or v < n),
-        ("pattern", lambda v, n: not isinstance(v, str) or re.search(n, v) is not None),
-        ("format", lambda v, n: _FORMATS.conforms(v, n)),
-        ("x-decimal-places", lambda v, n: not isinstance(v, float) or _places_at_most(v, n)),
-        ("x-interval", lambda v, n: next(_x_interval(None, n, v, {}), None) is None),
-    ):
-        if key in schema:
-            checks.append(_bind(test, schema[key]))
-    if "required" in schema:
-        required = list(schema["required"])
-        checks.append(lambda v: not isinstance(v, dict) or all(k in v for k in required))
-    if "properties" in schema:
-        compiled = {k: _compile(sub) for k, sub in schema["properties"].items()}
-        if any(c is None for c in compiled.values()):
-            return None
-        props = {k: c for k, c in compiled.items() if c is not None}
-        checks.append(lambda v: not isinstance(v, dict) or all(props[k](v[k]) for k in props.keys() & v.keys()))
-    for sub in schema.get("allOf", []):
-        part = _compile(sub)
-        if part is None:
-            return None
-        checks.append(part)
-    if "if" in schema:
-        cond, then, other = (_compile(schema.get(k, True)) for k in ("if", "then", "else"))
-        if cond is None or then is None or other is None:
-            return None
-        checks.append(_branch(cond, then, other))
-    return lambda v: all(check(v) for check in checks)
+    namespace = dict(source.constants)
+    exec(compile("\n".join(source.functions), f"<compiled schema {entry}>", "exec"), namespace)
+    check: Check = namespace[entry]
+    return check
 
 
 class RequestValidator:
