@@ -7,10 +7,11 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,6 +38,14 @@ from .validation import RequestValidator
 __all__ = ["MockApp", "create_app"]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+#: The query of a request that has none (shared: QueryParams cannot be changed).
+_NO_QUERY = QueryParams()
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The request headers by lower-case name, the first of repeated ones winning (as Starlette's ``get``)."""
+    return {key.decode("latin-1"): value.decode("latin-1") for key, value in reversed(scope["headers"])}
 
 
 class _BadJson(ValueError):
@@ -87,6 +96,7 @@ class MockApp:
         self.faults = FaultInjector(catalog, self.settings, self.state.now)
         self._spec_bytes = render(self.spec)
         self.media = MediaFiles(self.state, self._answer)
+        self._base_urls: dict[tuple[Any, ...], str] = {}
         routes: list[BaseRoute] = [Route(op.path, self._endpoint(op), methods=[op.method]) for op in self.operations]
         routes += [
             Route("/openapi.json", self._openapi, methods=["GET"]),
@@ -172,8 +182,8 @@ class MockApp:
     def _answer(self, code: int, msg: str, data: Any = None, http_status: int | None = None) -> Response:
         return envelope(code, msg, data, mode=self.settings.http_status, http_status=http_status)
 
-    def _token(self, request: Request) -> str:
-        header = request.headers.get("authorization")
+    def _token(self, headers: Mapping[str, str]) -> str:
+        header = headers.get("authorization")
         if header is None:
             raise ApiError(
                 401, "Unauthorized: the Authorization header is missing; send 'Authorization: Bearer <API key>'"
@@ -194,12 +204,13 @@ class MockApp:
             raise ApiError(401, "Unauthorized: this API key is not one the mock was started with (--token)")
         return token
 
-    async def _json_body(self, request: Request) -> dict[str, Any]:
-        media = request.headers.get("content-type", "")
+    async def _json_body(self, request: Request, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        headers = request.headers if headers is None else headers
+        media = headers.get("content-type", "")
         if media.split(";")[0].strip().lower() != "application/json":
             raise ApiError(422, f"Validation error: Content-Type must be application/json (got {media or 'none'!r})")
         cap = self.settings.max_body_bytes
-        declared = request.headers.get("content-length", "")
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got {declared} bytes)")
         raw = bytearray()
@@ -208,7 +219,7 @@ class MockApp:
             if len(raw) > cap:
                 raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got more)")
         try:
-            body = json.loads(bytes(raw), parse_constant=_no_constants, parse_float=_finite)
+            body = json.loads(raw, parse_constant=_no_constants, parse_float=_finite)
         except json.JSONDecodeError as exc:
             raise ApiError(
                 422, f"Validation error: body: is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
@@ -222,6 +233,23 @@ class MockApp:
             raise ApiError(422, f"Validation error: body: must be a JSON object (got {kind})")
         return body
 
+    def _base_url(self, request: Request, headers: Mapping[str, str]) -> str:
+        """``request.base_url`` without its trailing slash, worked out once per host, scheme and root path."""
+        scope = request.scope
+        key = (
+            scope.get("scheme"),
+            scope.get("server"),
+            headers.get("host"),
+            scope.get("app_root_path"),
+            scope.get("root_path"),
+        )
+        found = self._base_urls.get(key)
+        if found is None:
+            if len(self._base_urls) >= 256:
+                self._base_urls.clear()
+            found = self._base_urls[key] = str(request.base_url).rstrip("/")
+        return found
+
     def _endpoint(self, operation: Operation) -> Endpoint:
         validator = RequestValidator(operation)
         behaviour = behaviour_for(operation)
@@ -229,29 +257,31 @@ class MockApp:
 
         async def endpoint(request: Request) -> Response:
             state.scheduler.ensure_running()
+            scope = request.scope
+            headers = _headers(scope)
+            path = scope["path"]
             try:
-                token = self._token(request)
-                body = await self._json_body(request) if validator.has_body else {}
-                query = request.query_params
+                token = self._token(headers)
+                body = await self._json_body(request, headers) if validator.has_body else {}
+                query = request.query_params if scope["query_string"] else _NO_QUERY
                 problems = validator.query_problems(query) + validator.body_problems(body)
                 if problems:
                     raise ApiError(422, "Validation error: " + "; ".join(map(str, problems)))
-                decision = self.faults.decide(operation, token, body, query, request.headers)
+                decision = self.faults.decide(operation, token, body, query, headers)
                 broken = await self.faults.apply(decision)  # sleeps; raises ApiError for an injected code
                 if broken is not None:
                     note = f"connection fault: {broken.fault.value}"
-                    path, op_id = request.url.path, operation.operation_id
-                    self.requests.add(RequestRecord(state.now(), operation.method, path, op_id, 0, note))
+                    self.requests.add(
+                        RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note)
+                    )
                     return broken
-                base_url = str(request.base_url).rstrip("/")
+                base_url = self._base_url(request, headers)
                 with state.injecting(decision.task):
                     data = behaviour(Call(state, operation, token, body, query, base_url))
                 code, msg, status = 200, "success", None
             except ApiError as error:
                 code, msg, data, status = error.code, error.msg, None, error.http_status
-            self.requests.add(
-                RequestRecord(state.now(), operation.method, request.url.path, operation.operation_id, code, msg)
-            )
+            self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
             return self._answer(code, msg, data, status)
 
         return endpoint
