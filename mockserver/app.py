@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -61,6 +62,17 @@ def _finite(text: str) -> float:
     if value in (float("inf"), float("-inf")):
         raise _BadJson(f"{text} is out of range for a number")
     return value
+
+
+def _not_finite(value: Any) -> bool:
+    """Whether a parsed JSON value holds a NaN or an infinity anywhere."""
+    if value.__class__ is float:
+        return not math.isfinite(value)
+    if value.__class__ is dict:
+        return any(_not_finite(item) for item in value.values())
+    if value.__class__ is list:
+        return any(_not_finite(item) for item in value)
+    return False
 
 
 def _apply_profile(spec: dict[str, Any], profile: Profile) -> dict[str, Any]:
@@ -219,7 +231,9 @@ class MockApp:
             if len(raw) > cap:
                 raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got more)")
         try:
-            body = json.loads(raw, parse_constant=_no_constants, parse_float=_finite)
+            body = json.loads(raw)
+            if _not_finite(body):  # NaN, Infinity or 1e999: parse again to name the offending text
+                body = json.loads(raw, parse_constant=_no_constants, parse_float=_finite)
         except json.JSONDecodeError as exc:
             raise ApiError(
                 422, f"Validation error: body: is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
@@ -236,9 +250,10 @@ class MockApp:
     def _base_url(self, request: Request, headers: Mapping[str, str]) -> str:
         """``request.base_url`` without its trailing slash, worked out once per host, scheme and root path."""
         scope = request.scope
+        server = scope.get("server")
         key = (
             scope.get("scheme"),
-            scope.get("server"),
+            None if server is None else tuple(server),  # a list under some test clients
             headers.get("host"),
             scope.get("app_root_path"),
             scope.get("root_path"),

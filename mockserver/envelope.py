@@ -20,9 +20,12 @@ class StatusMode(StrEnum):
     MIRROR = "mirror"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def render(payload: Any) -> bytes:
     """Compact UTF-8 JSON; NaN and Infinity are refused (they are not JSON)."""
-    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(payload).encode()
 
 
 def envelope(
