@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import copy
 import hashlib
 import hmac
 import ipaddress
@@ -103,6 +104,26 @@ class Attempt:
     duration_ms: float
     delivered: bool
     final: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: every field, with ``stage`` as its value and ``payload`` parsed.
+
+        The shape ``GET /_mock/callbacks`` lists; use it rather than ``dataclasses.asdict``,
+        which follows the fields (the journal may come to keep the body in a compact form).
+        """
+        return {
+            "task_id": self.task_id,
+            "stage": self.stage.value,
+            "attempt": self.attempt,
+            "url": self.url,
+            "payload": copy.deepcopy(dict(self.payload)),
+            "at": self.at,
+            "status_code": self.status_code,
+            "error": self.error,
+            "duration_ms": self.duration_ms,
+            "delivered": self.delivered,
+            "final": self.final,
+        }
 
 
 class CallbackWaitTimeout(TimeoutError):

@@ -234,6 +234,19 @@ async def test_delivered_at_first_attempt(receiver: Receiver, make: MakeHarness)
     )
     assert request.headers["content-type"] == "application/json"
     assert "x-webhook-signature" not in request.headers
+    assert attempt.as_dict() == {
+        "task_id": "task-1",
+        "stage": "complete",
+        "attempt": 1,
+        "url": attempt.url,
+        "payload": request.body,
+        "at": START,
+        "status_code": 200,
+        "error": None,
+        "duration_ms": attempt.duration_ms,
+        "delivered": True,
+        "final": True,
+    }
 
 
 @pytest.mark.parametrize(
