@@ -291,7 +291,7 @@ def _default_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(trust_env=False, follow_redirects=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Delivery:
     task_id: str
     stage: Stage
@@ -333,6 +333,7 @@ class CallbackDispatcher:
         self._max_concurrency = max_concurrency
         self._task_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._run_attempt = self._attempt  # one bound method for every scheduled attempt
 
     def dispatch(
         self,
@@ -355,7 +356,7 @@ class CallbackDispatcher:
         if self._signing_key is not None:
             _task_id_of(payload)  # raise now rather than inside a background attempt
         delivery = _Delivery(task_id, stage, url, body, json.loads(body), policy, on_final)
-        self._schedule_attempt(delivery, 1, self._scheduler.clock.now())
+        self._scheduler.call_at(self._scheduler.clock.now(), self._run_attempt, delivery, 1)
 
     @contextlib.asynccontextmanager
     async def _in_order(self, task_id: str) -> AsyncIterator[None]:
@@ -377,12 +378,6 @@ class CallbackDispatcher:
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
-
-    def _schedule_attempt(self, delivery: _Delivery, number: int, at: float) -> None:
-        async def action() -> None:
-            await self._attempt(delivery, number)
-
-        self._scheduler.schedule(at, action)
 
     async def _attempt(self, delivery: _Delivery, number: int) -> None:
         clock = self._scheduler.clock
@@ -429,7 +424,8 @@ class CallbackDispatcher:
         final = status_code == 200 or number >= delivery.policy.attempts
         self._finish(delivery, number, started_at, status_code, error, duration_ms, final=final)
         if not final:
-            self._schedule_attempt(delivery, number + 1, clock.now() + delivery.policy.backoff(number))
+            at = clock.now() + delivery.policy.backoff(number)
+            self._scheduler.call_at(at, self._run_attempt, delivery, number + 1)
 
     def _finish(
         self,

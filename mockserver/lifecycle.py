@@ -5,6 +5,11 @@ computed up front by :func:`plan` as a :class:`Schedule` (an ordered list of
 timed steps); the driver then asks :func:`status_at`, :func:`due_stages` and
 :func:`next_time` with the current mock time.
 
+Tasks of one flow share their schedule's shape: a schedule planned at mock time
+0.0 is a template that :func:`shift` (and ``status_at(..., offset=created_at)``)
+moves to any creation time, with exactly the step times :func:`plan` would give.
+The driver keeps one template per flow and failure instead of one schedule per task.
+
 Documented flows:
 
 * music (generate, extend): ``PENDING -> TEXT_SUCCESS -> FIRST_SUCCESS -> SUCCESS``
@@ -36,6 +41,7 @@ __all__ = [
     "is_terminal",
     "next_time",
     "plan",
+    "shift",
     "status_after_delivery",
     "status_at",
 ]
@@ -94,7 +100,7 @@ def is_terminal(status: Status) -> bool:
     return status in TERMINAL_STATUSES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Timings:
     """Seconds after submission at which each stage happens.
 
@@ -133,7 +139,7 @@ class Timings:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     """A failure injected into a task.
 
@@ -167,7 +173,7 @@ class Failure:
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One timed transition: at mock time ``at``, ``stage`` is emitted and the task becomes ``status``."""
 
@@ -176,7 +182,7 @@ class Step:
     status: Status
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schedule:
     """The complete, time-ordered future of one task, as built by :func:`plan`."""
 
@@ -225,11 +231,29 @@ def plan(
     return Schedule(flow=flow, created_at=created_at, steps=tuple(steps), failure=failure)
 
 
-def status_at(schedule: Schedule, now: float) -> Status:
-    """Return the task's status at mock time ``now`` (PENDING before the first step)."""
+def shift(template: Schedule, created_at: float) -> Schedule:
+    """Return ``template`` moved to start at ``created_at``: every time gets ``created_at`` added.
+
+    For a template planned at 0.0 this is exactly ``plan(flow, created_at, timings, failure)``
+    (``created_at + offset`` is how :func:`plan` computes each step time).
+    """
+    if not math.isfinite(created_at):
+        raise ValueError(f"created_at must be a finite mock time, got {created_at!r}")
+    steps = tuple(Step(at=created_at + step.at, stage=step.stage, status=step.status) for step in template.steps)
+    return Schedule(
+        flow=template.flow, created_at=created_at + template.created_at, steps=steps, failure=template.failure
+    )
+
+
+def status_at(schedule: Schedule, now: float, *, offset: float = 0.0) -> Status:
+    """Return the task's status at mock time ``now`` (PENDING before the first step).
+
+    ``offset`` reads ``schedule`` as if every step time had ``offset`` added: it answers for
+    ``shift(schedule, offset)`` without building that schedule.
+    """
     status = Status.PENDING
     for step in schedule.steps:
-        if step.at > now:
+        if offset + step.at > now:
             break
         status = step.status
     return status

@@ -84,17 +84,18 @@ class MockState:
         """The task's status now: its schedule at the mock time, or its fixed status."""
         if task.status_override is not None:
             return task.status_override
-        if task.schedule is None:
+        if task.timeline is None:
             return task.status
-        return status_at(task.schedule, self.now()).value
+        return status_at(task.timeline, self.now(), offset=task.created_at).value
 
     def failure(self, task: Task) -> tuple[int | None, str | None]:
         """``errorCode`` and ``errorMessage`` as record-info shows them now."""
         status = self.status(task)
         if status not in FAILURE_STATUSES:
             return None, None
-        if task.schedule is not None and task.schedule.failure is not None:
-            return task.schedule.failure.code, task.schedule.failure.message
+        failure = None if task.timeline is None else task.timeline.failure
+        if failure is not None:
+            return failure.code, failure.message
         return FAILURE_TEXTS[status]
 
     def expired(self, task: Task) -> bool:

@@ -1,15 +1,20 @@
-"""Tasks, tracks and credit balances, in memory."""
+"""Tasks, tracks and credit balances, in memory.
+
+The store may hold 100,000 tasks, so its records are slotted and keep as few objects
+of their own as they can: a task shares its lifecycle template with every task of the
+same flow (see :mod:`lifecycle`) and builds its :attr:`Task.schedule` only when asked.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .lifecycle import Schedule
+from .lifecycle import Schedule, shift
 
 __all__ = ["Splice", "Store", "Task", "Track"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Splice:
     """How a replace-section track was made from its source."""
 
@@ -18,7 +23,7 @@ class Splice:
     end_s: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Track:
     """One generated track (an ``audioId``)."""
 
@@ -35,7 +40,7 @@ class Track:
     splice: Splice | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Task:
     """One task as record-info reports it."""
 
@@ -51,11 +56,18 @@ class Task:
     token: str | None = None
     #: Status of a task with no schedule (a seeded one).
     status: str = "SUCCESS"
-    #: "music" or "replace"; with ``schedule`` it decides the status at any mock time.
+    #: "music" or "replace"; with ``timeline`` it decides the status at any mock time.
     flow: str = "music"
-    schedule: Schedule | None = None
+    #: The task's schedule planned at mock time 0.0, shared by the tasks of the same flow
+    #: and failure; :attr:`schedule` moves it to ``created_at``.
+    timeline: Schedule | None = None
     #: A status set after the schedule ended (CALLBACK_EXCEPTION).
     status_override: str | None = None
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """The task's schedule in mock time (built on each access from :attr:`timeline`)."""
+        return None if self.timeline is None else shift(self.timeline, self.created_at)
 
 
 @dataclass
