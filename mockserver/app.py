@@ -66,12 +66,14 @@ def _finite(text: str) -> float:
 
 def _not_finite(value: Any) -> bool:
     """Whether a parsed JSON value holds a NaN or an infinity anywhere."""
-    if value.__class__ is float:
-        return not math.isfinite(value)
-    if value.__class__ is dict:
-        return any(_not_finite(item) for item in value.values())
-    if value.__class__ is list:
-        return any(_not_finite(item) for item in value)
+    items = value.values() if value.__class__ is dict else value if value.__class__ is list else (value,)
+    for item in items:
+        kind = item.__class__
+        if kind is float:
+            if not math.isfinite(item):
+                return True
+        elif (kind is dict or kind is list) and _not_finite(item):
+            return True
     return False
 
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import random
-import uuid
 
 __all__ = ["RandomSource"]
+
+
+def uuid4_text(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))``, without building the UUID object (ids are made per request)."""
+    bits = (bits & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class RandomSource:
@@ -23,7 +29,7 @@ class RandomSource:
         return f"{self._rng.getrandbits(128):032x}"
 
     def track_id(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        return uuid4_text(self._rng.getrandbits(128))
 
     def integer(self, bits: int = 31) -> int:
         return self._rng.getrandbits(bits)
