@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import json
 import math
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -39,6 +40,8 @@ from .validation import RequestValidator
 __all__ = ["MockApp", "create_app"]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+_SPACE = re.compile(r"\s")
 
 #: The query of a request that has none (shared: QueryParams cannot be changed).
 _NO_QUERY = QueryParams()
@@ -208,7 +211,7 @@ class MockApp:
             problem = f"got the {scheme!r} scheme" if scheme else "got an empty header"
         elif not token:
             problem = "got no API key after 'Bearer'"
-        elif any(ch.isspace() for ch in token):
+        elif _SPACE.search(token):
             problem = "the API key contains spaces"
         else:
             problem = ""

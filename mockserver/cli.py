@@ -132,6 +132,7 @@ def build(args: argparse.Namespace) -> MockApp:
 
 def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
     import contextlib
+    import gc
     import signal
     import socket
     from collections.abc import Iterator
@@ -164,6 +165,10 @@ def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
     )
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
     server = Server(config)
+    # Everything built so far (modules, the spec, compiled validators) lives as long as the process;
+    # keep it out of every later garbage collection, which then only walks what requests made.
+    gc.collect()
+    gc.freeze()
     server.run(sockets=[sock])
     print("suno-mock: stopped", flush=True)
 

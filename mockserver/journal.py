@@ -10,7 +10,7 @@ from typing import Any
 __all__ = ["RequestJournal", "RequestRecord"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequestRecord:
     """One API request (admin routes are not journaled)."""
 
