@@ -258,12 +258,25 @@ def _interval_ok(value: Any, rule: Mapping[str, Any]) -> bool:
     return next(_x_interval(None, rule, value, {}), None) is None
 
 
-class _Source:
-    """Python source for one schema's yes/no check: straight-line ``if ...: return False`` statements.
+def _joined(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
-    The generated function is what makes a valid request cheap: no per-keyword calls, no
-    jsonschema machinery, one ``isinstance`` per value. Constants (sets, compiled patterns,
-    rules) are passed in by name; ``if`` conditions become functions of their own.
+
+def _interval_report(value: Any, rule: Mapping[str, Any], path: str, add: Callable[[str, Any, str], None]) -> None:
+    for error in _x_interval(None, rule, value, {}):
+        add(_joined(path, str(error.path[0])) if error.path else path or "body", error.instance, error.message)
+
+
+class _Source:
+    """Python source for one schema: straight-line statements, one ``if`` per keyword.
+
+    Two kinds of function are generated. A *check* (``def f(v0)``) answers only whether the
+    value is valid, returning False at the first broken rule: that makes a valid request
+    cheap. A *report* (``def f(v0, _add)``) calls ``_add(field, value, rule)`` for every broken
+    rule, with the field and rule texts jsonschema's errors would give through
+    :func:`_problem`, so an invalid request is answered without the jsonschema walk too.
+    Constants (sets, compiled patterns, rules) are passed in by name; ``if`` conditions
+    become check functions of their own.
     """
 
     def __init__(self) -> None:
@@ -271,8 +284,10 @@ class _Source:
             "_same": _same,
             "_places_at_most": _places_at_most,
             "_interval_ok": _interval_ok,
+            "_interval_report": _interval_report,
             "_is_uri": _is_uri,
             "_FORMATS": _FORMATS,
+            "MISSING": MISSING,
         }
         self.functions: list[str] = []
         self._names = itertools.count()
@@ -285,77 +300,108 @@ class _Source:
     def variable(self) -> str:
         return f"v{next(self._names)}"
 
-    def function(self, schema: Any) -> str | None:
-        """Emit ``def name(v0): ...`` for ``schema``; its name, or None if a keyword is not compiled."""
+    def function(self, schema: Any, *, report: bool = False) -> str | None:
+        """Emit a check (or a report) function for ``schema``; its name, or None if a keyword is not compiled."""
         name = f"_f{next(self._names)}"
         body: list[str] = []
-        if not self.statements(schema, "v0", body, "    "):
+        if not self.statements(schema, "v0", body, "    ", None if not report else ""):
             return None
-        self.functions.append(f"def {name}(v0):\n" + "".join(body) + "    return True\n")
+        head, tail = (
+            (f"def {name}(v0, _add):\n", "    return None\n") if report else (f"def {name}(v0):\n", "    return True\n")
+        )
+        self.functions.append(head + "".join(body) + tail)
         return name
 
-    def statements(self, schema: Any, v: str, out: list[str], pad: str) -> bool:
-        """Append the checks of ``schema`` on variable ``v``; False if the schema needs the full validator."""
+    def _fail(self, pad: str, path: str | None, v: str, kind: str, expected: Any) -> str:
+        """The statement for a broken rule: ``return False`` in a check, an ``_add(...)`` call in a report."""
+        if path is None:
+            return f"{pad}    return False\n"
+        rule = _RULES[kind](expected, None) if kind in _RULES else str(expected)  # type: ignore[arg-type]
+        return f"{pad}    _add({self.constant(path or 'body')}, {v}, {self.constant(rule)})\n"
+
+    def statements(self, schema: Any, v: str, out: list[str], pad: str, path: str | None) -> bool:
+        """Append the rules of ``schema`` on variable ``v`` at ``path`` (None: a check); False if not compiled."""
         if schema is True or schema == {}:
             return True
         if not isinstance(schema, dict) or any(k in _Validator.VALIDATORS and k not in _COMPILED for k in schema):
             return False
-        fail = f"{pad}    return False\n"
         if "type" in schema:
             names = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
             if not all(n in _TYPE_TESTS for n in names):
                 return False
+            fail = self._fail(pad, path, v, "type", schema["type"])
             out.append(f"{pad}if not ({' or '.join(_TYPE_TESTS[n].format(v=v) for n in names)}):\n{fail}")
         if "enum" in schema or "const" in schema:
-            allowed = list(schema["enum"]) if "enum" in schema else [schema["const"]]
+            kind = "enum" if "enum" in schema else "const"
+            fail = self._fail(pad, path, v, kind, schema[kind])
+            allowed = list(schema["enum"]) if kind == "enum" else [schema["const"]]
             if allowed and all(isinstance(a, bool) for a in allowed):
                 members = self.constant(frozenset(allowed))
                 out.append(f"{pad}if not ({v}.__class__ is bool and {v} in {members}):\n{fail}")
             elif allowed and all(isinstance(a, str) for a in allowed):
                 # a string equals only a string under _same, so set membership is exact
-                out.append(
-                    f"{pad}if not (isinstance({v}, str) and {v} in {self.constant(frozenset(allowed))}):\n{fail}"
-                )
+                members = self.constant(frozenset(allowed))
+                out.append(f"{pad}if not (isinstance({v}, str) and {v} in {members}):\n{fail}")
             else:
                 out.append(f"{pad}if not any(_same({v}, a) for a in {self.constant(allowed)}):\n{fail}")
         if "minLength" in schema:
+            fail = self._fail(pad, path, v, "minLength", schema["minLength"])
             out.append(f"{pad}if isinstance({v}, str) and len({v}) < {int(schema['minLength'])}:\n{fail}")
         if "maxLength" in schema:
+            fail = self._fail(pad, path, v, "maxLength", schema["maxLength"])
             out.append(f"{pad}if isinstance({v}, str) and len({v}) > {int(schema['maxLength'])}:\n{fail}")
         for key, (operator, guard) in _BOUNDS.items():
             if key in schema:
                 bound = self.constant(schema[key])
+                fail = self._fail(pad, path, v, key, schema[key])
                 out.append(f"{pad}if {guard.format(v=v)} and not ({v} {operator} {bound}):\n{fail}")
         if "pattern" in schema:
             search = self.constant(re.compile(schema["pattern"]).search)
+            fail = self._fail(pad, path, v, "pattern", schema["pattern"])
             out.append(f"{pad}if isinstance({v}, str) and {search}({v}) is None:\n{fail}")
         if "format" in schema:
+            fail = self._fail(pad, path, v, "format", schema["format"])
             if schema["format"] == "uri":
                 out.append(f"{pad}if isinstance({v}, str) and not _is_uri({v}):\n{fail}")
             else:
                 out.append(f"{pad}if not _FORMATS.conforms({v}, {self.constant(schema['format'])}):\n{fail}")
         if "x-decimal-places" in schema:
             places = int(schema["x-decimal-places"])
+            fail = self._fail(pad, path, v, "x-decimal-places", f"must have at most {places} decimal places")
             out.append(f"{pad}if isinstance({v}, float) and not _places_at_most({v}, {places}):\n{fail}")
         if "x-interval" in schema:
-            out.append(f"{pad}if not _interval_ok({v}, {self.constant(schema['x-interval'])}):\n{fail}")
+            rule = self.constant(schema["x-interval"])
+            if path is None:
+                out.append(f"{pad}if not _interval_ok({v}, {rule}):\n{pad}    return False\n")
+            else:
+                out.append(
+                    f"{pad}if not _interval_ok({v}, {rule}):\n{pad}    _interval_report({v}, {rule}, {path!r}, _add)\n"
+                )
         if "required" in schema or "properties" in schema:
             inner: list[str] = []
             required = list(schema.get("required", []))
-            if required:
+            if required and path is None:
                 present = " and ".join(f"{self.constant(k)} in {v}" for k in required)
                 inner.append(f"{pad}    if not ({present}):\n{pad}        return False\n")
+            if required and path is not None:
+                for key in required:
+                    field, name = self.constant(_joined(path, str(key))), self.constant(key)
+                    inner.append(
+                        f"{pad}    if {name} not in {v}:\n{pad}        _add({field}, MISSING, 'is required')\n"
+                    )
             for key, sub in schema.get("properties", {}).items():
                 item, name = self.variable(), self.constant(key)
                 checks: list[str] = []
-                if not self.statements(sub, item, checks, pad + "        "):
+                if not self.statements(
+                    sub, item, checks, pad + "        ", None if path is None else _joined(path, key)
+                ):
                     return False
                 if checks:
                     inner.append(f"{pad}    if {name} in {v}:\n{pad}        {item} = {v}[{name}]\n" + "".join(checks))
             if inner:
                 out.append(f"{pad}if isinstance({v}, dict):\n" + "".join(inner))
         for sub in schema.get("allOf", []):
-            if not self.statements(sub, v, out, pad):
+            if not self.statements(sub, v, out, pad, path):
                 return False
         if "if" in schema:
             condition = self.function(schema["if"])
@@ -363,8 +409,8 @@ class _Source:
             other: list[str] = []
             if (
                 condition is None
-                or not self.statements(schema.get("then", True), v, then, pad + "    ")
-                or not self.statements(schema.get("else", True), v, other, pad + "    ")
+                or not self.statements(schema.get("then", True), v, then, pad + "    ", path)
+                or not self.statements(schema.get("else", True), v, other, pad + "    ", path)
             ):
                 return False
             out.append(f"{pad}if {condition}({v}):\n" + "".join(then or [f"{pad}    pass\n"]))
@@ -372,20 +418,37 @@ class _Source:
         return True
 
 
-def _compile(schema: Any) -> Check | None:
-    """A function telling exactly whether an instance is valid, or None if the schema needs the full validator.
-
-    Only the answer is computed, not the problems: a valid request (the common case) skips
-    the jsonschema machinery, and an invalid one is then checked again by it for the messages.
-    """
+def _build(schema: Any, *, report: bool) -> Callable[..., Any] | None:
     source = _Source()
-    entry = source.function(schema)
+    entry = source.function(schema, report=report)
     if entry is None:
         return None
     namespace = dict(source.constants)
     exec(compile("\n".join(source.functions), f"<compiled schema {entry}>", "exec"), namespace)
-    check: Check = namespace[entry]
-    return check
+    built: Callable[..., Any] = namespace[entry]
+    return built
+
+
+def _compile(schema: Any) -> Check | None:
+    """A function telling exactly whether an instance is valid, or None if the schema needs the full validator."""
+    return _build(schema, report=False)
+
+
+Report = Callable[[Any], list[Problem]]
+
+
+def _compile_report(schema: Any) -> Report | None:
+    """A function listing every broken rule as :func:`_problem` words jsonschema's errors, or None."""
+    emit = _build(schema, report=True)
+    if emit is None:
+        return None
+
+    def report(value: Any) -> list[Problem]:
+        found: list[Problem] = []
+        emit(value, lambda field, got, rule: found.append(Problem(field, got, rule)))
+        return found
+
+    return report
 
 
 class RequestValidator:
@@ -397,6 +460,7 @@ class RequestValidator:
         self._query = [(p, _Validator(p.schema, format_checker=_FORMATS)) for p in operation.query]
         # exact yes/no checks that spare a valid request the (slow) jsonschema walk
         self._body_ok = _compile(operation.body_schema) if operation.body_schema else None
+        self._body_report = _compile_report(operation.body_schema) if operation.body_schema else None
         self._query_ok = [_compile(p.schema) for p in operation.query]
 
     @property
@@ -419,5 +483,11 @@ class RequestValidator:
     def body_problems(self, body: Any) -> list[Problem]:
         if self._body is None or (self._body_ok is not None and self._body_ok(body)):
             return []
-        problems = {str(p): p for p in map(_problem, self._body.iter_errors(body))}
+        found = self._body_report(body) if self._body_report is not None else self._jsonschema_problems(body)
+        problems = {str(p): p for p in found}
         return sorted(problems.values(), key=lambda p: (p.field, p.rule))
+
+    def _jsonschema_problems(self, body: Any) -> list[Problem]:
+        """The problems as the jsonschema validator words them (the reference the compiled report matches)."""
+        assert self._body is not None
+        return [_problem(error) for error in self._body.iter_errors(body)]
