@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import math
 import re
@@ -360,7 +359,7 @@ class MockApp:
 
     async def _callbacks(self, request: Request) -> Response:
         task_id = request.query_params.get("taskId")
-        attempts = [_attempt_dict(a) for a in self.state.callbacks.attempts(task_id)]
+        attempts = [a.as_dict() for a in self.state.callbacks.attempts(task_id)]
         return self._answer(200, "success", {"callbacks": attempts, "dropped": self.state.callbacks.dropped})
 
     async def _advance(self, request: Request) -> Response:
@@ -398,12 +397,6 @@ class MockApp:
     async def _journal(self, request: Request) -> Response:
         records = [r.as_dict() for r in self.requests]
         return self._answer(200, "success", {"requests": records, "dropped": self.requests.dropped})
-
-
-def _attempt_dict(attempt: Attempt) -> dict[str, Any]:
-    record = dataclasses.asdict(attempt)
-    record["stage"] = attempt.stage.value
-    return record
 
 
 def create_app(provider: str = "kie", settings: Settings | None = None, **options: Any) -> MockApp:
