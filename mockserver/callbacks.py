@@ -8,6 +8,10 @@ failed attempt (connection error, timeout, any other status) is retried after
 an exponential backoff measured in mock time, until the policy's attempts are
 used up.  Every attempt, including one refused by the allow-list, is recorded
 in the :class:`CallbackJournal`.
+
+The journal may hold tens of thousands of attempts, so an :class:`Attempt` keeps the
+body it sent zlib-compressed (one bytes object shared by every attempt of a delivery,
+about a quarter of the JSON) and parses :attr:`Attempt.payload` only when it is read.
 """
 
 from __future__ import annotations
@@ -15,16 +19,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import copy
 import hashlib
 import hmac
 import ipaddress
 import json
 import math
 import time
+import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -84,20 +88,33 @@ REPLACE_POLICY = CallbackPolicy(timeout_s=10.0)
 """Documented delivery policy for replace-section callbacks (receiver timeout 10 s)."""
 
 
-@dataclass(frozen=True)
+#: zlib window for journaled bodies: callback payloads are a few KiB, and a small window
+#: compresses them as well as the default one at a third of the cost.
+_ZLIB_WBITS = 12
+
+
+def _compress(body: bytes) -> bytes:
+    return zlib.compress(body, 6, _ZLIB_WBITS)
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One delivery attempt of one callback.
 
     ``at`` is the mock time the attempt started; ``duration_ms`` is real time.
     ``delivered`` is True only for a 200 answer.  ``final`` is True when no
     further attempt follows (delivered, attempts used up, or URL refused).
+
+    :attr:`body` is the exact JSON sent, kept as ``compressed_body``
+    (``zlib.compress(body)``); :attr:`payload` is that JSON parsed, a new dict on
+    each access.  :meth:`as_dict` is the JSON shape ``GET /_mock/callbacks`` lists.
     """
 
     task_id: str
     stage: Stage
     attempt: int
     url: str
-    payload: Mapping[str, Any]
+    compressed_body: bytes = field(repr=False)
     at: float
     status_code: int | None
     error: str | None
@@ -105,18 +122,25 @@ class Attempt:
     delivered: bool
     final: bool
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: every field, with ``stage`` as its value and ``payload`` parsed.
+    @property
+    def body(self) -> bytes:
+        """The request body that was POSTed (UTF-8 JSON)."""
+        return zlib.decompress(self.compressed_body)
 
-        The shape ``GET /_mock/callbacks`` lists; use it rather than ``dataclasses.asdict``,
-        which follows the fields (the journal may come to keep the body in a compact form).
-        """
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The JSON payload that was POSTed, parsed (a new dict on each access)."""
+        payload: dict[str, Any] = json.loads(self.body)
+        return payload
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: every field, with ``stage`` as its value and ``payload`` parsed instead of the body."""
         return {
             "task_id": self.task_id,
             "stage": self.stage.value,
             "attempt": self.attempt,
             "url": self.url,
-            "payload": copy.deepcopy(dict(self.payload)),
+            "payload": self.payload,
             "at": self.at,
             "status_code": self.status_code,
             "error": self.error,
@@ -278,7 +302,11 @@ def sign(payload: Mapping[str, Any], key: str, timestamp: int) -> dict[str, str]
     with the task id taken from ``payload["data"]["task_id"]`` or else
     ``payload["data"]["taskId"]``.
     """
-    message = f"{_task_id_of(payload)}.{timestamp}".encode()
+    return _signature(_task_id_of(payload), key, timestamp)
+
+
+def _signature(task_id: str, key: str, timestamp: int) -> dict[str, str]:
+    message = f"{task_id}.{timestamp}".encode()
     digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
     return {
         "X-Webhook-Timestamp": str(timestamp),
@@ -296,10 +324,13 @@ class _Delivery:
     task_id: str
     stage: Stage
     url: str
+    #: What is POSTed, and the same compressed for the journal (shared by every attempt).
     body: bytes
-    payload: Mapping[str, Any]
+    compressed_body: bytes
     policy: CallbackPolicy
     on_final: Callable[[bool], None] | None
+    #: The task id the signature covers (from the payload), when signing.
+    signed_id: str | None
 
 
 class CallbackDispatcher:
@@ -353,9 +384,9 @@ class CallbackDispatcher:
         once every attempt failed or the URL was refused.
         """
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        if self._signing_key is not None:
-            _task_id_of(payload)  # raise now rather than inside a background attempt
-        delivery = _Delivery(task_id, stage, url, body, json.loads(body), policy, on_final)
+        # the signed id is read now, so that a payload that cannot be signed raises here
+        signed_id = _task_id_of(payload) if self._signing_key is not None else None
+        delivery = _Delivery(task_id, stage, url, body, _compress(body), policy, on_final, signed_id)
         self._scheduler.call_at(self._scheduler.clock.now(), self._run_attempt, delivery, 1)
 
     @contextlib.asynccontextmanager
@@ -394,8 +425,8 @@ class CallbackDispatcher:
             )
             return
         headers = {"Content-Type": "application/json"}
-        if self._signing_key is not None:
-            headers.update(sign(delivery.payload, self._signing_key, int(started_at)))
+        if self._signing_key is not None and delivery.signed_id is not None:
+            headers.update(_signature(delivery.signed_id, self._signing_key, int(started_at)))
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
             # a client (and its connection pool) belongs to the event loop that made it
@@ -446,7 +477,7 @@ class CallbackDispatcher:
                 stage=delivery.stage,
                 attempt=number,
                 url=delivery.url,
-                payload=delivery.payload,
+                compressed_body=delivery.compressed_body,
                 at=at,
                 status_code=status_code,
                 error=error,

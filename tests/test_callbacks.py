@@ -7,9 +7,11 @@ import base64
 import hashlib
 import hmac
 import itertools
+import json
 import socket
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -291,6 +293,10 @@ async def test_retry_that_succeeds_stops_retrying(receiver: Receiver, make: Make
         (2, 200, True),
     ]
     assert harness.finals == [True]
+    first, second = harness.journal.attempts()
+    assert first.compressed_body is second.compressed_body  # one stored body per delivery
+    assert first.payload == second.payload == receiver.requests[-1].body
+    assert first.body == json.dumps(first.payload, separators=(",", ":")).encode()  # the exact bytes sent
 
 
 @pytest.mark.asyncio
@@ -364,7 +370,7 @@ async def test_wait_for_returns_matching_attempt_and_explains_misses(receiver: R
 def test_journal_is_bounded_and_counts_dropped() -> None:
     journal = CallbackJournal(max_attempts=2)
     for number in (1, 2, 3):
-        journal.record(Attempt("t", Stage.TEXT, number, "u", {}, 0.0, None, "e", 0.0, False, False))
+        journal.record(Attempt("t", Stage.TEXT, number, "u", zlib.compress(b"{}"), 0.0, None, "e", 0.0, False, False))
     assert [a.attempt for a in journal.attempts()] == [2, 3]
     assert journal.dropped == 1
     journal.clear()
