@@ -21,13 +21,14 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import inspect
 import ipaddress
 import json
 import math
 import time
 import zlib
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -324,8 +325,7 @@ class _Delivery:
     task_id: str
     stage: Stage
     url: str
-    #: What is POSTed, and the same compressed for the journal (shared by every attempt).
-    body: bytes
+    #: What is POSTed, zlib-compressed: decompressed for each request, journaled as it is.
     compressed_body: bytes
     policy: CallbackPolicy
     on_final: Callable[[bool], None] | None
@@ -363,8 +363,15 @@ class CallbackDispatcher:
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._max_concurrency = max_concurrency
         self._task_locks: dict[str, tuple[asyncio.Lock, int]] = {}
-        self._slots = asyncio.Semaphore(max_concurrency)
+        # Attempts that are due, oldest first, with the mock time each became due.  The
+        # scheduled action of an attempt queues it here and, while fewer than max_concurrency
+        # do, starts a sender that sends from the queue until it is empty: a backlog of
+        # thousands of due callbacks is a deque of tuples, not thousands of waiting tasks.
+        self._due: deque[tuple[_Delivery, int, float]] = deque()
+        self._senders: list[Coroutine[Any, Any, None]] = []
+        self._senders_loop: asyncio.AbstractEventLoop | None = None
         self._run_attempt = self._attempt  # one bound method for every scheduled attempt
+        self._run_sender = self._sender
 
     def dispatch(
         self,
@@ -386,7 +393,7 @@ class CallbackDispatcher:
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         # the signed id is read now, so that a payload that cannot be signed raises here
         signed_id = _task_id_of(payload) if self._signing_key is not None else None
-        delivery = _Delivery(task_id, stage, url, body, _compress(body), policy, on_final, signed_id)
+        delivery = _Delivery(task_id, stage, url, _compress(body), policy, on_final, signed_id)
         self._scheduler.call_at(self._scheduler.clock.now(), self._run_attempt, delivery, 1)
 
     @contextlib.asynccontextmanager
@@ -410,9 +417,9 @@ class CallbackDispatcher:
         if client is not None:
             await client.aclose()
 
-    async def _attempt(self, delivery: _Delivery, number: int) -> None:
-        clock = self._scheduler.clock
-        started_at = clock.now()
+    def _attempt(self, delivery: _Delivery, number: int) -> Awaitable[None] | None:
+        """The scheduled action of one attempt: refuse it, or queue it and return a sender if one is needed."""
+        started_at = self._scheduler.clock.now()
         if not is_allowed(delivery.url, self._allow):
             self._finish(
                 delivery,
@@ -423,7 +430,39 @@ class CallbackDispatcher:
                 0.0,
                 final=True,
             )
-            return
+            return None
+        self._due.append((delivery, number, started_at))
+        return self._sender()
+
+    def _sender(self) -> Awaitable[None] | None:
+        """A new sender for the queue, or None if there is nothing to send or max_concurrency senders live."""
+        loop = asyncio.get_running_loop()
+        if self._senders_loop is not loop:
+            # senders of an event loop that has gone will never finish
+            self._senders_loop, self._senders = loop, []
+        if not self._due:
+            return None
+        if len(self._senders) >= self._max_concurrency:
+            # drop senders that finished (or were cancelled, even before they started)
+            self._senders = [s for s in self._senders if inspect.getcoroutinestate(s) != inspect.CORO_CLOSED]
+            if len(self._senders) >= self._max_concurrency:
+                return None  # the live senders take the new attempt in turn
+        sender = self._send_due()
+        self._senders.append(sender)
+        return sender
+
+    async def _send_due(self) -> None:
+        """Send queued attempts, oldest first, until none is left."""
+        try:
+            while self._due:
+                await self._send(*self._due.popleft())
+        except BaseException:
+            if self._due:  # hand the rest on rather than leave it until another attempt is due
+                self._scheduler.call_at(self._scheduler.clock.now(), self._run_sender)
+            raise
+
+    async def _send(self, delivery: _Delivery, number: int, started_at: float) -> None:
+        """POST one attempt (one request at a time per task), journal it, and schedule a retry if it failed."""
         headers = {"Content-Type": "application/json"}
         if self._signing_key is not None and delivery.signed_id is not None:
             headers.update(_signature(delivery.signed_id, self._signing_key, int(started_at)))
@@ -431,16 +470,17 @@ class CallbackDispatcher:
         if self._client is None or self._client_loop is not loop:
             # a client (and its connection pool) belongs to the event loop that made it
             self._client, self._client_loop = self._client_factory(), loop
-            self._slots = asyncio.Semaphore(self._max_concurrency)
+        client = self._client
+        body = zlib.decompress(delivery.compressed_body)
         status_code: int | None = None
         error: str | None = None
-        async with self._in_order(delivery.task_id), self._slots:
+        async with self._in_order(delivery.task_id):
             began = time.perf_counter()
             try:
                 async with asyncio.timeout(delivery.policy.timeout_s):
-                    response = await self._client.post(
+                    response = await client.post(
                         delivery.url,
-                        content=delivery.body,
+                        content=body,
                         headers=headers,
                         timeout=delivery.policy.timeout_s,
                     )
@@ -455,7 +495,7 @@ class CallbackDispatcher:
         final = status_code == 200 or number >= delivery.policy.attempts
         self._finish(delivery, number, started_at, status_code, error, duration_ms, final=final)
         if not final:
-            at = clock.now() + delivery.policy.backoff(number)
+            at = self._scheduler.clock.now() + delivery.policy.backoff(number)
             self._scheduler.call_at(at, self._run_attempt, delivery, number + 1)
 
     def _finish(

@@ -11,6 +11,8 @@ due entry in turn and awaits its action, so when it returns everything due up
 to the new time has run, including actions that actions scheduled (retries).
 With a scaled clock, :meth:`Scheduler.start` runs a background task that
 sleeps until the next entry is due and runs each due action as its own task.
+A callback given to :meth:`Scheduler.call_at` may also be a plain function: it runs
+inline, and only what it returns to await (if anything) becomes a task.
 
 Everything here must be used from a single asyncio event loop.
 """
@@ -28,9 +30,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["Action", "ActionError", "Clock", "Handle", "ScaledClock", "Scheduler", "VirtualClock"]
+__all__ = ["Action", "ActionError", "Callback", "Clock", "Handle", "ScaledClock", "Scheduler", "VirtualClock"]
 
 Action = Callable[[], Awaitable[None]]
+#: What :meth:`Scheduler.call_at` runs: a coroutine function, or a function that does its
+#: work at once and returns None, or an awaitable for the rest of it.
+Callback = Callable[..., Awaitable[None] | None]
 
 _log = logging.getLogger(__name__)
 
@@ -157,12 +162,14 @@ class Scheduler:
         self.call_at(at, self._run_handle, handle)
         return handle
 
-    def call_at(self, at: float, callback: Callable[..., Awaitable[None]], *args: Any) -> None:
-        """Run ``await callback(*args)`` at mock time ``at``; the light form of :meth:`schedule`.
+    def call_at(self, at: float, callback: Callback, *args: Any) -> None:
+        """Call ``callback(*args)`` at mock time ``at`` and await what it returns, if anything.
 
-        It cannot be cancelled on its own (:meth:`cancel_pending` drops it), and it stores
-        one tuple: pass a callback made once (e.g. a bound method kept in an attribute), not
-        a closure made per call, so that nothing else is allocated per scheduled action.
+        The light form of :meth:`schedule`: it cannot be cancelled on its own
+        (:meth:`cancel_pending` drops it), and it stores one tuple: pass a callback made once
+        (e.g. a bound method kept in an attribute), not a closure made per call, so that
+        nothing else is allocated per scheduled action.  A plain function that returns None
+        costs no task when it runs on a scaled clock.
         """
         if not math.isfinite(at):
             raise ValueError(f"schedule() needs a finite mock time, got {at!r}")
@@ -198,14 +205,16 @@ class Scheduler:
             target = clock.now() + seconds
             while (entry := self._pop_due(target)) is not None:
                 clock.advance_to(max(clock.now(), entry[0]))
-                await self._run(entry)
+                if (rest := self._call(entry)) is not None:
+                    await self._finish(entry, rest)
             clock.advance_to(target)
 
     async def run_due(self) -> None:
         """Run, one after the other, every action due at the current mock time (without moving the clock)."""
         async with self._advance_lock:
             while (entry := self._pop_due(self._clock.now())) is not None:
-                await self._run(entry)
+                if (rest := self._call(entry)) is not None:
+                    await self._finish(entry, rest)
 
     def start(self) -> None:
         """Start running due actions in the background (scaled clock only; needs a running event loop)."""
@@ -255,24 +264,37 @@ class Scheduler:
         return heapq.heappop(self._heap)
 
     @staticmethod
-    async def _handle_action(handle: Handle) -> None:
-        await handle.action()
+    def _handle_action(handle: Handle) -> Awaitable[None]:
+        return handle.action()
 
-    async def _run(self, entry: _Entry) -> None:
+    def _call(self, entry: _Entry) -> Awaitable[None] | None:
+        """Call the entry's callback; return what is left to await (None when it is done)."""
         try:
-            await entry[2](*entry[3:])
+            rest: Awaitable[None] | None = entry[2](*entry[3:])
         except Exception as exc:  # one failing action must not stop the others
-            what = entry[3].action if entry[2] is self._run_handle else (entry[2], *entry[3:])
-            _log.exception("scheduled action %r failed at mock time %s", what, self._clock.now())
-            self.errors.append(ActionError(at=self._clock.now(), exception=exc))
+            self._failed(entry, exc)
+            return None
+        return rest
+
+    async def _finish(self, entry: _Entry, rest: Awaitable[None]) -> None:
+        try:
+            await rest
+        except Exception as exc:  # one failing action must not stop the others
+            self._failed(entry, exc)
+
+    def _failed(self, entry: _Entry, exc: Exception) -> None:
+        what = entry[3].action if entry[2] is self._run_handle else (entry[2], *entry[3:])
+        _log.error("scheduled action %r failed at mock time %s", what, self._clock.now(), exc_info=exc)
+        self.errors.append(ActionError(at=self._clock.now(), exception=exc))
 
     async def _loop(self, clock: ScaledClock, wake: asyncio.Event) -> None:
         while True:
             wake.clear()
             while (entry := self._pop_due(clock.now())) is not None:
-                task = asyncio.create_task(self._run(entry))
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
+                if (rest := self._call(entry)) is not None:
+                    task = asyncio.create_task(self._finish(entry, rest))
+                    self._running.add(task)
+                    task.add_done_callback(self._running.discard)
             at = self.next_at()
             delay = None if at is None else max(0.0, (at - clock.now()) / clock.scale)
             with contextlib.suppress(TimeoutError):

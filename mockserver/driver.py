@@ -78,8 +78,8 @@ class Driver:
         for at, step in deliveries(shift(template, created_at).steps, callbacks):
             self.scheduler.call_at(at, self._run_stage, task, step.stage)
 
-    async def _deliver(self, task: Task, stage: Stage) -> None:
-        """Send the ``stage`` callback of ``task`` (scheduled at the stage's delivery time)."""
+    def _deliver(self, task: Task, stage: Stage) -> None:
+        """Hand the ``stage`` callback of ``task`` to delivery (scheduled at the stage's delivery time)."""
         timeline = task.timeline
         if not task.callback_url or timeline is None:
             return

@@ -405,6 +405,42 @@ async def test_concurrency_is_bounded(make: MakeHarness) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_backlog_is_sent_in_due_order_one_request_at_a_time_per_task(make: MakeHarness) -> None:
+    received: list[tuple[str, str]] = []
+    busy: set[str] = set()
+    overlapping: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        data = json.loads(request.content)["data"]
+        task_id = data["task_id"]
+        if task_id in busy:
+            overlapping.append(task_id)
+        busy.add(task_id)
+        received.append((task_id, data["callbackType"]))
+        await asyncio.sleep(0.005)
+        busy.discard(task_id)
+        return httpx.Response(200)
+
+    harness = make(
+        ScaledClock(1000.0, start=START),
+        max_concurrency=4,
+        client_factory=lambda: httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
+    harness.scheduler.start()
+    tasks = [f"task-{index}" for index in range(10)]
+    stages = (Stage.TEXT, Stage.FIRST, Stage.COMPLETE)
+    for task_id in tasks:  # 30 callbacks due at once, far more than 4 can be sent together
+        for stage in stages:
+            harness.dispatch("http://127.0.0.1/cb", task_id=task_id, stage=stage)
+    for task_id in tasks:
+        await harness.journal.wait_for(task_id, Stage.COMPLETE, timeout=10)
+    assert overlapping == []
+    for task_id in tasks:
+        assert [stage for tid, stage in received if tid == task_id] == [str(stage) for stage in stages]
+    assert harness.finals == [True] * 30
+
+
+@pytest.mark.asyncio
 async def test_scaled_clock_retries_a_down_receiver_to_the_end(
     make: MakeHarness,
 ) -> None:

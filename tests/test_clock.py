@@ -154,6 +154,41 @@ async def test_cancelled_action_does_not_run() -> None:
 
 
 @pytest.mark.asyncio
+async def test_call_at_runs_with_its_arguments_in_order_among_scheduled_actions() -> None:
+    scheduler = Scheduler(VirtualClock(START))
+    log: list[tuple[str, float]] = []
+
+    async def note(name: str, suffix: int) -> None:
+        log.append((f"{name}{suffix}", scheduler.clock.now()))
+
+    scheduler.call_at(START + 2, note, "call", 2)
+    scheduler.schedule(START + 1, recorder(scheduler, log, "handle1"))
+    scheduler.call_at(START + 1, note, "call", 1)
+    scheduler.schedule(START + 2, recorder(scheduler, log, "handle2"))
+    assert (scheduler.pending, scheduler.next_at()) == (4, START + 1)
+    await scheduler.advance(5)
+    assert log == [("handle1", START + 1), ("call1", START + 1), ("call2", START + 2), ("handle2", START + 2)]
+    with pytest.raises(ValueError, match="finite"):
+        scheduler.call_at(float("inf"), note, "never", 0)
+
+
+@pytest.mark.asyncio
+async def test_cancel_pending_drops_calls_and_cancels_handles() -> None:
+    scheduler = Scheduler(VirtualClock(START))
+    log: list[tuple[str, float]] = []
+
+    async def note(name: str) -> None:
+        log.append((name, scheduler.clock.now()))
+
+    handle = scheduler.schedule(START + 1, recorder(scheduler, log, "handle"))
+    scheduler.call_at(START + 1, note, "call")
+    scheduler.cancel_pending()
+    assert (scheduler.pending, handle.cancelled) == (0, True)
+    await scheduler.advance(5)
+    assert log == []
+
+
+@pytest.mark.asyncio
 async def test_failing_action_is_collected_and_does_not_stop_the_others() -> None:
     scheduler = Scheduler(VirtualClock(START))
     log: list[tuple[str, float]] = []
