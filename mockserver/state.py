@@ -37,6 +37,9 @@ MODEL_NAMES = {
 GENERATED_DURATION = (120.0, 240.0)
 #: Mock start time of a seeded run: 2026-01-01 00:00:00 UTC.
 SEEDED_START = 1767225600.0
+#: Callbacks in flight at once.  More only costs: past a few dozen, httpx spends its time on
+#: pool bookkeeping and the connections' buffers stay allocated (measured in bench/scale.py).
+CALLBACK_CONCURRENCY = 32
 
 
 class MockState:
@@ -59,7 +62,11 @@ class MockState:
                 "drop the key, or sign anyway with --set webhook_signing=true"
             )
         self.dispatcher = CallbackDispatcher(
-            self.scheduler, self.callbacks, allow=settings.callback_allow, signing_key=settings.webhook_key
+            self.scheduler,
+            self.callbacks,
+            allow=settings.callback_allow,
+            signing_key=settings.webhook_key,
+            max_concurrency=CALLBACK_CONCURRENCY,
         )
         self.driver = Driver(
             self.scheduler, self.dispatcher, profile, timings=Timings(), callback_timeout_s=settings.callback_timeout_s
