@@ -40,6 +40,10 @@ SEEDED_START = 1767225600.0
 #: Callbacks in flight at once.  More only costs: past a few dozen, httpx spends its time on
 #: pool bookkeeping and the connections' buffers stay allocated (measured in bench/scale.py).
 CALLBACK_CONCURRENCY = 32
+#: Strings that tasks repeat (base URL, API key, callback URL, prompt, title...) are kept once:
+#: up to this many distinct ones, each at most _SHARED_LENGTH characters.
+_SHARED_MAX = 4096
+_SHARED_LENGTH = 1024
 
 
 class MockState:
@@ -73,6 +77,18 @@ class MockState:
         )
         #: Set by the app while a behaviour runs: what the fault rules attach to the task it starts.
         self.injected: TaskFaults | None = None
+        self._strings: dict[str, str] = {}
+
+    def _shared(self, text: str) -> str:
+        """``text``, or an equal string already held by another task (one copy for 100,000 tasks)."""
+        if len(text) > _SHARED_LENGTH:
+            return text
+        found = self._strings.get(text)
+        if found is not None:
+            return found
+        if len(self._strings) < _SHARED_MAX:
+            self._strings[text] = text
+        return text
 
     def now(self) -> float:
         """Mock time in unix seconds."""
@@ -85,6 +101,7 @@ class MockState:
         self.store.clear()
         self.callbacks.clear()
         self.random.reset()
+        self._strings.clear()
 
     # lifecycle -----------------------------------------------------------------------------
     def status(self, task: Task) -> str:
@@ -168,9 +185,9 @@ class MockState:
             id=self.random.track_id(),
             task_id=task_id,
             index=index,
-            title=title,
-            tags=tags,
-            prompt=prompt,
+            title=self._shared(title),
+            tags=self._shared(tags),
+            prompt=self._shared(prompt),
             model_name=MODEL_NAMES.get(model, "chirp-v3-5"),
             duration=round(duration, 2),
             created_at=self.now(),
@@ -192,17 +209,18 @@ class MockState:
         parent_music_id: str = "",
     ) -> Task:
         """A task with no tracks yet; the caller adds them and then :meth:`add`."""
+        callback_url = param.get("callBackUrl")
         return Task(
             id=self.random.task_id(),
             operation=operation,
             operation_type=operation_type,
-            param=json.dumps(param, ensure_ascii=False, separators=(",", ":")),
+            param=self._shared(json.dumps(param, ensure_ascii=False, separators=(",", ":"))),
             created_at=self.now(),
             tracks=[],
-            base_url=base_url,
-            callback_url=param.get("callBackUrl") if isinstance(param.get("callBackUrl"), str) else None,
+            base_url=self._shared(base_url),
+            callback_url=self._shared(callback_url) if isinstance(callback_url, str) else None,
             parent_music_id=parent_music_id,
-            token=token,
+            token=None if token is None else self._shared(token),
         )
 
     def add(self, task: Task) -> Task:

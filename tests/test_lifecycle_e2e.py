@@ -328,3 +328,18 @@ def test_a_webhook_key_needs_a_profile_that_signs() -> None:
         create_app("sunoapi", webhook_key="k")
     signed = create_app("sunoapi", webhook_key="k", profile_overrides={"webhook_signing": "true"})
     assert signed.profile.webhook_signing
+
+
+async def test_tasks_made_from_equal_requests_hold_one_copy_of_their_strings(client_for: Any) -> None:
+    app = virtual()
+    client = client_for(app)
+    body = {**GENERATE, "title": "", "callBackUrl": "http://127.0.0.1:9/cb"}
+    ids = [(await client.post("/api/v1/generate", json=body)).json()["data"]["taskId"] for _ in range(2)]
+    first, second = (app.state.store.tasks[task_id] for task_id in ids)
+    for name in ("param", "base_url", "callback_url", "token"):
+        assert getattr(first, name) == getattr(second, name)
+        assert getattr(first, name) is getattr(second, name), name
+    tracks = [*first.tracks, *second.tracks]
+    for name in ("title", "tags", "prompt"):
+        assert len({id(getattr(track, name)) for track in tracks}) == 1, name
+    assert first.tracks[0].title == "[Verse] Neon rain"  # made from the prompt for each track
