@@ -21,6 +21,7 @@ from mockserver.lifecycle import (
     is_terminal,
     next_time,
     plan,
+    shift,
     status_after_delivery,
     status_at,
 )
@@ -231,3 +232,25 @@ def test_failure_emits_one_error_stage_last(schedule: Schedule) -> None:
     assert all(PROGRESS.index(stage) < PROGRESS.index(failure.at_stage) for stage in stages[:-1])
     if failure.status is Status.CREATE_TASK_FAILED:
         assert schedule.steps == (Step(schedule.created_at, Stage.ERROR, Status.CREATE_TASK_FAILED),)
+
+
+@given(
+    st.sampled_from(Flow),
+    st.floats(min_value=0, max_value=2e9, allow_nan=False),
+    timings(),
+    st.none() | failures(),
+    st.lists(st.floats(min_value=-10, max_value=1_100, allow_nan=False)),
+)
+def test_a_template_shifted_to_any_creation_time_is_that_times_plan(
+    flow: Flow, created_at: float, timings: Timings, failure: Failure | None, offsets: list[float]
+) -> None:
+    template = plan(flow, 0.0, timings, failure)
+    planned = plan(flow, created_at, timings, failure)
+    assert shift(template, created_at) == planned  # the very same step times, to the last bit
+    for now in probe_times(planned, offsets):
+        assert status_at(template, now, offset=created_at) is status_at(planned, now)
+
+
+def test_shift_needs_a_finite_time() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        shift(plan(Flow.REPLACE, 0.0), float("nan"))
