@@ -2,10 +2,17 @@
 
 ``python -m bench.scale --tasks N --receiver URL`` runs one size in a fresh process (so that its
 peak RSS is its own) and prints one JSON line. The mock runs in process on a scaled clock
-(``time_scale``) with a callback journal large enough for every attempt; tasks are created
+(``time_scale``) with a callback journal large enough for every attempt (``--journal all``, the
+default; ``--journal N`` bounds it, e.g. at the mock's default of 10,000); tasks are created
 through the API (``POST /api/v1/generate`` over ``httpx.ASGITransport``) with ``callBackUrl`` at the
 receiver, and the scheduler delivers their text, first and complete callbacks in the background
-(the dispatcher's bounded concurrency, 100). ``lost`` = expected callbacks the receiver never got.
+(the mock's bounded callback concurrency, ``mockserver.state.CALLBACK_CONCURRENCY``). ``lost`` =
+expected callbacks the receiver never got.
+
+Memory per task = (VmRSS after the drain - VmRSS before the first measured task, both after
+``gc.collect()``) / N. Before the first reading, ``--warmup`` tasks (default 1) are created and
+drained and stay in the store, so that the callback path's one-time costs (httpx's lazy imports,
+the HTTP client, the TLS library) are not spread over the measured tasks; ``--warmup 0`` counts them.
 """
 
 from __future__ import annotations
@@ -16,11 +23,13 @@ import gc
 import json
 import resource
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 import httpx
 
 from mockserver import create_app
+from mockserver.callbacks import Attempt
 
 __all__ = ["ScaleResult", "main"]
 
@@ -45,6 +54,10 @@ class ScaleResult:
     rss_after_kib: int
     peak_rss_kib: int
     per_task_bytes: float
+    journal_size: int
+    journal_attempts: int
+    journal_dropped: int
+    warmup_tasks: int
 
 
 def _status_kib(field: str) -> int:
@@ -62,8 +75,23 @@ def _status_kib(field: str) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-async def _run(tasks: int, receiver: str, time_scale: float, timeout: float) -> ScaleResult:
-    app = create_app("kie", seed=1, time_scale=time_scale, journal_size=STAGES * tasks * 3 + 100)
+async def _run(
+    tasks: int, receiver: str, time_scale: float, timeout: float, journal: int | None, warmup: int = 1
+) -> ScaleResult:
+    journal_size = STAGES * (tasks + warmup) * 3 + 100 if journal is None else journal
+    app = create_app("kie", seed=1, time_scale=time_scale, journal_size=journal_size)
+    # count every attempt as it is journaled: a bounded journal drops the oldest ones
+    counts: Counter[str] = Counter()
+    record = app.callbacks.record
+
+    def counting(attempt: Attempt) -> None:
+        counts["attempts"] += 1
+        counts["delivered"] += attempt.delivered
+        counts["final"] += attempt.final
+        counts["complete"] += attempt.final and attempt.stage.value == "complete"
+        record(attempt)
+
+    app.callbacks.record = counting  # type: ignore[method-assign]
     body = {
         "customMode": False,
         "instrumental": False,
@@ -75,28 +103,30 @@ async def _run(tasks: int, receiver: str, time_scale: float, timeout: float) -> 
         transport=httpx.ASGITransport(app=app), base_url="http://mock", headers={"Authorization": "Bearer b"}
     ) as client:
         await client.get("/api/v1/chat/credit")  # warm up routing, the scheduler, the validators
+
+        async def create_and_drain(count: int) -> tuple[float, float, float, int]:
+            began = time.perf_counter()
+            for _ in range(count):
+                answer = (await client.post("/api/v1/generate", json=body)).json()
+                if answer["code"] != 200:
+                    raise RuntimeError(f"generate answered {answer}")
+            created = time.perf_counter()
+            # the complete callbacks come last; wait (bounded) until every callback's delivery is final
+            deadline = created + COMPLETE_S / time_scale + timeout
+            peak = 0
+            while True:
+                peak = max(peak, count - counts["complete"])
+                if counts["final"] >= STAGES * count or time.perf_counter() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+            return began, created, time.perf_counter(), peak
+
+        if warmup:  # the callback path's one-time costs (client, TLS library, imports, connection pool)
+            await create_and_drain(warmup)
+            counts.clear()
         gc.collect()
         rss_before = _status_kib("VmRSS")
-        began = time.perf_counter()
-        for _ in range(tasks):
-            answer = (await client.post("/api/v1/generate", json=body)).json()
-            if answer["code"] != 200:
-                raise RuntimeError(f"generate answered {answer}")
-        created = time.perf_counter()
-        # the complete callbacks come last; wait (bounded) until every callback's delivery is final
-        deadline = created + COMPLETE_S / time_scale + timeout
-        peak = 0
-        while True:
-            attempts = app.callbacks.attempts()
-            finals = sum(1 for a in attempts if a.final)
-            complete = sum(1 for a in attempts if a.final and a.stage.value == "complete")
-            peak = max(peak, tasks - complete)
-            if finals >= STAGES * tasks or time.perf_counter() > deadline:
-                break
-            await asyncio.sleep(0.05)
-        drained = time.perf_counter()
-        delivered = sum(1 for a in attempts if a.delivered)
-        failed = sum(1 for a in attempts if not a.delivered)
+        began, created, drained, peak = await create_and_drain(tasks)
         peak_rss = _status_kib("VmHWM")
         gc.collect()
         rss_after = _status_kib("VmRSS")
@@ -109,13 +139,26 @@ async def _run(tasks: int, receiver: str, time_scale: float, timeout: float) -> 
         total_s=drained - began,
         peak_in_flight=peak,
         expected=STAGES * tasks,
-        delivered=delivered,
-        failed_attempts=failed,
+        delivered=counts["delivered"],
+        failed_attempts=counts["attempts"] - counts["delivered"],
         rss_before_kib=rss_before,
         rss_after_kib=rss_after,
         peak_rss_kib=peak_rss,
         per_task_bytes=(rss_after - rss_before) * 1024 / tasks,
+        journal_size=journal_size,
+        journal_attempts=len(app.callbacks.attempts()),
+        journal_dropped=app.callbacks.dropped,
+        warmup_tasks=warmup,
     )
+
+
+def _journal(text: str) -> int | None:
+    if text == "all":
+        return None
+    size = int(text)
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"--journal must be 'all' or a number of attempts >= 1, got {text!r}")
+    return size
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,8 +167,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--receiver", required=True, help="base URL of python -m bench.receiver")
     parser.add_argument("--time-scale", type=float, default=20.0)
     parser.add_argument("--timeout", type=float, default=120.0, help="real seconds allowed after the last is due")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=1,
+        help="tasks created and drained (and kept) before the first RSS reading, so that one-time costs of the "
+        "callback path (imports, the HTTP client, the TLS library) are not counted per task (default 1)",
+    )
+    parser.add_argument(
+        "--journal",
+        type=_journal,
+        default=None,
+        help="callback journal: 'all' (default) keeps every attempt, N keeps the last N (the mock's default: 10000)",
+    )
     args = parser.parse_args(argv)
-    result = asyncio.run(_run(args.tasks, args.receiver, args.time_scale, args.timeout))
+    result = asyncio.run(_run(args.tasks, args.receiver, args.time_scale, args.timeout, args.journal, args.warmup))
     print(json.dumps(asdict(result)))
     return 0
 
