@@ -195,8 +195,15 @@ class MockApp:
         return self.state.seed_task(durations, base_url=base_url, **fields)
 
     # the API -------------------------------------------------------------------------------
-    def _answer(self, code: int, msg: str, data: Any = None, http_status: int | None = None) -> Response:
-        return envelope(code, msg, data, mode=self.settings.http_status, http_status=http_status)
+    def _answer(
+        self,
+        code: int,
+        msg: str,
+        data: Any = None,
+        http_status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        return envelope(code, msg, data, mode=self.settings.http_status, http_status=http_status, headers=headers)
 
     def _token(self, headers: Mapping[str, str]) -> str:
         header = headers.get("authorization")
@@ -306,11 +313,11 @@ class MockApp:
                 else:
                     with state.injecting(task_faults):
                         data = behaviour(call)
-                code, msg, status = 200, "success", None
+                code, msg, status, extra = 200, "success", None, None
             except ApiError as error:
-                code, msg, data, status = error.code, error.msg, None, error.http_status
+                code, msg, data, status, extra = error.code, error.msg, None, error.http_status, error.headers
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
-            return self._answer(code, msg, data, status)
+            return self._answer(code, msg, data, status, extra)
 
         return endpoint
 

@@ -314,6 +314,8 @@ class Decision:
     outcome: Outcome | None = None
     delay_ms: float = 0.0
     callbacks: CallbackFaults | None = None
+    #: Seconds until the rate limiter admits a call again (sent as ``Retry-After``).
+    retry_after_s: float | None = None
 
     @property
     def task(self) -> TaskFaults | None:
@@ -1063,11 +1065,13 @@ class FaultInjector:
             if word is not None:
                 outcome = Outcome.of(Status.SENSITIVE_WORD_ERROR)
                 decision = replace(decision, outcome=outcome, rules=(*decision.rules, f"sensitive word {word!r}"))
-        if not answered and (wait := self._limited(facts)) is not None:
+        if not answered and (limited := self._limited(facts)) is not None:
+            message, wait = limited
             decision = replace(
                 decision,
                 code=RATE_LIMIT_CODE,
-                message=wait,
+                message=message,
+                retry_after_s=wait,
                 http_status=None,
                 outcome=None,
                 callbacks=None,
@@ -1087,7 +1091,8 @@ class FaultInjector:
             )
         return decision
 
-    def _limited(self, facts: Facts) -> str | None:
+    def _limited(self, facts: Facts) -> tuple[str, float] | None:
+        """The 429 message and the seconds until a call would be admitted, or None when admitted."""
         limits = self.rate_limits
         if not limits.enabled:
             return None
@@ -1103,7 +1108,7 @@ class FaultInjector:
             return None
         if wait is None:
             return None
-        return f"{RESPONSE_MESSAGES[RATE_LIMIT_CODE]}: {what}; retry in {wait:.3g} s"
+        return f"{RESPONSE_MESSAGES[RATE_LIMIT_CODE]}: {what}; retry in {wait:.3g} s", wait
 
     async def apply(self, decision: Decision) -> FaultResponse | None:
         """Sleep the delay; then a connection-fault response, an ApiError for a code, or None to go on."""
@@ -1112,7 +1117,10 @@ class FaultInjector:
         if decision.fault is not None:
             return FaultResponse(decision.fault, decision.garbage)
         if decision.code is not None:
-            raise ApiError(decision.code, decision.message, http_status=decision.http_status)
+            headers = None
+            if decision.retry_after_s is not None:  # RFC 9110: whole seconds, rounded up
+                headers = {"Retry-After": str(max(1, math.ceil(decision.retry_after_s)))}
+            raise ApiError(decision.code, decision.message, http_status=decision.http_status, headers=headers)
         return None
 
 

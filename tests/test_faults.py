@@ -365,6 +365,19 @@ def test_record_info_allows_3_queries_per_second_per_task() -> None:
         assert mock.record(first).json()["code"] == 200
 
 
+def test_a_limited_call_says_when_to_retry_in_retry_after() -> None:
+    with served(rate_limits=True) as mock:
+        for _ in range(20):
+            mock.generate()
+        mock.advance(2.5)
+        limited = mock.post("/api/v1/generate", {**GENERATE, "callBackUrl": "http://127.0.0.1:9/cb"})
+        assert limited.json()["code"] == 429
+        assert limited.headers["Retry-After"] == "8", "10 s window, 2.5 s gone: 7.5 s rounded up to whole seconds"
+        assert "retry in 7.5 s" in limited.json()["msg"]
+        accepted = mock.record(mock.generate(token="other-key")["data"]["taskId"])
+        assert "Retry-After" not in accepted.headers
+
+
 def test_rate_limits_are_off_by_default(mock: Mock) -> None:
     assert {mock.generate()["code"] for _ in range(25)} == {200}
 
