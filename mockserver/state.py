@@ -192,7 +192,7 @@ class MockState:
             duration=round(duration, 2),
             created_at=self.now(),
             seed=self.random.integer(),
-            splice=splice,
+            span=None if splice is None else (splice.source_id, splice.start_s, splice.end_s),
         )
 
     def generated_duration(self) -> float:

@@ -37,7 +37,15 @@ class Track:
     duration: float
     created_at: float
     seed: int
-    splice: Splice | None = None
+    #: ``(source_id, start_s, end_s)`` of a replace-section track: a tuple of atoms, which the
+    #: garbage collector stops tracking (a Splice object it would have to walk at every full
+    #: collection); :attr:`splice` reads it.
+    span: tuple[str, float, float] | None = None
+
+    @property
+    def splice(self) -> Splice | None:
+        """How this track was made from its source, for a replace-section track."""
+        return None if self.span is None else Splice(*self.span)
 
 
 @dataclass(slots=True)
