@@ -30,6 +30,7 @@ def serve(app: ASGIApp, name: str, host: str = "127.0.0.1", port: int = 0) -> No
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(2048)  # connections made as soon as the URL is printed wait in the backlog
     print(f"{name}: serving at http://{host}:{sock.getsockname()[1]}", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
