@@ -40,6 +40,8 @@ SEEDED_START = 1767225600.0
 #: Callbacks in flight at once.  More only costs: past a few dozen, httpx spends its time on
 #: pool bookkeeping and the connections' buffers stay allocated (measured in bench/scale.py).
 CALLBACK_CONCURRENCY = 32
+#: ``param`` as record-info shows it: compact JSON (one encoder, not one per request).
+_PARAM_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 #: Strings that tasks repeat (base URL, API key, callback URL, prompt, title...) are kept once:
 #: up to this many distinct ones, each at most _SHARED_LENGTH characters.
 _SHARED_MAX = 4096
@@ -214,7 +216,7 @@ class MockState:
             id=self.random.task_id(),
             operation=operation,
             operation_type=operation_type,
-            param=self._shared(json.dumps(param, ensure_ascii=False, separators=(",", ":"))),
+            param=self._shared(_PARAM_JSON.encode(param)),
             created_at=self.now(),
             tracks=[],
             base_url=self._shared(base_url),
