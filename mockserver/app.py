@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from openapi import load_spec
 
@@ -113,7 +113,12 @@ class MockApp:
         self._spec_bytes = render(self.spec)
         self.media = MediaFiles(self.state, self._answer)
         self._base_urls: dict[tuple[Any, ...], str] = {}
-        routes: list[BaseRoute] = [Route(op.path, self._endpoint(op), methods=[op.method]) for op in self.operations]
+        endpoints = [(op, self._endpoint(op)) for op in self.operations]
+        routes: list[BaseRoute] = [Route(op.path, endpoint, methods=[op.method]) for op, endpoint in endpoints]
+        #: (method, path) -> endpoint of every API operation with a fixed path: the hot path skips the router.
+        self._direct: dict[tuple[str, str], Endpoint] = {
+            (op.method.upper(), op.path): endpoint for op, endpoint in endpoints if "{" not in op.path
+        }
         routes += [
             Route("/openapi.json", self._openapi, methods=["GET"]),
             Route("/_mock/health", self._health, methods=["GET"]),
@@ -143,7 +148,33 @@ class MockApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             remember_transport(scope, send)  # connection faults need the socket
+            if not scope.get("root_path") and (endpoint := self._direct.get((scope["method"], scope["path"]))):
+                await self._call_direct(endpoint, scope, receive, send)
+                return
         await self._app(scope, receive, send)
+
+    async def _call_direct(self, endpoint: Endpoint, scope: Scope, receive: Receive, send: Send) -> None:
+        """One API request without Starlette's middleware and router walk; the same answers.
+
+        As Starlette's ServerErrorMiddleware does, an unexpected exception gets the 500 envelope
+        (unless the answer had started) and is raised again, for the server to log.
+        """
+        scope["app"] = self._app
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        request = Request(scope, receive, send)
+        try:
+            response = await endpoint(request)
+            await response(scope, receive, sending)
+        except Exception as exc:
+            if not started:
+                await (await self._crash(request, exc))(scope, receive, send)
+            raise
 
     # controls ------------------------------------------------------------------------------
     @property

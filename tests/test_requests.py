@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 import openapi
-from mockserver import MockApp, create_app
+from mockserver import MockApp, create_app, operations
 
 from .support import AUTH, spec_client
 
@@ -186,3 +186,19 @@ def test_ids_have_the_documented_shapes(client: TestClient) -> None:
     app: Any = client.app
     for track in app.state.store.tasks[task_id].tracks:
         assert uuid.UUID(track.id).version == 4
+
+
+def test_a_crash_in_a_behaviour_gets_the_500_envelope_and_is_raised_for_the_server_to_log(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def explode(call: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(operations.BEHAVIOURS, "generate-music", explode)
+    app = create_app("kie", seed=1, virtual_clock=True)
+    with TestClient(app, raise_server_exceptions=False) as quiet:
+        answer = quiet.post(GENERATE, json=VALID, headers=AUTH)
+    assert answer.status_code == 500
+    assert answer.json()["code"] == 500 and "RuntimeError" in answer.json()["msg"]
+    with TestClient(app) as loud, pytest.raises(RuntimeError, match="boom"):
+        loud.post(GENERATE, json=VALID, headers=AUTH)
