@@ -28,6 +28,7 @@ if __package__ in (None, ""):  # ``python bench/run.py``
 from bench.inprocess import ContractResult, FlowResult, run_contract, run_contract_suite, run_flows
 from bench.loadgen import wrk_available
 from bench.processes import ROOT, Served, start, wait_until_answering
+from bench.scale import STAGES
 from bench.served import Cell, mock_command, run_served
 
 __all__ = ["SECTIONS", "Profile", "main"]
@@ -66,9 +67,6 @@ PROFILES = {
     "quick": Profile("quick", 1.0, 1, 0.5, (16, 64), 50, 10, (300, 3_000), 20.0, 120.0, 3),
     "smoke": Profile("smoke", 0.3, 1, 0.0, (16, 64), 3, 2, (20, 200), 200.0, 20.0, 1),
 }
-
-#: Callbacks per generate task (text, first, complete).
-STAGES_PER_TASK = 3
 
 TARGETS = {
     "ratio": 0.70,
@@ -123,7 +121,7 @@ def measure_scale(profile: Profile) -> list[dict[str, Any]]:
                 out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT, timeout=900).stdout
                 result = json.loads(out.strip().splitlines()[-1])
                 stats = httpx.get(receiver.url + "/_bench/stats", trust_env=False).json()
-                warmup = STAGES_PER_TASK * int(result.get("warmup_tasks", 0))  # the warm-up's callbacks arrive too
+                warmup = STAGES * int(result.get("warmup_tasks", 0))  # the warm-up's callbacks arrive too
                 result["journal"] = journal
                 result["received_unique"] = stats["unique"] - warmup
                 result["received_posts"] = stats["posts"]

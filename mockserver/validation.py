@@ -58,11 +58,15 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _places_rule(places: int) -> str:
+    return f"must have at most {places} decimal places"
+
+
 def _x_decimal_places(
     validator: Any, places: int, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if _is_number(instance) and decimal_places(instance) > places:
-        yield ValidationError(f"must have at most {places} decimal places")
+        yield ValidationError(_places_rule(places))
 
 
 def _x_interval(
@@ -367,7 +371,7 @@ class _Source:
                 out.append(f"{pad}if not _FORMATS.conforms({v}, {self.constant(schema['format'])}):\n{fail}")
         if "x-decimal-places" in schema:
             places = int(schema["x-decimal-places"])
-            fail = self._fail(pad, path, v, "x-decimal-places", f"must have at most {places} decimal places")
+            fail = self._fail(pad, path, v, "x-decimal-places", _places_rule(places))
             out.append(f"{pad}if isinstance({v}, float) and not _places_at_most({v}, {places}):\n{fail}")
         if "x-interval" in schema:
             rule = self.constant(schema["x-interval"])
