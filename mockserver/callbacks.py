@@ -215,10 +215,10 @@ class CallbackJournal:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 raise CallbackWaitTimeout(self._describe_miss(task_id, stage, delivered, timeout))
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                continue
+            # asyncio.timeout rather than wait_for(), which on Python 3.11 can swallow a cancel
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await self._changed.wait()
 
     def _describe_miss(self, task_id: str, stage: Stage, delivered: bool, timeout: float) -> str:
         wanted = "delivered" if delivered else "finally failed"

@@ -247,7 +247,13 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Stop the background loop and cancel actions still running; pending actions stay scheduled."""
-        loop_task, self._loop_task, self._wake = self._loop_task, None, None
+        loop_task, wake = self._loop_task, self._wake
+        self._loop_task = self._wake = None
+        if wake is not None:
+            # The loop also returns once woken with an event that is no longer the
+            # scheduler's, so that a cancel lost to a wake-up under way (as asyncio.wait_for()
+            # on Python 3.11 loses it) cannot leave the loop, and this stop(), waiting forever.
+            wake.set()
         tasks = [task for task in (loop_task, *self._running) if task is not None]
         for task in tasks:
             task.cancel()
@@ -288,7 +294,7 @@ class Scheduler:
         self.errors.append(ActionError(at=self._clock.now(), exception=exc))
 
     async def _loop(self, clock: ScaledClock, wake: asyncio.Event) -> None:
-        while True:
+        while self._wake is wake:  # stop() (or a restart in another event loop) replaces it
             wake.clear()
             while (entry := self._pop_due(clock.now())) is not None:
                 if (rest := self._call(entry)) is not None:
@@ -298,4 +304,5 @@ class Scheduler:
             at = self.next_at()
             delay = None if at is None else max(0.0, (at - clock.now()) / clock.scale)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), delay)
+                async with asyncio.timeout(delay):  # not wait_for(): see stop()
+                    await wake.wait()

@@ -297,3 +297,22 @@ async def test_stop_cancels_cleanly_and_keeps_pending_actions() -> None:
     await scheduler.stop()
     assert scheduler.pending == 1
     assert scheduler.errors == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("turns", range(4))
+async def test_stop_returns_when_a_new_earliest_action_arrives_just_before_it(turns: int) -> None:
+    # A new earliest entry wakes the loop; a stop() in the next few event-loop turns once met a
+    # wake-up already under way, which asyncio.wait_for() (Python 3.11) answered by swallowing
+    # the cancel: the loop ran on and stop() never returned (a CI run hung for 300 s).
+    scheduler = Scheduler(ScaledClock(1.0, start=START))
+    ran: list[tuple[str, float]] = []
+    scheduler.schedule(START + 3600, recorder(scheduler, ran, "later"))
+    scheduler.start()
+    for _ in range(3):
+        await asyncio.sleep(0)  # the loop now waits for the entry an hour away
+    scheduler.schedule(START + 1800, recorder(scheduler, ran, "sooner"))
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    await asyncio.wait_for(scheduler.stop(), GENEROUS)
+    assert scheduler.pending == 2 and ran == []
