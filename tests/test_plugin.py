@@ -57,6 +57,23 @@ def test_importing_the_plugin_imports_only_pytest_and_the_standard_library() -> 
     assert done.stdout.strip() == "[]"
 
 
+def test_the_handle_classes_still_import_from_the_plugin_and_load_on_first_access() -> None:
+    script = (
+        "import sys, pytest; before = set(sys.modules); import contract.pytest_plugin as plugin; "
+        "print(sorted(m for m in set(sys.modules) - before if m.startswith('contract.'))); "
+        "from contract.pytest_plugin import SunoLive, SunoMock, SunoServer; "
+        "print(sorted(plugin.__all__), [f'{c.__module__}.{c.__name__}' for c in (SunoLive, SunoMock, SunoServer)]); "
+        "print(sorted(m for m in set(sys.modules) - before if not m.startswith('contract')), hasattr(plugin, 'Nope'))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "['contract.pytest_plugin']",
+        "['SunoLive', 'SunoMock', 'SunoServer'] "
+        "['contract.live.SunoLive', 'contract.handles.SunoMock', 'contract.handles.SunoServer']",
+        "[] False",
+    ]
+
+
 # suno_mock ----------------------------------------------------------------------------------------
 def test_suno_mock_is_fresh_per_test_and_drives_a_task_on_the_virtual_clock(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
