@@ -170,7 +170,15 @@ class MockApp:
         request = Request(scope, receive, send)
         try:
             response = await endpoint(request)
-            await response(scope, receive, sending)
+            if response.__class__ is Response and response.background is None:
+                # a plain envelope: its two messages as Response.__call__ would send them, minus its checks
+                await send(
+                    {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+                )
+                started = True
+                await send({"type": "http.response.body", "body": response.body})
+            else:
+                await response(scope, receive, sending)
         except Exception as exc:
             if not started:
                 await (await self._crash(request, exc))(scope, receive, send)

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from mockserver.clock import Scheduler
+from mockserver.envelope import render
 from mockserver.lifecycle import Stage
 
 __all__ = [
@@ -404,7 +405,7 @@ class CallbackDispatcher:
         called exactly once, with True if an attempt got a 200 answer and False
         once every attempt failed or the URL was refused.
         """
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        body = render(payload)
         # the signed id is read now, so that a payload that cannot be signed raises here
         signed_id = _task_id_of(payload) if self._signing_key is not None else None
         delivery = _Delivery(task_id, stage, url, _compress(body), policy, on_final, signed_id)

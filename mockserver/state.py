@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from .callbacks import CallbackDispatcher, CallbackJournal
 from .clock import ScaledClock, Scheduler, VirtualClock
 from .config import Settings
 from .driver import Driver
+from .envelope import compact_json
 from .errors import ApiError, ConfigError
 from .faults import TaskFaults
 from .ids import RandomSource
@@ -40,8 +40,6 @@ SEEDED_START = 1767225600.0
 #: Callbacks in flight at once.  More only costs: past a few dozen, httpx spends its time on
 #: pool bookkeeping and the connections' buffers stay allocated (measured in bench/scale.py).
 CALLBACK_CONCURRENCY = 32
-#: ``param`` as record-info shows it: compact JSON (one encoder, not one per request).
-_PARAM_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 #: Strings that tasks repeat (base URL, API key, callback URL, prompt, title...) are kept once:
 #: up to this many distinct ones, each at most _SHARED_LENGTH characters.
 _SHARED_MAX = 4096
@@ -131,8 +129,11 @@ class MockState:
     def start(self, task: Task, flow: Flow, failure: Failure | None = None) -> Task:
         """Store the task and put its lifecycle on the clock, with any injected failure and callback faults."""
         self.add(task)
-        injected = self.injected or TaskFaults()
-        self.driver.start(task, flow, failure or injected.failure, injected.callbacks)
+        injected = self.injected
+        if injected is None:
+            self.driver.start(task, flow, failure)
+        else:
+            self.driver.start(task, flow, failure or injected.failure, injected.callbacks)
         return task
 
     @contextlib.contextmanager
@@ -216,7 +217,7 @@ class MockState:
             id=self.random.task_id(),
             operation=operation,
             operation_type=operation_type,
-            param=self._shared(_PARAM_JSON.encode(param)),
+            param=self._shared(compact_json(param)),  # record-info's param: compact JSON
             created_at=self.now(),
             tracks=[],
             base_url=self._shared(base_url),
