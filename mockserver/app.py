@@ -44,6 +44,8 @@ _SPACE = re.compile(r"\s")
 
 #: The query of a request that has none (shared: QueryParams cannot be changed).
 _NO_QUERY = QueryParams()
+#: Distinct query strings whose parsed form is kept (a poll of record-info repeats its query).
+_QUERIES_KEPT = 1024
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -113,6 +115,7 @@ class MockApp:
         self._spec_bytes = render(self.spec)
         self.media = MediaFiles(self.state, self._answer)
         self._base_urls: dict[tuple[Any, ...], str] = {}
+        self._queries: dict[bytes, QueryParams] = {}
         endpoints = [(op, self._endpoint(op)) for op in self.operations]
         routes: list[BaseRoute] = [Route(op.path, endpoint, methods=[op.method]) for op, endpoint in endpoints]
         #: (method, path) -> endpoint of every API operation with a fixed path: the hot path skips the router.
@@ -302,6 +305,20 @@ class MockApp:
             raise ApiError(422, f"Validation error: body: must be a JSON object (got {kind})")
         return body
 
+    def _query(self, raw: bytes) -> QueryParams:
+        """The parsed query string, kept for the next request with the same one (clients poll alike).
+
+        QueryParams cannot be changed, so one object can serve every such request.
+        """
+        if not raw:
+            return _NO_QUERY
+        found = self._queries.get(raw)
+        if found is None:
+            if len(self._queries) >= _QUERIES_KEPT:
+                self._queries.clear()
+            found = self._queries[raw] = QueryParams(raw)
+        return found
+
     def _base_url(self, request: Request, headers: Mapping[str, str]) -> str:
         """``request.base_url`` without its trailing slash, worked out once per host, scheme and root path."""
         scope = request.scope
@@ -333,7 +350,7 @@ class MockApp:
             try:
                 token = self._token(headers)
                 body = await self._json_body(request, headers) if validator.has_body else {}
-                query = request.query_params if scope["query_string"] else _NO_QUERY
+                query = self._query(scope["query_string"])
                 problems = validator.query_problems(query) + validator.body_problems(body)
                 if problems:
                     raise ApiError(422, "Validation error: " + "; ".join(map(str, problems)))

@@ -202,3 +202,19 @@ def test_a_crash_in_a_behaviour_gets_the_500_envelope_and_is_raised_for_the_serv
     assert answer.json()["code"] == 500 and "RuntimeError" in answer.json()["msg"]
     with TestClient(app) as loud, pytest.raises(RuntimeError, match="boom"):
         loud.post(GENERATE, json=VALID, headers=AUTH)
+
+
+def test_each_query_string_gets_its_own_answer_however_often_and_however_many(app: MockApp, client: TestClient) -> None:
+    # parsed queries are kept for the next poll with the same string: never one for another
+    first, second = app.seed_task([120.0]), app.seed_task([90.0])
+    for _ in range(3):
+        for task in (first, second):
+            data = client.get("/api/v1/generate/record-info", params={"taskId": task.id}, headers=AUTH).json()["data"]
+            assert data["taskId"] == task.id
+    missing = [f"{n:032x}" for n in range(1100)]  # more distinct strings than are kept
+    answers = [client.get(f"/api/v1/generate/record-info?taskId={i}", headers=AUTH).json() for i in missing]
+    assert all(a["code"] != 200 and i in a["msg"] for a, i in zip(answers, missing, strict=True))
+    again = client.get("/api/v1/generate/record-info", params={"taskId": first.id}, headers=AUTH).json()
+    assert again["data"]["taskId"] == first.id
+    blank = client.get("/api/v1/generate/record-info?taskId=", headers=AUTH).json()
+    assert blank["code"] != 200
