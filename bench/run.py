@@ -72,7 +72,7 @@ TARGETS = {
     "ratio": 0.70,
     "p99_ms": 10.0,
     "flow_ms": 20.0,
-    "per_task_bytes": 5 * 1024,
+    "per_task_bytes": 5_000,  # "5 KB" read strictly: 4.88 KiB
     "startup_s": 1.0,
 }
 
