@@ -130,6 +130,35 @@ def build(args: argparse.Namespace) -> MockApp:
     return MockApp(args.provider, settings)
 
 
+class _Freezer:
+    """Keeps accepted tasks out of the garbage collector's walks as they pile up (``serve`` only).
+
+    A task stays in memory for record-info; under sustained load a mock holds hundreds of
+    thousands, and each full collection walked them all: under wrk, 3-s windows with a p99 of
+    104-113 ms once ~100,000 tasks were held, against 3-7 ms with this. Every ``every`` new tasks, ``gc.freeze()`` moves what exists into the
+    permanent generation, which no collection walks; tasks form no reference cycles, so those
+    dropped by a reset are still freed by reference counting.
+    """
+
+    def __init__(self, app: MockApp, every: int = 10_000) -> None:
+        self._tasks = app.state.store.tasks
+        self._every = every
+        self._frozen_at = len(self._tasks)
+
+    def __call__(self) -> bool:
+        """Freeze if ``every`` tasks came since the last time; True if it froze."""
+        import gc
+
+        held = len(self._tasks)
+        if held < self._frozen_at:  # a reset: every task held came after it
+            self._frozen_at = 0
+        if held - self._frozen_at < self._every:
+            return False
+        gc.freeze()
+        self._frozen_at = held
+        return True
+
+
 def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
     import contextlib
     import gc
@@ -139,7 +168,14 @@ def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
 
     import uvicorn
 
+    freeze = _Freezer(app)
+
     class Server(uvicorn.Server):
+        async def on_tick(self, counter: int) -> bool:
+            if counter % 10 == 0:  # uvicorn ticks every 0.1 s
+                freeze()
+            return await super().on_tick(counter)
+
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
             """Stop gracefully on Ctrl-C or SIGTERM, without re-raising the signal afterwards."""

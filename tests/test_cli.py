@@ -76,3 +76,29 @@ def test_spec_command_prints_the_bundled_document() -> None:
     result = subprocess.run(_command("spec", "--provider", "apibox"), capture_output=True, text=True, timeout=30)
     assert result.returncode == 0
     assert '"musicIndex"' in result.stdout and "common.yaml" not in result.stdout
+
+
+def test_serve_freezes_accepted_tasks_in_batches_and_counts_again_after_a_reset() -> None:
+    import gc
+
+    from mockserver import create_app
+    from mockserver.cli import _Freezer
+
+    app = create_app("kie", virtual_clock=True, seed=1)
+    freeze = _Freezer(app, every=3)
+    try:
+        frozen = gc.get_freeze_count()
+        app.seed_task([60.0])
+        app.seed_task([60.0])
+        assert freeze() is False and gc.get_freeze_count() == frozen
+        app.seed_task([60.0])
+        assert freeze() is True and gc.get_freeze_count() > frozen
+        assert freeze() is False  # counted from the freeze
+        app.state.reset()
+        app.seed_task([60.0])
+        app.seed_task([60.0])
+        assert freeze() is False  # 2 since the reset (seen at the first look after it)
+        app.seed_task([60.0])
+        assert freeze() is True
+    finally:
+        gc.unfreeze()
