@@ -135,9 +135,10 @@ class _Freezer:
 
     A task stays in memory for record-info; under sustained load a mock holds hundreds of
     thousands, and each full collection walked them all: under wrk, 3-s windows with a p99 of
-    104-113 ms once ~100,000 tasks were held, against 3-7 ms with this. Every ``every`` new tasks, ``gc.freeze()`` moves what exists into the
-    permanent generation, which no collection walks; tasks form no reference cycles, so those
-    dropped by a reset are still freed by reference counting.
+    104-113 ms once ~100,000 tasks were held, against 3-7 ms with this. Every ``every`` new
+    tasks, ``gc.freeze()`` moves what exists into the permanent generation, which no collection
+    walks; tasks form no reference cycles, so those dropped by a reset are still freed by
+    reference counting.
     """
 
     def __init__(self, app: MockApp, every: int = 10_000) -> None:
