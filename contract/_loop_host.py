@@ -85,16 +85,18 @@ class LoopHost:
         return asgi
 
     def close(self) -> None:
-        import asyncio
-
-        async def cancel_all() -> None:
-            current = asyncio.current_task()
-            tasks = [task for task in asyncio.all_tasks() if task is not current]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        self.run(cancel_all())
+        self.run(cancel_other_tasks())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
         self.loop.close()
+
+
+async def cancel_other_tasks() -> None:
+    """Cancel every other task of the running loop (what mocks left running, e.g. a scheduler) and wait for them."""
+    import asyncio
+
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)

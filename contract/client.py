@@ -50,6 +50,7 @@ import respx
 import openapi
 
 from . import rules
+from ._loop_host import cancel_other_tasks
 from .strategies import CreateTimeStyle, SpecResponse, build_response, documented_codes, task_statuses
 
 __all__ = [
@@ -184,18 +185,10 @@ class _LoopThread:
             self._loop = self._thread = None
         if loop is not None and thread is not None:
             # Cancel what the app left running on this loop (e.g. the mock's scheduler) before stopping it.
-            asyncio.run_coroutine_threadsafe(_cancel_others(), loop).result()
+            asyncio.run_coroutine_threadsafe(cancel_other_tasks(), loop).result()
             loop.call_soon_threadsafe(loop.stop)
             thread.join()
             loop.close()
-
-
-async def _cancel_others() -> None:
-    current = asyncio.current_task()
-    others = [task for task in asyncio.all_tasks() if task is not current]
-    for task in others:
-        task.cancel()
-    await asyncio.gather(*others, return_exceptions=True)
 
 
 def _header_violations(request: httpx.Request) -> list[rules.Violation]:
