@@ -20,6 +20,15 @@ from starlette.testclient import TestClient
 import openapi
 
 AUTH = {"Authorization": "Bearer test-token"}
+#: A valid Generate Music body (custom mode), without ``callBackUrl``: tests add their own.
+GENERATE_BODY = {
+    "customMode": True,
+    "instrumental": False,
+    "model": "V4_5",
+    "prompt": "[Verse]\nNeon rain",
+    "style": "synthwave",
+    "title": "Harbour Lights",
+}
 
 
 class SpecViolation(AssertionError):

@@ -31,18 +31,10 @@ from mockserver.faults import (
 from mockserver.lifecycle import Flow, Stage, plan
 from mockserver.serving import CallbackReceiver, ThreadedServer
 
-from .support import AUTH, SpecChecker
+from .support import AUTH, GENERATE_BODY, SpecChecker
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "faults.example.yaml"
-GENERATE = {
-    "customMode": True,
-    "instrumental": False,
-    "model": "V4_5",
-    "prompt": "[Verse]\nNeon rain",
-    "style": "synthwave",
-    "title": "Harbour Lights",
-    "callBackUrl": "http://127.0.0.1:9/cb",
-}
+GENERATE = {**GENERATE_BODY, "callBackUrl": "http://127.0.0.1:9/cb"}
 CHECKER = SpecChecker("kie")
 
 

@@ -18,16 +18,9 @@ from mockserver import MockApp, create_app
 from mockserver.lifecycle import Flow
 from mockserver.serving import CallbackReceiver
 
-from .support import AUTH, SpecChecker
+from .support import AUTH, GENERATE_BODY, SpecChecker
 
-GENERATE = {
-    "customMode": True,
-    "instrumental": False,
-    "model": "V4_5",
-    "prompt": "[Verse]\nNeon rain",
-    "style": "synthwave",
-    "title": "Harbour Lights",
-}
+GENERATE = GENERATE_BODY
 
 
 @pytest.fixture
