@@ -21,15 +21,16 @@ from starlette.types import Message, Receive, Scope, Send
 
 from openapi import load_spec
 
+from .behaviour import Call
 from .callbacks import Attempt, CallbackJournal
 from .config import Settings
 from .envelope import envelope, render
-from .errors import ApiError, ConfigError
+from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
+from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
 from .journal import RequestJournal, RequestRecord
 from .lifecycle import Stage
 from .media import MediaFiles
-from .operations import Call, behaviour_for
 from .providers import Profile, get_profile, interval_bounds
 from .spec import Operation, operations
 from .state import MockState
@@ -109,7 +110,8 @@ class MockApp:
         self.operations: tuple[Operation, ...] = tuple(operations(self.spec))
         self.state = MockState(self.profile, self.settings)
         self.requests = RequestJournal(self.settings.journal_size)
-        catalog = Catalog.from_spec(self.spec, self.profile.name, self.operations)
+        failures = {name: kind.failures for name, kind in self.state.kinds.items()}
+        catalog = Catalog.from_spec(self.spec, self.profile.name, self.operations, failures)
         #: Fault rules (file, admin API, headers), rate limits and sensitive words.
         self.faults = FaultInjector(catalog, self.settings, self.state.now)
         self._spec_bytes = render(self.spec)
@@ -205,7 +207,7 @@ class MockApp:
 
     def status(self, task_id: str) -> str:
         """A task's status at the current mock time."""
-        return self.state.status(self.state.store.tasks[task_id])
+        return self.state.tasks.status(self.state.store.tasks[task_id])
 
     async def advance(self, seconds: float) -> None:
         """Move the virtual clock and run everything that falls due (callbacks included)."""
@@ -219,7 +221,7 @@ class MockApp:
         """Wait (real time, scaled clock) until the task reaches one of ``statuses``."""
         task = self.state.store.tasks[task_id]
         deadline = time.monotonic() + timeout
-        while (status := self.state.status(task)) not in statuses:
+        while (status := self.state.tasks.status(task)) not in statuses:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"task {task_id} is {status} after {timeout} s, not {' or '.join(statuses)}")
             await asyncio.sleep(0.01)
@@ -234,7 +236,7 @@ class MockApp:
         self, durations: Sequence[float] = (180.0, 180.0), *, base_url: str = "http://testserver", **fields: str
     ) -> Task:
         """A finished music task with one track per duration (seconds); see ``POST /_mock/tasks``."""
-        return self.state.seed_task(durations, base_url=base_url, **fields)
+        return self.state.tasks.seed_music(durations, base_url=base_url, **fields)
 
     # the API -------------------------------------------------------------------------------
     def _answer(
@@ -339,8 +341,9 @@ class MockApp:
 
     def _endpoint(self, operation: Operation) -> Endpoint:
         validator = RequestValidator(operation)
-        behaviour = behaviour_for(operation)
+        behaviour = behaviour_for(operation, self.state.kinds)
         state = self.state
+        tasks, credits, profile = state.tasks, state.credits, self.profile
 
         async def endpoint(request: Request) -> Response:
             state.scheduler.ensure_running()
@@ -363,19 +366,29 @@ class MockApp:
                     )
                     return broken
                 base_url = self._base_url(request, headers)
-                call = Call(state, operation, token, body, query, base_url)
-                if (task_faults := decision.task) is None:
-                    data = behaviour(call)
-                else:
-                    with state.injecting(task_faults):
-                        data = behaviour(call)
+                call = Call(tasks, credits, profile, operation, token, body, query, base_url, decision.task)
+                data = behaviour(call)
                 code, msg, status, extra = 200, "success", None, None
             except ApiError as error:
                 code, msg, data, status, extra = error.code, error.msg, None, error.http_status, error.headers
+            except DomainError as error:
+                (code, msg), data, status, extra = self._domain_answer(error), None, None, None
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
             return self._answer(code, msg, data, status, extra)
 
         return endpoint
+
+    def _domain_answer(self, error: DomainError) -> tuple[int, str]:
+        """The documented code and message of a refusal from the engine."""
+        if isinstance(error, NotFound):
+            return self.profile.not_found_code, f"Not found: {error}"
+        if isinstance(error, Invalid):
+            return 422, f"Validation error: {error}"
+        if isinstance(error, Conflict):
+            return 409, f"Conflict: {error}"
+        if isinstance(error, InsufficientCredits):
+            return 402, str(error)
+        return 500, f"Server error: {error}"
 
     async def _http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -410,9 +423,11 @@ class MockApp:
             if not isinstance(durations, list):
                 raise ApiError(422, f"Validation error: durations: must be an array of seconds (got {durations!r})")
             fields = {k: body[k] for k in ("title", "tags", "prompt", "model") if isinstance(body.get(k), str)}
-            task = self.state.seed_task(durations, base_url=str(request.base_url).rstrip("/"), **fields)
+            task = self.state.tasks.seed_music(durations, base_url=str(request.base_url).rstrip("/"), **fields)
         except ApiError as error:
             return self._answer(error.code, error.msg)
+        except ConfigError as error:
+            return self._answer(422, f"Validation error: {error}")
         tracks = [{"id": t.id, "index": t.index, "duration": t.duration} for t in task.tracks]
         return self._answer(200, "success", {"taskId": task.id, "tracks": tracks})
 
@@ -426,7 +441,7 @@ class MockApp:
                 raise ApiError(422, f"Validation error: balance: must be an integer >= 0 (got {balance!r})")
         except ApiError as error:
             return self._answer(error.code, error.msg)
-        self.state.set_balance(token, balance)
+        self.state.credits.set_balance(token, balance)
         return self._answer(200, "success", {"token": token, "balance": balance})
 
     async def _callbacks(self, request: Request) -> Response:

@@ -40,8 +40,6 @@ from mockserver.envelope import render
 from mockserver.lifecycle import Stage
 
 __all__ = [
-    "MUSIC_POLICY",
-    "REPLACE_POLICY",
     "Attempt",
     "CallbackDispatcher",
     "CallbackJournal",
@@ -81,13 +79,6 @@ class CallbackPolicy:
     def backoff(self, failed_attempt: int) -> float:
         """Return the mock seconds to wait after attempt number ``failed_attempt`` (1-based) failed."""
         return self.backoff_base_s * self.backoff_factor ** (failed_attempt - 1)
-
-
-MUSIC_POLICY = CallbackPolicy(timeout_s=15.0)
-"""Documented delivery policy for generate/extend callbacks (receiver timeout 15 s)."""
-
-REPLACE_POLICY = CallbackPolicy(timeout_s=10.0)
-"""Documented delivery policy for replace-section callbacks (receiver timeout 10 s)."""
 
 
 #: zlib window for journaled bodies: callback payloads are a few KiB, and a small window

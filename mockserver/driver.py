@@ -1,28 +1,32 @@
-"""The thin async driver: puts each task's schedule on the scheduler and hands stages to delivery."""
+"""The thin async driver: puts each task's schedule on the scheduler and hands stages to delivery.
+
+It reads everything about a task's kind off its :class:`~mockserver.kind.JobKind`: the
+stages, the delivery policy and the callback payload builder.  Nothing here names a kind.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from .callbacks import MUSIC_POLICY, REPLACE_POLICY, CallbackDispatcher, CallbackPolicy
+from .callbacks import CallbackDispatcher, CallbackPolicy
 from .clock import Scheduler
 from .faults import CallbackFaults, deliveries
-from .lifecycle import Failure, Flow, Schedule, Stage, Status, Timings, plan, shift, status_after_delivery
-from .payloads import callback_payload
+from .kind import JobKind
+from .lifecycle import Failure, Schedule, Stage, plan, shift, status_after_delivery
 from .providers import Profile
 from .store import Task
 
 __all__ = ["Driver"]
 
-#: Distinct (flow, failure, timings) templates kept; past this, tasks get their own.
+#: Distinct (kind, failure) templates kept; past this, tasks get their own.
 _TEMPLATES_MAX = 256
 
 
 class Driver:
     """Turns accepted tasks into timed steps; the pure rules live in :mod:`lifecycle`.
 
-    A task's steps are planned once per flow, failure and timings (a template at mock time
-    0.0, shared by every such task), and each delivery is one scheduler entry that names the
+    A task's steps are planned once per kind and failure (a template at mock time 0.0,
+    shared by every such task), and each delivery is one scheduler entry that names the
     task and the stage: no closure, handle or schedule object is kept per task.
     """
 
@@ -31,51 +35,57 @@ class Driver:
         scheduler: Scheduler,
         dispatcher: CallbackDispatcher,
         profile: Profile,
+        kinds: Mapping[str, JobKind],
         *,
-        timings: Timings,
         callback_timeout_s: float | None = None,
     ) -> None:
         self.scheduler = scheduler
         self.dispatcher = dispatcher
         self.profile = profile
-        self.timings = timings
+        self.kinds = kinds
         self._policies = {
-            flow: CallbackPolicy(
-                timeout_s=callback_timeout_s or base.timeout_s,
-                attempts=base.attempts,
+            name: CallbackPolicy(
+                timeout_s=callback_timeout_s or kind.callback_timeout_s,
+                attempts=kind.callback_attempts,
                 backoff_base_s=profile.callback_backoff_s,
             )
-            for flow, base in ((Flow.MUSIC, MUSIC_POLICY), (Flow.REPLACE, REPLACE_POLICY))
+            for name, kind in kinds.items()
         }
-        self._templates: dict[tuple[Flow, Failure | None, Timings], Schedule] = {}
+        self._templates: dict[tuple[str, Failure | None], Schedule] = {}
         self._run_stage = self._deliver  # one bound method for every scheduled stage
 
-    def template(self, flow: Flow, failure: Failure | None = None) -> Schedule:
-        """The schedule of a task of ``flow`` created at mock time 0.0 (shared; see :func:`lifecycle.shift`)."""
-        key = (flow, failure, self.timings)
+    def policy(self, kind: str) -> CallbackPolicy:
+        """How callbacks of ``kind`` are delivered."""
+        return self._policies[kind]
+
+    def template(self, kind: JobKind, failure: Failure | None = None) -> Schedule:
+        """The schedule of a task of ``kind`` created at mock time 0.0 (shared; see :func:`lifecycle.shift`)."""
+        key = (kind.name, failure)
         found = self._templates.get(key)
         if found is None:
-            found = plan(flow, 0.0, self.timings, failure)
+            found = plan(kind.lifecycle, 0.0, failure)
             if len(self._templates) < _TEMPLATES_MAX:
                 self._templates[key] = found
         return found
 
     def start(
-        self, task: Task, flow: Flow, failure: Failure | None = None, callbacks: CallbackFaults | None = None
+        self, task: Task, kind: JobKind, failure: Failure | None = None, callbacks: CallbackFaults | None = None
     ) -> None:
         """Plan the task from its creation time and schedule each step's callback.
 
         ``callbacks`` (fault rules) skips, duplicates, delays or reorders deliveries; the
         status the schedule gives at each time is unchanged.
         """
-        task.flow = flow.value
-        task.timeline = template = self.template(flow, failure)
+        task.kind = kind.name
+        task.timeline = template = self.template(kind, failure)
         created_at = task.created_at
         if not callbacks:
             for step in template.steps:  # plan() times: created_at + offset
-                self.scheduler.call_at(created_at + step.at, self._run_stage, task, step.stage)
+                if step.stage is not None:
+                    self.scheduler.call_at(created_at + step.at, self._run_stage, task, step.stage)
             return
-        for at, step in deliveries(shift(template, created_at).steps, callbacks):
+        steps = tuple(step for step in shift(template, created_at).steps if step.stage is not None)
+        for at, step in deliveries(steps, callbacks):
             self.scheduler.call_at(at, self._run_stage, task, step.stage)
 
     def _deliver(self, task: Task, stage: Stage) -> None:
@@ -83,22 +93,25 @@ class Driver:
         timeline = task.timeline
         if not task.callback_url or timeline is None:
             return
-        flow = timeline.flow
-        payload = callback_payload(task, flow, stage, self.profile, timeline.failure)
-        on_final = self._on_final(task) if stage is Stage.COMPLETE else None
+        kind = self.kinds[task.kind]
+        payload = kind.payload(task, stage, timeline.failure, self.profile)
+        on_final = self._on_final(task, kind) if stage is Stage.COMPLETE else None
         self.dispatcher.dispatch(
-            task.id, stage, task.callback_url, payload, policy=self._policies[flow], on_final=on_final
+            task.id, stage, task.callback_url, payload, policy=self._policies[kind.name], on_final=on_final
         )
 
-    def _on_final(self, task: Task) -> Callable[[bool], None]:
+    def _on_final(self, task: Task, kind: JobKind) -> Callable[[bool], None]:
+        lifecycle = kind.lifecycle
+
         def done(delivered: bool) -> None:
             changed = status_after_delivery(
-                Status.SUCCESS,
+                lifecycle,
+                lifecycle.success,
                 Stage.COMPLETE,
                 delivered,
                 mark_callback_exception=self.profile.mark_callback_exception,
             )
-            if changed is not Status.SUCCESS:
-                task.status_override = changed.value
+            if changed != lifecycle.success:
+                task.status_override = changed
 
         return done

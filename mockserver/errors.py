@@ -1,4 +1,16 @@
-"""One hierarchy for every error the mock raises or answers with."""
+"""One hierarchy for every error the mock raises or answers with.
+
+::
+
+    MockError
+    ├── ConfigError (ValueError)     a setting, profile override, rule file or argument that cannot be used
+    ├── ApiError                     an answer: the envelope {code, msg, data: null} with this code
+    └── DomainError                  what the engine refuses; the app answers it with its documented code
+        ├── NotFound                 no such task, track or file (the profile's not-found code)
+        ├── Invalid                  a request that breaks a documented cross-field or stateful rule (422)
+        ├── Conflict                 a once-only operation called again (409)
+        └── InsufficientCredits      the key's balance cannot pay for the task (402)
+"""
 
 from __future__ import annotations
 
@@ -26,3 +38,23 @@ class ApiError(MockError):
         self.http_status = http_status
         #: Extra response headers (``Retry-After`` on a rate-limited call).
         self.headers = dict(headers) if headers else None
+
+
+class DomainError(MockError):
+    """Something the engine refuses; the app maps each subclass to its documented code."""
+
+
+class NotFound(DomainError):
+    """No such task, track or file; answered with the profile's not-found code."""
+
+
+class Invalid(DomainError):
+    """A documented cross-field or stateful rule is broken; answered with 422."""
+
+
+class Conflict(DomainError):
+    """A once-only operation was called again; answered with 409."""
+
+
+class InsufficientCredits(DomainError):
+    """The key's balance cannot pay for the task; answered with 402."""

@@ -1,63 +1,42 @@
-"""Task lifecycle: which status a Suno task has, and which callback stage is due, when.
+"""Task lifecycle: which status a task of some job kind has, and which callback stage is due, when.
 
-This module is pure: no I/O, no clock, no asyncio.  A task's whole future is
-computed up front by :func:`plan` as a :class:`Schedule` (an ordered list of
-timed steps); the driver then asks :func:`status_at`, :func:`due_stages` and
-:func:`next_time` with the current mock time.
+This module is pure: no I/O, no clock, no asyncio.  A job kind's stages are one
+:class:`Lifecycle` value (see :mod:`mockserver.kind`); :func:`plan` turns it into a
+task's whole future, a :class:`Schedule` (an ordered tuple of timed steps), and
+:func:`status_at` reads the status at any mock time.  Nothing here names a kind.
 
-Tasks of one flow share their schedule's shape: a schedule planned at mock time
-0.0 is a template that :func:`shift` (and ``status_at(..., offset=created_at)``)
-moves to any creation time, with exactly the step times :func:`plan` would give.
-The driver keeps one template per flow and failure instead of one schedule per task.
+Tasks of one kind share their schedule's shape: a schedule planned at mock time 0.0 is
+a template that :func:`shift` (and ``status_at(..., offset=created_at)``) moves to any
+creation time, with exactly the step times :func:`plan` would give.  The driver keeps
+one template per kind and failure instead of one schedule per task.
 
-Documented flows:
-
-* music (generate, extend): ``PENDING -> TEXT_SUCCESS -> FIRST_SUCCESS -> SUCCESS``
-  emitting the callback stages ``text``, ``first``, ``complete``;
-* replace-section: ``PENDING -> SUCCESS`` emitting only ``complete``.
-
-A :class:`Failure` injected at a stage replaces that stage and every later one
-with a single ``error`` stage that moves the task to the failure status.
+A :class:`Failure` injected at a stage replaces that stage and every later one with a
+single ``error`` stage that moves the task to the failure status.  A step may have no
+callback stage (``stage=None``): a silent status change, such as a cover-image task
+that reports "generating" before it ends.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 __all__ = [
-    "FAILURE_STATUSES",
-    "TERMINAL_STATUSES",
+    "PROGRESS_STAGES",
     "Failure",
-    "Flow",
+    "Lifecycle",
+    "Progress",
     "Schedule",
     "Stage",
     "Status",
     "Step",
-    "Timings",
-    "due_stages",
-    "is_terminal",
-    "next_time",
     "plan",
     "shift",
     "status_after_delivery",
     "status_at",
 ]
-
-
-class Status(StrEnum):
-    """Task status values as reported by the providers' record-info endpoints."""
-
-    PENDING = "PENDING"
-    TEXT_SUCCESS = "TEXT_SUCCESS"
-    FIRST_SUCCESS = "FIRST_SUCCESS"
-    SUCCESS = "SUCCESS"
-    GENERATE_AUDIO_FAILED = "GENERATE_AUDIO_FAILED"
-    SENSITIVE_WORD_ERROR = "SENSITIVE_WORD_ERROR"
-    CREATE_TASK_FAILED = "CREATE_TASK_FAILED"
-    CALLBACK_EXCEPTION = "CALLBACK_EXCEPTION"
 
 
 class Stage(StrEnum):
@@ -69,124 +48,131 @@ class Stage(StrEnum):
     ERROR = "error"
 
 
-class Flow(StrEnum):
-    """Which lifecycle a task follows."""
-
-    MUSIC = "music"
-    REPLACE = "replace"
+#: The progress stages in documented order; a failure at one of them replaces it and all later ones.
+PROGRESS_STAGES: tuple[Stage, ...] = (Stage.TEXT, Stage.FIRST, Stage.COMPLETE)
+_STAGE_ORDER: dict[Stage, int] = {stage: index for index, stage in enumerate(PROGRESS_STAGES)}
 
 
-FAILURE_STATUSES: frozenset[Status] = frozenset(
-    {
-        Status.GENERATE_AUDIO_FAILED,
-        Status.SENSITIVE_WORD_ERROR,
-        Status.CREATE_TASK_FAILED,
-        Status.CALLBACK_EXCEPTION,
-    }
-)
-TERMINAL_STATUSES: frozenset[Status] = FAILURE_STATUSES | {Status.SUCCESS}
+class Status(StrEnum):
+    """Status names shared by several kinds (each kind lists its own; these are plain strings too)."""
 
-# Documented order of the progress stages and the status each one leads to.
-_PROGRESS: tuple[tuple[Stage, Status], ...] = (
-    (Stage.TEXT, Status.TEXT_SUCCESS),
-    (Stage.FIRST, Status.FIRST_SUCCESS),
-    (Stage.COMPLETE, Status.SUCCESS),
-)
-_STAGE_ORDER: dict[Stage, int] = {stage: index for index, (stage, _) in enumerate(_PROGRESS)}
-
-
-def is_terminal(status: Status) -> bool:
-    """Return True if a task in ``status`` will never change status again."""
-    return status in TERMINAL_STATUSES
+    PENDING = "PENDING"
+    TEXT_SUCCESS = "TEXT_SUCCESS"
+    FIRST_SUCCESS = "FIRST_SUCCESS"
+    SUCCESS = "SUCCESS"
+    GENERATE_AUDIO_FAILED = "GENERATE_AUDIO_FAILED"
+    SENSITIVE_WORD_ERROR = "SENSITIVE_WORD_ERROR"
+    CREATE_TASK_FAILED = "CREATE_TASK_FAILED"
+    CALLBACK_EXCEPTION = "CALLBACK_EXCEPTION"
 
 
 @dataclass(frozen=True, slots=True)
-class Timings:
-    """Seconds after submission at which each stage happens.
+class Progress:
+    """One stage of a kind: ``offset_s`` after submission the task becomes ``status``.
 
-    ``text_s``, ``first_s`` and ``complete_s`` apply to the music flow,
-    ``replace_s`` (the ``complete`` stage) to the replace-section flow.
-    Defaults sit inside the ranges the providers document (text 10-30 s,
-    first 30-40 s, complete 120-180 s).
+    ``stage`` is the callback stage sent then, or None for a status change without a callback.
     """
 
-    text_s: float = 20.0
-    first_s: float = 35.0
-    complete_s: float = 150.0
-    replace_s: float = 60.0
+    stage: Stage | None
+    status: str
+    offset_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """The statuses of one job kind and when they happen.
+
+    ``progress`` lists the steps of a task that succeeds, in time order; the last one is the
+    success status.  ``failures`` are the failure statuses the kind documents;
+    ``at_creation`` are those that happen at submission time (``CREATE_TASK_FAILED``).
+    """
+
+    kind: str
+    progress: tuple[Progress, ...]
+    failures: frozenset[str]
+    pending: str = Status.PENDING
+    at_creation: frozenset[str] = frozenset({Status.CREATE_TASK_FAILED})
 
     def __post_init__(self) -> None:
-        for name in ("text_s", "first_s", "complete_s", "replace_s"):
-            value = getattr(self, name)
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"Timings.{name} must be a finite number of seconds >= 0, got {value!r}")
-        if not self.text_s <= self.first_s <= self.complete_s:
-            raise ValueError(
-                "Timings must satisfy text_s <= first_s <= complete_s, got "
-                f"text_s={self.text_s}, first_s={self.first_s}, complete_s={self.complete_s}; "
-                "reorder the values"
-            )
+        if not self.progress:
+            raise ValueError(f"the {self.kind} lifecycle needs at least one progress step")
+        offsets = [step.offset_s for step in self.progress]
+        for step in self.progress:
+            if not math.isfinite(step.offset_s) or step.offset_s < 0:
+                raise ValueError(
+                    f"the {self.kind} lifecycle: offsets must be finite seconds >= 0, got {step.offset_s!r}"
+                )
+        if offsets != sorted(offsets):
+            raise ValueError(f"the {self.kind} lifecycle: offsets must not go back in time, got {offsets}")
+        stages = [step.stage for step in self.progress if step.stage is not None]
+        if Stage.ERROR in stages or len(set(stages)) != len(stages):
+            raise ValueError(f"the {self.kind} lifecycle: each progress stage at most once, never 'error'")
+        if [_STAGE_ORDER[s] for s in stages] != sorted(_STAGE_ORDER[s] for s in stages):
+            raise ValueError(f"the {self.kind} lifecycle: stages must keep the order text, first, complete")
+        if not self.at_creation <= self.failures:
+            raise ValueError(f"the {self.kind} lifecycle: at_creation statuses must be failure statuses")
 
-    def scaled(self, factor: float) -> Timings:
-        """Return these timings multiplied by ``factor`` (e.g. 0.1 for a ten times faster task)."""
+    @property
+    def success(self) -> str:
+        """The status of a task that ended well."""
+        return self.progress[-1].status
+
+    @property
+    def terminal(self) -> frozenset[str]:
+        """Statuses a task never leaves (except SUCCESS -> CALLBACK_EXCEPTION, see :func:`status_after_delivery`)."""
+        return self.failures | {self.success}
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """Every status of the kind: pending, progress in order, then the failures sorted."""
+        return (self.pending, *(step.status for step in self.progress), *sorted(self.failures))
+
+    def scaled(self, factor: float) -> Lifecycle:
+        """These stages with every offset multiplied by ``factor`` (0.1: ten times faster)."""
         if not math.isfinite(factor) or factor <= 0:
-            raise ValueError(f"Timings.scaled() needs a finite factor > 0, got {factor!r}")
-        return Timings(
-            text_s=self.text_s * factor,
-            first_s=self.first_s * factor,
-            complete_s=self.complete_s * factor,
-            replace_s=self.replace_s * factor,
-        )
+            raise ValueError(f"Lifecycle.scaled() needs a finite factor > 0, got {factor!r}")
+        return replace(self, progress=tuple(replace(s, offset_s=s.offset_s * factor) for s in self.progress))
 
 
 @dataclass(frozen=True, slots=True)
 class Failure:
     """A failure injected into a task.
 
-    ``at_stage`` is the first progress stage (text, first or complete) that
-    does not happen: at its time the task moves to ``status`` and the
-    ``error`` stage is emitted instead.  In the replace flow, which only has
-    ``complete``, a failure at ``text`` or ``first`` therefore fails at the
-    ``complete`` time.  ``CREATE_TASK_FAILED`` must be injected at ``text``
-    and happens at submission time (offset 0).  ``code`` and ``message`` are
-    what the error callback and record-info report.
+    ``at_stage`` is the first progress stage (text, first or complete) that does not
+    happen: at its time the task moves to ``status`` and the ``error`` stage is emitted
+    instead.  In a kind without that stage, the failure happens at the next stage the kind
+    has (a replace-section task that fails at ``first`` fails at its ``complete`` time).
+    A status the kind lists under ``at_creation`` happens at submission time.  ``code`` and
+    ``message`` are what the error callback and the details endpoint report.
     """
 
-    status: Status
+    status: str
     at_stage: Stage
     code: int
     message: str
 
     def __post_init__(self) -> None:
-        if self.status not in FAILURE_STATUSES:
-            allowed = ", ".join(sorted(FAILURE_STATUSES))
-            raise ValueError(f"Failure.status must be one of {allowed}; got {self.status!r}")
         if self.at_stage not in _STAGE_ORDER:
             raise ValueError(
                 f"Failure.at_stage must be text, first or complete (the stage the failure replaces); "
                 f"got {self.at_stage!r}"
             )
-        if self.status is Status.CREATE_TASK_FAILED and self.at_stage is not Stage.TEXT:
-            raise ValueError(
-                "CREATE_TASK_FAILED happens when the task is created, before any stage; "
-                f"inject it with at_stage=Stage.TEXT, not {self.at_stage.value!r}"
-            )
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One timed transition: at mock time ``at``, ``stage`` is emitted and the task becomes ``status``."""
+    """One timed transition: at mock time ``at``, ``stage`` is emitted (if any) and the task becomes ``status``."""
 
     at: float
-    stage: Stage
-    status: Status
+    stage: Stage | None
+    status: str
 
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """The complete, time-ordered future of one task, as built by :func:`plan`."""
 
-    flow: Flow
+    kind: str
     created_at: float
     steps: tuple[Step, ...]
     failure: Failure | None = None
@@ -197,61 +183,55 @@ class Schedule:
         times = [self.created_at, *(step.at for step in self.steps)]
         if any(later < earlier for earlier, later in itertools.pairwise(times)):
             raise ValueError(f"Schedule steps must not go back in time; got times {times}")
-        if not is_terminal(self.steps[-1].status):
-            raise ValueError("the last step of a Schedule must reach a terminal status; build it with plan()")
 
 
-def plan(
-    flow: Flow,
-    created_at: float,
-    timings: Timings | None = None,
-    failure: Failure | None = None,
-) -> Schedule:
-    """Compute the schedule of a task submitted at mock time ``created_at``."""
+def plan(lifecycle: Lifecycle, created_at: float, failure: Failure | None = None) -> Schedule:
+    """Compute the schedule of a task of ``lifecycle``'s kind submitted at mock time ``created_at``."""
     if not math.isfinite(created_at):
         raise ValueError(f"created_at must be a finite mock time, got {created_at!r}")
-    timings = timings or Timings()
-    if flow is Flow.MUSIC:
-        offsets = {
-            Stage.TEXT: timings.text_s,
-            Stage.FIRST: timings.first_s,
-            Stage.COMPLETE: timings.complete_s,
-        }
-    else:
-        offsets = {Stage.COMPLETE: timings.replace_s}
-    progress = [(stage, status) for stage, status in _PROGRESS if stage in offsets]
-
+    if failure is not None and failure.status not in lifecycle.failures:
+        allowed = ", ".join(sorted(lifecycle.failures))
+        raise ValueError(f"a {lifecycle.kind} task cannot fail with {failure.status!r}; its failures are {allowed}")
     steps: list[Step] = []
-    for stage, status in progress:
-        if failure is not None and _STAGE_ORDER[stage] >= _STAGE_ORDER[failure.at_stage]:
-            at = created_at if failure.status is Status.CREATE_TASK_FAILED else created_at + offsets[stage]
+    failed = False
+    for step in lifecycle.progress:
+        at = created_at + step.offset_s
+        if failure is not None and (failure.status in lifecycle.at_creation or _replaced(step.stage, failure)):
+            at = created_at if failure.status in lifecycle.at_creation else at
             steps.append(Step(at=at, stage=Stage.ERROR, status=failure.status))
+            failed = True
             break
-        steps.append(Step(at=created_at + offsets[stage], stage=stage, status=status))
-    return Schedule(flow=flow, created_at=created_at, steps=tuple(steps), failure=failure)
+        steps.append(Step(at=at, stage=step.stage, status=step.status))
+    if failure is not None and not failed:  # no stage at or after the failure's: it ends the task
+        steps.append(Step(at=steps[-1].at, stage=Stage.ERROR, status=failure.status))
+    return Schedule(kind=lifecycle.kind, created_at=created_at, steps=tuple(steps), failure=failure)
+
+
+def _replaced(stage: Stage | None, failure: Failure) -> bool:
+    return stage is not None and _STAGE_ORDER[stage] >= _STAGE_ORDER[failure.at_stage]
 
 
 def shift(template: Schedule, created_at: float) -> Schedule:
     """Return ``template`` moved to start at ``created_at``: every time gets ``created_at`` added.
 
-    For a template planned at 0.0 this is exactly ``plan(flow, created_at, timings, failure)``
+    For a template planned at 0.0 this is exactly ``plan(lifecycle, created_at, failure)``
     (``created_at + offset`` is how :func:`plan` computes each step time).
     """
     if not math.isfinite(created_at):
         raise ValueError(f"created_at must be a finite mock time, got {created_at!r}")
     steps = tuple(Step(at=created_at + step.at, stage=step.stage, status=step.status) for step in template.steps)
     return Schedule(
-        flow=template.flow, created_at=created_at + template.created_at, steps=steps, failure=template.failure
+        kind=template.kind, created_at=created_at + template.created_at, steps=steps, failure=template.failure
     )
 
 
-def status_at(schedule: Schedule, now: float, *, offset: float = 0.0) -> Status:
-    """Return the task's status at mock time ``now`` (PENDING before the first step).
+def status_at(schedule: Schedule, now: float, pending: str = Status.PENDING, *, offset: float = 0.0) -> str:
+    """Return the task's status at mock time ``now`` (``pending`` before the first step).
 
     ``offset`` reads ``schedule`` as if every step time had ``offset`` added: it answers for
     ``shift(schedule, offset)`` without building that schedule.
     """
-    status = Status.PENDING
+    status = pending
     for step in schedule.steps:
         if offset + step.at > now:
             break
@@ -259,33 +239,29 @@ def status_at(schedule: Schedule, now: float, *, offset: float = 0.0) -> Status:
     return status
 
 
-def due_stages(schedule: Schedule, now: float, sent: frozenset[Stage]) -> tuple[Stage, ...]:
-    """Return the stages whose time has come by ``now`` and are not in ``sent``, in documented order."""
-    return tuple(step.stage for step in schedule.steps if step.at <= now and step.stage not in sent)
-
-
-def next_time(schedule: Schedule, after: float) -> float | None:
-    """Return the first step time strictly after ``after``, or None when nothing else will happen."""
-    return next((step.at for step in schedule.steps if step.at > after), None)
-
-
 def status_after_delivery(
-    status: Status,
+    lifecycle: Lifecycle,
+    status: str,
     stage: Stage,
     delivered: bool,
     *,
     mark_callback_exception: bool = False,
-) -> Status:
+) -> str:
     """Return the status a task takes once delivery of its ``stage`` callback has finished.
 
-    Providers document ``CALLBACK_EXCEPTION`` but not exactly when it is set.
-    The mock models it as an opt-in (``mark_callback_exception=True``): a task
-    that reached ``SUCCESS`` becomes ``CALLBACK_EXCEPTION`` when every attempt
-    to deliver its ``complete`` callback failed.  This is the only transition
-    out of a terminal status, and it happens outside the :class:`Schedule`,
-    so the driver must store the returned status.  In every other case the
-    status is returned unchanged.
+    Providers document ``CALLBACK_EXCEPTION`` but not exactly when it is set.  The mock
+    models it as an opt-in (``mark_callback_exception=True``): a task of a kind that lists
+    it, which reached its success status, becomes ``CALLBACK_EXCEPTION`` when every attempt
+    to deliver its ``complete`` callback failed.  This is the only transition out of a
+    terminal status, and it happens outside the :class:`Schedule`, so the driver must store
+    the returned status.  In every other case the status is returned unchanged.
     """
-    if mark_callback_exception and not delivered and stage is Stage.COMPLETE and status is Status.SUCCESS:
+    if (
+        mark_callback_exception
+        and not delivered
+        and stage is Stage.COMPLETE
+        and status == lifecycle.success
+        and Status.CALLBACK_EXCEPTION in lifecycle.failures
+    ):
         return Status.CALLBACK_EXCEPTION
     return status

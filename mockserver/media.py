@@ -47,7 +47,7 @@ class MediaFiles:
         if track is None:
             raise ApiError(404, f"Not found: no track {track_id!r}; files exist for tracks the mock created")
         task = self._state.store.tasks[track.task_id]
-        if self._state.expired(task):
+        if self._state.tasks.expired(task):
             days = self._state.profile.retention_days
             raise ApiError(404, f"Not found: the files of track {track_id} have expired (kept {days:g} days)")
         return track

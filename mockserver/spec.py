@@ -32,6 +32,10 @@ class Operation:
     example: Any
     #: Callback kinds the operation declares (names under its ``callbacks``).
     callbacks: tuple[str, ...]
+    #: ``x-job-kind``: the kind of task this operation creates.
+    job_kind: str | None = None
+    #: ``x-details-of``: the kind whose tasks this (details) operation shows.
+    details_of: str | None = None
 
     @property
     def label(self) -> str:
@@ -81,6 +85,8 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
                     query=query,
                     example=ok.get("example"),
                     callbacks=tuple(op.get("callbacks", {})),
+                    job_kind=op.get("x-job-kind"),
+                    details_of=op.get("x-details-of"),
                 )
             )
     return found

@@ -2,14 +2,15 @@
 
 The store may hold 100,000 tasks, so its records are slotted and keep as few objects
 of their own as they can: a task shares its lifecycle template with every task of the
-same flow (see :mod:`lifecycle`) and builds its :attr:`Task.schedule` only when asked.
+same kind and failure (see :mod:`lifecycle`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from .lifecycle import Schedule, shift
+from .lifecycle import Schedule
 
 __all__ = ["Splice", "Store", "Task", "Track"]
 
@@ -50,7 +51,7 @@ class Track:
 
 @dataclass(slots=True)
 class Task:
-    """One task as record-info reports it."""
+    """One accepted task of some job kind (see :mod:`mockserver.kind`)."""
 
     id: str
     operation: str
@@ -60,22 +61,20 @@ class Task:
     tracks: list[Track]
     base_url: str
     callback_url: str | None = None
+    #: Source track of an extension, or the music task a WAV/video/cover/... task was made from.
     parent_music_id: str = ""
     token: str | None = None
     #: Status of a task with no schedule (a seeded one).
     status: str = "SUCCESS"
-    #: "music" or "replace"; with ``timeline`` it decides the status at any mock time.
-    flow: str = "music"
-    #: The task's schedule planned at mock time 0.0, shared by the tasks of the same flow
-    #: and failure; :attr:`schedule` moves it to ``created_at``.
+    #: The job kind's name; with ``timeline`` it decides the status at any mock time.
+    kind: str = "music"
+    #: The task's schedule planned at mock time 0.0, shared by the tasks of the same kind
+    #: and failure; ``lifecycle.shift(timeline, created_at)`` moves it to ``created_at``.
     timeline: Schedule | None = None
     #: A status set after the schedule ended (CALLBACK_EXCEPTION).
     status_override: str | None = None
-
-    @property
-    def schedule(self) -> Schedule | None:
-        """The task's schedule in mock time (built on each access from :attr:`timeline`)."""
-        return None if self.timeline is None else shift(self.timeline, self.created_at)
+    #: What the kind keeps of its own (source ids, separation type, lyrics...): immutable values only.
+    detail: Any = None
 
 
 @dataclass

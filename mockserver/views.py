@@ -1,18 +1,14 @@
-"""What record-info shows of a task: the documented camelCase shape."""
+"""Presentation helpers every family's views and callbacks share: times and media URLs."""
 
 from __future__ import annotations
 
 import importlib.util
 import time
-from typing import TYPE_CHECKING, Any
 
 from .providers import Profile
-from .store import Task, Track
+from .store import Track
 
-if TYPE_CHECKING:
-    from .state import MockState
-
-__all__ = ["create_time", "media_urls", "record_info"]
+__all__ = ["AUDIO_EXTENSION", "create_time", "file_url", "media_urls"]
 
 
 def create_time(profile: Profile, at: float) -> str | int:
@@ -35,47 +31,6 @@ def media_urls(track: Track, base_url: str) -> dict[str, str]:
     }
 
 
-def _track(track: Track, base_url: str, profile: Profile, *, complete: bool) -> dict[str, Any]:
-    urls = media_urls(track, base_url)
-    return {
-        "id": track.id,
-        "audioUrl": urls["audio"] if complete else "",
-        "streamAudioUrl": urls["stream"],
-        "imageUrl": urls["image"],
-        "prompt": track.prompt,
-        "modelName": track.model_name,
-        "title": track.title,
-        "tags": track.tags,
-        "createTime": create_time(profile, track.created_at),
-        "duration": track.duration if complete else None,
-    }
-
-
-def visible_tracks(task: Task, status: str) -> list[tuple[Track, bool]]:
-    """The tracks record-info lists at ``status``, each with whether it is complete."""
-    if status in ("SUCCESS", "CALLBACK_EXCEPTION"):
-        return [(track, True) for track in task.tracks]
-    if status == "FIRST_SUCCESS":
-        return [(track, track.index == 0) for track in task.tracks]
-    return []
-
-
-def record_info(task: Task, state: MockState) -> dict[str, Any]:
-    """The ``data`` of Get Music Details at the current mock time."""
-    profile = state.profile
-    status = state.status(task)
-    error_code, error_message = state.failure(task)
-    return {
-        "taskId": task.id,
-        "parentMusicId": task.parent_music_id,
-        "param": task.param,
-        "response": {
-            "taskId": task.id,
-            "sunoData": [_track(t, task.base_url, profile, complete=c) for t, c in visible_tracks(task, status)],
-        },
-        "status": status,
-        "type": profile.record_type,
-        "operationType": task.operation_type,
-        "errorCode": error_code,
-        "errorMessage": error_message,
-    }
+def file_url(base_url: str, task_id: str, name: str) -> str:
+    """Where the mock serves the file ``name`` a task produced (WAV, stems, video, images...)."""
+    return f"{base_url}/_mock/files/{task_id}/{name}"

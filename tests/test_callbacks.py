@@ -27,8 +27,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockserver.callbacks import (
-    MUSIC_POLICY,
-    REPLACE_POLICY,
     Attempt,
     CallbackDispatcher,
     CallbackJournal,
@@ -38,7 +36,10 @@ from mockserver.callbacks import (
     sign,
 )
 from mockserver.clock import ScaledClock, Scheduler, VirtualClock
+from mockserver.config import Settings
 from mockserver.lifecycle import Stage
+from mockserver.providers import get_profile
+from mockserver.state import MockState
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -168,8 +169,10 @@ def gaps(attempts: list[Attempt]) -> list[float]:
 
 
 def test_policies_and_backoff() -> None:
-    assert (MUSIC_POLICY.timeout_s, REPLACE_POLICY.timeout_s) == (15.0, 10.0)
-    assert [MUSIC_POLICY.backoff(n) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
+    driver = MockState(get_profile("kie"), Settings()).driver
+    music, replace = driver.policy("music"), driver.policy("replace")
+    assert (music.timeout_s, replace.timeout_s) == (15.0, 10.0)  # the documented receiver timeouts
+    assert [music.backoff(n) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
     with pytest.raises(ValueError, match="attempts"):
         CallbackPolicy(attempts=0)
 

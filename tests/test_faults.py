@@ -17,9 +17,9 @@ import yaml
 
 from mockserver import ConfigError, MockApp, create_app
 from mockserver.cli import main
+from mockserver.families import KINDS
 from mockserver.faults import (
     CallbackFaults,
-    Catalog,
     Delay,
     Facts,
     Rule,
@@ -28,7 +28,7 @@ from mockserver.faults import (
     deliveries,
     parse_faults,
 )
-from mockserver.lifecycle import Flow, Stage, plan
+from mockserver.lifecycle import Stage, plan
 from mockserver.serving import CallbackReceiver, ThreadedServer
 
 from .support import AUTH, GENERATE_BODY, SpecChecker
@@ -314,7 +314,7 @@ def test_a_callback_delay_is_measured_on_the_mock_clock(mock: Mock, receiver: Ca
 
 
 def test_deliveries_are_pure_and_keep_the_schedule() -> None:
-    schedule = plan(Flow.MUSIC, 0.0)
+    schedule = plan(KINDS["music"].lifecycle, 0.0)
     assert [(at, s.stage) for at, s in deliveries(schedule.steps, None)] == [
         (20.0, Stage.TEXT),
         (35.0, Stage.FIRST),
@@ -394,7 +394,7 @@ def test_rate_limits_switch_on_through_the_admin_api(mock: Mock) -> None:
 # ------------------------------------------------------------------------------------------------
 # rule matching (pure)
 
-CATALOG = Catalog.from_spec(create_app("kie").spec, "kie", create_app("kie").operations)
+CATALOG = create_app("kie").faults.catalog
 
 
 def facts(operation: str = "generate-music", token: str = "k", **body: Any) -> Facts:

@@ -9,13 +9,15 @@ import hmac
 import itertools
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
 from mockserver import MockApp, create_app
-from mockserver.lifecycle import Flow
+from mockserver.faults import TaskFaults
+from mockserver.lifecycle import Stage
 from mockserver.serving import CallbackReceiver
 
 from .support import AUTH, GENERATE_BODY, SpecChecker
@@ -161,24 +163,26 @@ async def test_extend_sets_parent_music_id(client_for: Any) -> None:
 @pytest.mark.parametrize(
     ("provider", "flow", "status", "stage", "kind"),
     [
-        ("kie", Flow.MUSIC, "GENERATE_AUDIO_FAILED", "first", "Music"),
-        ("sunoapi", Flow.MUSIC, "SENSITIVE_WORD_ERROR", "text", "Music"),
-        ("kie", Flow.MUSIC, "CREATE_TASK_FAILED", "text", "Music"),
-        ("kie", Flow.REPLACE, "GENERATE_AUDIO_FAILED", "complete", "Replace"),
-        ("sunoapi", Flow.REPLACE, "GENERATE_AUDIO_FAILED", "complete", "Replace"),
-        ("apibox", Flow.REPLACE, "GENERATE_AUDIO_FAILED", "complete", "Replace"),
+        ("kie", "music", "GENERATE_AUDIO_FAILED", "first", "Music"),
+        ("sunoapi", "music", "SENSITIVE_WORD_ERROR", "text", "Music"),
+        ("kie", "music", "CREATE_TASK_FAILED", "text", "Music"),
+        ("kie", "replace", "GENERATE_AUDIO_FAILED", "complete", "Replace"),
+        ("sunoapi", "replace", "GENERATE_AUDIO_FAILED", "complete", "Replace"),
+        ("apibox", "replace", "GENERATE_AUDIO_FAILED", "complete", "Replace"),
     ],
 )
 async def test_failure_states_are_real_states_with_documented_error_callbacks(
-    client_for: Any, receiver: CallbackReceiver, provider: str, flow: Flow, status: str, stage: str, kind: str
+    client_for: Any, receiver: CallbackReceiver, provider: str, flow: str, status: str, stage: str, kind: str
 ) -> None:
     app = virtual(provider)
     client = client_for(app)
-    state = app.state
-    task = state.new_task("generate-music", param={}, base_url="http://mock", token=None)
+    tasks = app.state.tasks
+    task = tasks.new_task("generate-music", param={}, base_url="http://mock", token=None)
     task.callback_url = f"{receiver.url}/cb"
-    task.tracks = [state.new_track(task.id, 0, duration=100.0)]
-    state.start(task, flow, state.failure_of(status, stage=stage))
+    task.tracks = [tasks.new_track(task.id, 0, duration=100.0)]
+    job = app.state.kinds[flow]
+    failure = job.failure(status)
+    tasks.start(task, flow, TaskFaults(replace(failure, at_stage=Stage(stage))))
     await app.advance(200)
     info = await record(client, task.id)
     assert info["status"] == status

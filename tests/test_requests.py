@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 import openapi
-from mockserver import MockApp, create_app, operations
+from mockserver import MockApp, create_app, families
 
 from .support import AUTH, spec_client
 
@@ -194,7 +194,7 @@ def test_a_crash_in_a_behaviour_gets_the_500_envelope_and_is_raised_for_the_serv
     def explode(call: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(operations.BEHAVIOURS, "generate-music", explode)
+    monkeypatch.setitem(families.BEHAVIOURS, "generate-music", explode)
     app = create_app("kie", seed=1, virtual_clock=True)
     with TestClient(app, raise_server_exceptions=False) as quiet:
         answer = quiet.post(GENERATE, json=VALID, headers=AUTH)

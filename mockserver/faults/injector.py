@@ -181,16 +181,16 @@ class FaultInjector:
             return _NOTHING  # nothing is configured that could act: the common case, kept cheap
         facts = self.catalog.facts(operation, token, body, query)
         rules: list[tuple[str, Rule]] = []
-        if self.header_overrides and (from_headers := header_rule(headers, facts)) is not None:
+        if self.header_overrides and (from_headers := header_rule(headers, facts, self.catalog.texts)) is not None:
             rules.append(("headers", from_headers))
         rules += [(f"admin/{r.name}", r) for r in self.admin.rules]
         rules += [(f"file/{r.name}", r) for r in self.file.rules]
         decision = decide(rules, facts, self.counters, self.random)
         answered = decision.code is not None or decision.fault is not None
-        if facts.creating and not answered and decision.outcome is None:
+        if Status.SENSITIVE_WORD_ERROR in facts.outcomes and not answered and decision.outcome is None:
             word = sensitive_word(body, self.sensitive_words)
             if word is not None:
-                outcome = Outcome.of(Status.SENSITIVE_WORD_ERROR)
+                outcome = Outcome.of(Status.SENSITIVE_WORD_ERROR, self.catalog.texts)
                 decision = replace(decision, outcome=outcome, rules=(*decision.rules, f"sensitive word {word!r}"))
         if not answered and (limited := self._limited(facts)) is not None:
             message, wait = limited
@@ -212,7 +212,7 @@ class FaultInjector:
                     decision.rules,
                     decision.code,
                     decision.fault.value if decision.fault else None,
-                    decision.outcome.status.value if decision.outcome else None,
+                    decision.outcome.status if decision.outcome else None,
                     decision.delay_ms,
                 )
             )
@@ -227,8 +227,8 @@ class FaultInjector:
         if facts.creating:
             wait = self.limiter.admit(("creating", facts.token), limits.creating, limits.creating_window_s, now)
             what = f"at most {limits.creating} task-creating calls per {limits.creating_window_s:g} s per API key"
-        elif facts.operation_id == "get-music-details" and "taskId" in facts.query:
-            key = ("record-info", facts.query["taskId"])
+        elif (field := facts.details_field) is not None and field in facts.query:
+            key = ("record-info", facts.query[field])
             wait = self.limiter.admit(key, limits.record_info, limits.record_info_window_s, now)
             what = f"at most {limits.record_info} record-info calls per {limits.record_info_window_s:g} s per task"
         else:

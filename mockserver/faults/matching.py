@@ -61,6 +61,8 @@ def _applies(rule: Rule, facts: Facts) -> bool:
         documented = facts.server_codes if rule.http_status == 500 else facts.codes
         if rule.code not in documented:
             return False
+    if rule.outcome is not None and rule.outcome.status not in facts.outcomes:
+        return False  # this operation's kind cannot end that way
     return facts.creating or (rule.outcome is None and not rule.callbacks)
 
 

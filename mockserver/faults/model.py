@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ..lifecycle import Failure, Stage, Status, Step
-from ..payloads import FAILURE_TEXTS
+from ..kind import FailureText
+from ..lifecycle import PROGRESS_STAGES, Failure, Stage, Status, Step
 
 #: The documented message of each NEW-set request code (reference section 1.3).
 RESPONSE_MESSAGES: dict[int, str] = {
@@ -38,15 +38,10 @@ _CALLBACK_MESSAGES = {
     500: "Server error.",
     531: "Generation failed. Your credits have been refunded. Please try again.",
 }
-_DEFAULT_STAGE = {
-    Status.GENERATE_AUDIO_FAILED: Stage.FIRST,
-    Status.SENSITIVE_WORD_ERROR: Stage.TEXT,
-    Status.CREATE_TASK_FAILED: Stage.TEXT,
-    Status.CALLBACK_EXCEPTION: Stage.COMPLETE,
-}
-_OUTCOMES = tuple(_DEFAULT_STAGE)
-_PROGRESS_STAGES = (Stage.TEXT, Stage.FIRST, Stage.COMPLETE)
-_CALLBACK_STAGES = (*_PROGRESS_STAGES, Stage.ERROR)
+#: Callback stages a rule may skip, duplicate or delay.
+CALLBACK_STAGES: tuple[Stage, ...] = (*PROGRESS_STAGES, Stage.ERROR)
+#: Failure statuses that happen when the task is created, before any stage.
+AT_CREATION = frozenset({Status.CREATE_TASK_FAILED})
 #: Body fields the sensitive-word filter reads (``prompt`` holds the lyrics in custom mode).
 SENSITIVE_FIELDS = ("prompt", "style", "title", "tags", "negativeTags")
 #: Longest delay any distribution may produce (ms), so a lognormal tail cannot hang a client.
@@ -97,21 +92,27 @@ class Delay:
 class Outcome:
     """How a created task ends: a failure status at a stage, with the error callback's code and message."""
 
-    status: Status
+    status: str
     stage: Stage
     code: int
     message: str
 
     @classmethod
-    def of(cls, status: str, code: int | None = None, stage: str | None = None, message: str | None = None) -> Outcome:
-        """The documented defaults for ``status`` unless given."""
-        known = Status(status)
-        default_code, default_message = FAILURE_TEXTS[known]
-        code = code or default_code
+    def of(
+        cls,
+        status: str,
+        texts: Mapping[str, FailureText],
+        code: int | None = None,
+        stage: str | None = None,
+        message: str | None = None,
+    ) -> Outcome:
+        """The documented defaults for ``status`` (from its job kinds' ``texts``) unless given."""
+        text = texts[status]
+        code = code or text.code
         if message is None:
-            message = default_message if code == default_code else _CALLBACK_MESSAGES.get(code, default_message)
-        at = Stage(stage) if stage else _DEFAULT_STAGE[known]
-        return cls(known, at, code, message)
+            message = text.message if code == text.code else _CALLBACK_MESSAGES.get(code, text.message)
+        at = Stage(stage) if stage else text.stage
+        return cls(status, at, code, message)
 
     def failure(self) -> Failure:
         return Failure(self.status, self.stage, self.code, self.message)
@@ -149,17 +150,17 @@ class TaskFaults:
 
 
 def deliveries(steps: Sequence[Step], faults: CallbackFaults | None) -> list[tuple[float, Step]]:
-    """The (mock time, step) callback deliveries of a schedule, in delivery order.
+    """The (mock time, step) callback deliveries of a schedule's steps with a stage, in delivery order.
 
     Without faults each step is delivered once at its time.  ``skip`` drops stages,
     ``delay_s`` moves them later, ``duplicate`` delivers them twice, and ``out_of_order``
     delivers every kept stage in reverse order, starting at the latest time, 1 mock s apart.
     """
     if not faults:
-        return [(step.at, step) for step in steps]
+        return [(step.at, step) for step in steps if step.stage is not None]
     delays = dict(faults.delay_s)
-    kept = [step for step in steps if step.stage not in faults.skip]
-    times = [step.at + delays.get(step.stage, 0.0) for step in kept]
+    kept = [step for step in steps if step.stage is not None and step.stage not in faults.skip]
+    times = [step.at + (delays.get(step.stage, 0.0) if step.stage is not None else 0.0) for step in kept]
     if faults.out_of_order and len(kept) > 1:
         last = max(times)
         times = [last + OUT_OF_ORDER_GAP_S * (len(kept) - 1 - i) for i in range(len(kept))]
@@ -227,6 +228,10 @@ class Facts:
     server_codes: frozenset[int] = frozenset()
     #: Whether the operation creates a task (has callbacks).
     creating: bool = False
+    #: Failure statuses the task this operation creates can end in (its job kind's).
+    outcomes: frozenset[str] = frozenset()
+    #: Whether the operation shows a task (a details endpoint), and the query field naming it.
+    details_field: str | None = None
 
 
 @dataclass
@@ -257,7 +262,7 @@ class Decision:
     def task(self) -> TaskFaults | None:
         """The failure and callback faults for the task this request creates, if any."""
         callbacks = self.callbacks
-        if self.outcome is not None and self.outcome.status is Status.CALLBACK_EXCEPTION:
+        if self.outcome is not None and self.outcome.status == Status.CALLBACK_EXCEPTION:
             # the mock models CALLBACK_EXCEPTION as a delivery that failed: the error callback is never sent
             callbacks = CallbackFaults(skip=frozenset({Stage.ERROR})).merged(callbacks)
         if self.outcome is None and not callbacks:

@@ -6,7 +6,7 @@ import difflib
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -15,14 +15,14 @@ import yaml
 from openapi import PROVIDERS
 
 from ..errors import ApiError, ConfigError
-from ..lifecycle import Stage, Status
+from ..kind import FailureText
+from ..lifecycle import PROGRESS_STAGES, Stage
 from ..spec import Operation, deref
 from .matching import RateLimits
 from .model import (
-    _CALLBACK_STAGES,
-    _OUTCOMES,
-    _PROGRESS_STAGES,
+    AT_CREATION,
     CALLBACK_CODES,
+    CALLBACK_STAGES,
     MAX_DELAY_MS,
     CallbackFaults,
     ConnectionFault,
@@ -103,8 +103,9 @@ def _delay(where: str, value: Any) -> Delay:
     _fail(where, "delay", f"distribution {kind!r} is not allowed", "use fixed, uniform or lognormal")
 
 
-def _outcome(where: str, value: Any) -> Outcome:
-    statuses = [s.value for s in _OUTCOMES]
+def _outcome(where: str, value: Any, catalog: Catalog, targets: Sequence[str]) -> Outcome:
+    known = set().union(*(catalog.outcomes.get(t, frozenset()) for t in targets)) if targets else set()
+    statuses = sorted(known or catalog.texts)
     if isinstance(value, str):
         value = {"status": value}
     if not isinstance(value, Mapping):
@@ -123,13 +124,13 @@ def _outcome(where: str, value: Any) -> Outcome:
         )
     stage = value.get("stage")
     if stage is not None:
-        allowed = ["text"] if status == Status.CREATE_TASK_FAILED else [s.value for s in _PROGRESS_STAGES]
+        allowed = ["text"] if status in AT_CREATION else [s.value for s in PROGRESS_STAGES]
         if stage not in allowed:
             _fail(where, "outcome.stage", f"{stage!r} is not allowed for {status}", f"use one of {', '.join(allowed)}")
     message = value.get("message")
     if message is not None and not isinstance(message, str):
         _fail(where, "outcome.message", f"{message!r} is not allowed", "use a string")
-    return Outcome.of(status, code, stage, message)
+    return Outcome.of(status, catalog.texts, code, stage, message)
 
 
 def _callbacks(where: str, value: Any) -> CallbackFaults:
@@ -138,7 +139,7 @@ def _callbacks(where: str, value: Any) -> CallbackFaults:
             where, "callbacks", f"{value!r} is not allowed", "use a mapping with skip, duplicate, delay_s, out_of_order"
         )
     _keys(where, value, ("skip", "duplicate", "delay_s", "out_of_order"), "callbacks.")
-    stages = [s.value for s in _CALLBACK_STAGES]
+    stages = [s.value for s in CALLBACK_STAGES]
     skip = _names(where, "callbacks.skip", value["skip"], stages) if "skip" in value else frozenset()
     duplicate = (
         _names(where, "callbacks.duplicate", value["duplicate"], stages) if "duplicate" in value else frozenset()
@@ -171,16 +172,34 @@ class Catalog:
     operations: Mapping[str, Operation]
     codes: Mapping[str, frozenset[int]]
     server_codes: Mapping[str, frozenset[int]]
+    #: Failure statuses of the task each creating operation makes (its job kind's).
+    outcomes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: The documented code, message and default stage of every failure status of the served kinds.
+    texts: Mapping[str, FailureText] = field(default_factory=dict)
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], provider: str, operations: Sequence[Operation]) -> Catalog:
+    def from_spec(
+        cls,
+        spec: Mapping[str, Any],
+        provider: str,
+        operations: Sequence[Operation],
+        failures: Mapping[str, Mapping[str, FailureText]],
+    ) -> Catalog:
+        """The catalog of a served document; ``failures`` maps each job kind to its failure texts."""
         codes: dict[str, frozenset[int]] = {}
         server: dict[str, frozenset[int]] = {}
+        outcomes: dict[str, frozenset[str]] = {}
+        texts: dict[str, FailureText] = {}
         for op in operations:
             responses = deref(spec["paths"][op.path][op.method.lower()].get("responses", {}), dict(spec))
             codes[op.operation_id] = _enum(responses.get("200")) - {200}
             server[op.operation_id] = _enum(responses.get("500"))
-        return cls(provider, {op.operation_id: op for op in operations}, codes, server)
+            if op.job_kind is not None:
+                kind_texts = failures[op.job_kind]
+                outcomes[op.operation_id] = frozenset(kind_texts)
+                for status, text in kind_texts.items():
+                    texts.setdefault(status, text)
+        return cls(provider, {op.operation_id: op for op in operations}, codes, server, outcomes, texts)
 
     def facts(self, operation: Operation, token: str, body: Mapping[str, Any], query: Mapping[str, str]) -> Facts:
         op_id = operation.operation_id
@@ -194,6 +213,8 @@ class Catalog:
             self.codes[op_id],
             self.server_codes[op_id],
             bool(operation.callbacks),
+            self.outcomes.get(op_id, frozenset()),
+            _details_field(operation),
         )
 
     def resolve(self, name: str) -> str | None:
@@ -201,6 +222,12 @@ class Catalog:
         if name in self.operations:
             return name
         return next((op.operation_id for op in self.operations.values() if name in (op.path, op.label)), None)
+
+
+def _details_field(operation: Operation) -> str | None:
+    if operation.details_of is None:
+        return None
+    return next((p.name for p in operation.query if p.required), None)
 
 
 def _enum(response: Any) -> frozenset[int]:
@@ -278,7 +305,7 @@ def _rule(where: str, raw: Any, catalog: Catalog) -> Rule:
     message = raw.get("message")
     if message is not None and (not isinstance(message, str) or code is None):
         _fail(where, "message", f"{message!r} is not allowed", "use a string, together with code")
-    outcome = _outcome(where, raw["outcome"]) if "outcome" in raw else None
+    outcome = _outcome(where, raw["outcome"], catalog, targets if resolved else []) if "outcome" in raw else None
     delay = _delay(where, raw["delay"]) if "delay" in raw else None
     fault = None
     if "fault" in raw:
@@ -398,7 +425,7 @@ def _params(value: str) -> tuple[str, dict[str, str]]:
 _MOCK_HEADERS = ("x-mock-code", "x-mock-outcome", "x-mock-delay-ms", "x-mock-fault")
 
 
-def header_rule(headers: Mapping[str, str], facts: Facts) -> Rule | None:
+def header_rule(headers: Mapping[str, str], facts: Facts, texts: Mapping[str, FailureText]) -> Rule | None:
     """The rule the ``X-Mock-*`` headers of one request describe; ApiError 422 when one is malformed.
 
     * ``X-Mock-Code: 455`` (or ``500; http-status=500`` for the documented HTTP 500 answer);
@@ -430,7 +457,12 @@ def header_rule(headers: Mapping[str, str], facts: Facts) -> Rule | None:
         return None
     op = Operation(facts.operation_id, "", facts.path, None, (), None, ("task",) if facts.creating else ())
     catalog = Catalog(
-        facts.provider, {op.operation_id: op}, {op.operation_id: facts.codes}, {op.operation_id: facts.server_codes}
+        facts.provider,
+        {op.operation_id: op},
+        {op.operation_id: facts.codes},
+        {op.operation_id: facts.server_codes},
+        {op.operation_id: facts.outcomes},
+        texts,
     )
     raw["when"] = {"operation": facts.operation_id}
     try:
