@@ -1,0 +1,22 @@
+"""Real files behind the URLs of the derived operations, as pure functions of the track.
+
+Each module is one product: :mod:`.wav` (Convert to WAV), :mod:`.stems` (vocal
+separation and stem splitting), :mod:`.midi` (MIDI transcription and a
+Standard MIDI File), :mod:`.mp4` (music video), :mod:`.images` (music cover
+images) and :mod:`.lyrics` (generated lyrics, word timings, waveform). They do
+no I/O and know nothing of HTTP: they return bytes, or :class:`Pcm` samples
+for the caller to encode like any track, so serving, caching and byte ranges
+stay with the HTTP layer. Everything is deterministic in its arguments.
+"""
+
+from __future__ import annotations
+
+from .images import COVER_CONTENT_TYPE, music_covers
+from .wav import WAV_CONTENT_TYPE, wav_file
+
+__all__ = [
+    "COVER_CONTENT_TYPE",
+    "WAV_CONTENT_TYPE",
+    "music_covers",
+    "wav_file",
+]
