@@ -12,11 +12,18 @@ stay with the HTTP layer. Everything is deterministic in its arguments.
 from __future__ import annotations
 
 from .images import COVER_CONTENT_TYPE, music_covers
+from .stems import REMAINDER, STEMS, VOCAL_STEMS, separate_vocal, split_stem, split_stem_advanced
 from .wav import WAV_CONTENT_TYPE, wav_file
 
 __all__ = [
     "COVER_CONTENT_TYPE",
+    "REMAINDER",
+    "STEMS",
+    "VOCAL_STEMS",
     "WAV_CONTENT_TYPE",
     "music_covers",
+    "separate_vocal",
+    "split_stem",
+    "split_stem_advanced",
     "wav_file",
 ]
