@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import math
 import operator
 import struct
 import wave
 import zlib
 from array import array
 
+import mido
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,16 +18,89 @@ from hypothesis import strategies as st
 from mockserver.artifacts import (
     REMAINDER,
     STEMS,
+    TICKS_PER_SECOND,
     VOCAL_STEMS,
+    Instrument,
+    Note,
+    encode_midi,
     music_covers,
     separate_vocal,
     split_stem,
     split_stem_advanced,
+    transcribe,
     wav_file,
 )
-from mockserver.audio import Pcm, note_grid, splice, synthesize
+from mockserver.audio import Pcm, melody, note_grid, splice, synthesize
 
 seeds = st.integers(min_value=-(2**63), max_value=2**63)
+
+# ------------------------------------------------------------------- melody
+
+
+def midi_hz(pitch: float) -> float:
+    return 440.0 * 2 ** ((pitch - 69) / 12)
+
+
+@settings(deadline=None, max_examples=40)
+@given(seed=seeds, duration=st.floats(min_value=0, max_value=20), rate=st.sampled_from([8000, 22050]))
+def test_melody_tiles_the_rendered_samples(seed: int, duration: float, rate: int) -> None:
+    notes = melody(duration, seed, rate)
+    count = round(duration * rate)
+    note, _ = note_grid(seed, rate)
+    assert len(notes) == -(-count // note)
+    position = 0.0
+    for start, end, _freq in notes:
+        assert start == position < end
+        position = end
+    assert position == count / rate
+
+
+@settings(deadline=None, max_examples=30)
+@given(seed=seeds, rate=st.sampled_from([8000, 22050, 44100]))
+def test_note_grid_is_where_synthesize_starts_notes_and_repeats(seed: int, rate: int) -> None:
+    note, notes = note_grid(seed, rate)
+    samples = synthesize((2 * note * notes + note // 2) / rate, seed, rate).samples
+    loop = note * notes
+    assert samples[loop : 2 * loop] == samples[:loop]
+    assert samples[2 * loop :] == samples[: len(samples) - 2 * loop]
+    assert all(samples[i] == 0 for i in range(0, len(samples), note))  # every note rises from silence
+
+
+def goertzel_power(samples: array[int], rate: int, freq: float) -> float:
+    """Power of ``freq`` in a Hann-windowed block (one DFT bin at an arbitrary frequency)."""
+    count = len(samples)
+    coefficient = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    step = 2 * math.pi / (count - 1)
+    for i, x in enumerate(samples):
+        s1, s2 = x * (0.5 - 0.5 * math.cos(step * i)) + coefficient * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - coefficient * s1 * s2
+
+
+@settings(deadline=None, max_examples=12)
+@given(seed=seeds)
+def test_melody_is_the_dominant_pitch_of_every_rendered_note(seed: int) -> None:
+    """In each note's window, the stated pitch beats its neighbours (1-2 semitones off, an octave off)."""
+    rate = 22050
+    pcm = synthesize(3.0, seed, rate)
+    for start, end, freq in melody(3.0, seed, rate)[:-1]:
+        window = pcm.samples[round(start * rate) : round(end * rate)]
+        pitch = 69 + 12 * math.log2(freq / 440)
+        assert abs(pitch - round(pitch)) < 1e-9
+        powers = {
+            offset: goertzel_power(window, rate, midi_hz(pitch + offset)) for offset in (-12, -2, -1, 0, 1, 2, 12)
+        }
+        assert max(powers, key=powers.__getitem__) == 0, powers
+
+
+def test_melody_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="duration_s"):
+        melody(-1.0, 1)
+    with pytest.raises(ValueError, match="sample_rate"):
+        melody(1.0, 1, 0)
+    with pytest.raises(ValueError, match="sample_rate"):
+        note_grid(1, -5)
+
 
 # ---------------------------------------------------------------------- WAV
 
@@ -161,6 +236,83 @@ def test_stems_of_an_empty_track_are_empty() -> None:
 def test_split_stem_advanced_rejects_an_unknown_instrument() -> None:
     with pytest.raises(ValueError, match="instrument"):
         split_stem_advanced(synthesize(1, 1), 1, "kazoo")
+
+
+# --------------------------------------------------------------------- MIDI
+
+
+def read_midi(data: bytes) -> tuple[mido.MidiFile, list[list[tuple[int, int, float, float, int]]]]:
+    """The file and, per track, its notes as ``(channel, pitch, start s, end s, velocity)``."""
+    midi = mido.MidiFile(file=io.BytesIO(data))
+    tempo = 500_000
+    per_track = []
+    for track in midi.tracks:
+        now, sounding, notes = 0, {}, []
+        for message in track:
+            now += message.time
+            if message.type == "set_tempo":
+                tempo = message.tempo
+            seconds = mido.tick2second(now, midi.ticks_per_beat, tempo)
+            if message.type == "note_on" and message.velocity > 0:
+                sounding[message.channel, message.note] = (seconds, message.velocity)
+            elif message.type in ("note_off", "note_on"):
+                start, velocity = sounding.pop((message.channel, message.note))
+                notes.append((message.channel, message.note, start, seconds, velocity))
+        assert not sounding
+        per_track.append(sorted(notes, key=lambda n: (n[2], n[1])))
+    return midi, per_track
+
+
+@settings(deadline=None, max_examples=15)
+@given(seed=seeds, duration=st.floats(min_value=0.1, max_value=60))
+def test_midi_file_reads_back_as_the_transcription(seed: int, duration: float) -> None:
+    instruments = transcribe(duration, seed)
+    data = encode_midi(instruments)
+    assert data[:8] == b"MThd\x00\x00\x00\x06"
+    assert struct.unpack(">HHH", data[8:14]) == (1, 1 + len(instruments), 480)
+    midi, tracks = read_midi(data)
+    assert midi.type == 1
+    assert [t.name for t in midi.tracks[1:]] == [instrument.name for instrument in instruments]
+    tick = 1 / TICKS_PER_SECOND
+    for instrument, notes in zip(instruments, tracks[1:], strict=True):
+        expected = sorted(instrument.notes, key=lambda n: (n.start, n.pitch))
+        assert len(notes) == len(expected)
+        for (_, pitch, start, end, velocity), note in zip(notes, expected, strict=True):
+            assert pitch == note.pitch
+            assert start == pytest.approx(note.start, abs=tick / 2 + 1e-9)
+            assert end == pytest.approx(note.end, abs=tick / 2 + 1e-9)
+            assert velocity == round(note.velocity * 127)
+    assert midi.length == pytest.approx(duration, abs=tick)
+
+
+def test_midi_lead_is_the_rendered_melody_and_bass_follows_it() -> None:
+    lead, bass, drums = transcribe(10, 31)
+    tune = melody(10, 31)
+    assert [(n.start, n.end) for n in lead.notes] == [(start, end) for start, end, _ in tune]
+    assert [midi_hz(n.pitch) for n in lead.notes] == pytest.approx([freq for _, _, freq in tune])
+    assert all(36 <= n.pitch < 48 for n in bass.notes)
+    assert [n.pitch % 12 for n in bass.notes] == [n.pitch % 12 for n in lead.notes[::4]]
+    assert drums.drums and {n.pitch for n in drums.notes} == {36, 38, 42}
+    assert lead.as_dict()["name"] == "Acoustic Grand Piano"
+    assert lead.as_dict()["notes"][0] == {  # type: ignore[index]
+        "pitch": lead.notes[0].pitch,
+        "start": 0.0,
+        "end": lead.notes[0].end,
+        "velocity": 0.8,
+    }
+
+
+def test_midi_drums_play_on_channel_ten() -> None:
+    _, tracks = read_midi(encode_midi(transcribe(4, 8)))
+    channels = [{note[0] for note in track} for track in tracks[1:]]
+    assert channels == [{0}, {1}, {9}]
+
+
+def test_encode_midi_rejects_notes_outside_midi() -> None:
+    with pytest.raises(ValueError, match="invalid note"):
+        encode_midi([Instrument("x", 0, False, (Note(128, 0.0, 1.0, 0.5),))])
+    with pytest.raises(ValueError, match="invalid note"):
+        encode_midi([Instrument("x", 0, False, (Note(60, 1.0, 0.5, 0.5),))])
 
 
 # ------------------------------------------------------------------- images

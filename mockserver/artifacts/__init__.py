@@ -12,6 +12,7 @@ stay with the HTTP layer. Everything is deterministic in its arguments.
 from __future__ import annotations
 
 from .images import COVER_CONTENT_TYPE, music_covers
+from .midi import TICKS_PER_QUARTER, TICKS_PER_SECOND, Instrument, Note, encode_midi, transcribe
 from .stems import REMAINDER, STEMS, VOCAL_STEMS, separate_vocal, split_stem, split_stem_advanced
 from .wav import WAV_CONTENT_TYPE, wav_file
 
@@ -19,11 +20,17 @@ __all__ = [
     "COVER_CONTENT_TYPE",
     "REMAINDER",
     "STEMS",
+    "TICKS_PER_QUARTER",
+    "TICKS_PER_SECOND",
     "VOCAL_STEMS",
     "WAV_CONTENT_TYPE",
+    "Instrument",
+    "Note",
+    "encode_midi",
     "music_covers",
     "separate_vocal",
     "split_stem",
     "split_stem_advanced",
+    "transcribe",
     "wav_file",
 ]
