@@ -11,6 +11,7 @@ import zlib
 from array import array
 
 import mido
+import mutagen.mp4
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ from mockserver.artifacts import (
     Note,
     encode_midi,
     music_covers,
+    music_video,
     separate_vocal,
     split_stem,
     split_stem_advanced,
@@ -313,6 +315,80 @@ def test_encode_midi_rejects_notes_outside_midi() -> None:
         encode_midi([Instrument("x", 0, False, (Note(128, 0.0, 1.0, 0.5),))])
     with pytest.raises(ValueError, match="invalid note"):
         encode_midi([Instrument("x", 0, False, (Note(60, 1.0, 0.5, 0.5),))])
+
+
+# ---------------------------------------------------------------------- MP4
+
+
+def boxes(data: bytes, start: int = 0, end: int | None = None) -> list[tuple[bytes, int, int]]:
+    """The boxes in ``data[start:end]``: ``(type, payload start, payload end)``; sizes must tile exactly."""
+    end = len(data) if end is None else end
+    found = []
+    while start < end:
+        size, kind = struct.unpack(">I4s", data[start : start + 8])
+        assert size >= 8 and start + size <= end
+        found.append((kind, start + 8, start + size))
+        start += size
+    assert start == end
+    return found
+
+
+def child(data: bytes, parent: tuple[bytes, int, int], path: str) -> tuple[bytes, int, int]:
+    """Walk ``a/b/c`` down from ``parent`` (only plain container boxes on the way)."""
+    for name in path.split("/"):
+        matches = [box for box in boxes(data, parent[1], parent[2]) if box[0] == name.encode()]
+        assert len(matches) == 1, name
+        parent = matches[0]
+    return parent
+
+
+@settings(deadline=None, max_examples=30)
+@given(duration=st.floats(min_value=0.05, max_value=600), seed=seeds)
+def test_mp4_duration_reads_back_with_mutagen(duration: float, seed: int) -> None:
+    data = music_video(duration, seed, size=16)
+    info = mutagen.mp4.MP4(io.BytesIO(data)).info
+    assert info.length == pytest.approx(duration, abs=0.05)
+    assert (info.codec, info.channels, info.sample_rate) == ("mp4a.6B", 1, 32000)
+
+
+def test_mp4_box_structure() -> None:
+    data = music_video(240, 9)
+    top = boxes(data)
+    assert [kind for kind, _, _ in top] == [b"ftyp", b"moov", b"mdat"]
+    ftyp, moov, mdat = top
+    assert data[ftyp[1] : ftyp[1] + 4] == b"isom"
+    mvhd = child(data, moov, "mvhd")
+    timescale, duration = struct.unpack(">II", data[mvhd[1] + 12 : mvhd[1] + 20])
+    assert duration / timescale == 240
+    traks = [box for box in boxes(data, moov[1], moov[2]) if box[0] == b"trak"]
+    handlers = []
+    for trak in traks:
+        child(data, trak, "tkhd")
+        mdhd = child(data, trak, "mdia/mdhd")
+        scale, length = struct.unpack(">II", data[mdhd[1] + 12 : mdhd[1] + 20])
+        assert length / scale == 240
+        hdlr = child(data, trak, "mdia/hdlr")
+        handlers.append(data[hdlr[1] + 8 : hdlr[1] + 12])
+        stbl = child(data, trak, "mdia/minf/stbl")
+        assert {kind for kind, _, _ in boxes(data, stbl[1], stbl[2])} == {b"stsd", b"stts", b"stsc", b"stsz", b"stco"}
+        stts, stsz, stco = (child(data, stbl, name) for name in ("stts", "stsz", "stco"))
+        entries = struct.unpack(">I", data[stts[1] + 4 : stts[1] + 8])[0]
+        deltas = struct.unpack(f">{2 * entries}I", data[stts[1] + 8 : stts[2]])
+        assert sum(count * delta for count, delta in zip(deltas[::2], deltas[1::2], strict=True)) == length
+        sample_size, count = struct.unpack(">II", data[stsz[1] + 4 : stsz[1] + 12])
+        offsets = struct.unpack(f">{count}I", data[stco[1] + 8 : stco[2]])
+        assert all(mdat[1] <= offset and offset + sample_size <= mdat[2] for offset in offsets)
+        first = data[offsets[0] : offsets[0] + sample_size]
+        assert first.startswith(b"\x89PNG" if handlers[-1] == b"vide" else b"\xff\xfb")
+    assert handlers == [b"vide", b"soun"]
+    assert len(data) < 64_000  # a few tens of KB even for 240 s
+
+
+def test_mp4_is_deterministic_and_rejects_no_duration() -> None:
+    assert music_video(12.5, 4) == music_video(12.5, 4)
+    assert music_video(12.5, 4) != music_video(12.5, 5)
+    with pytest.raises(ValueError, match="duration_s"):
+        music_video(0, 1)
 
 
 # ------------------------------------------------------------------- images

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from .images import COVER_CONTENT_TYPE, music_covers
 from .midi import TICKS_PER_QUARTER, TICKS_PER_SECOND, Instrument, Note, encode_midi, transcribe
+from .mp4 import MP4_AUDIO_RATE, music_video
 from .stems import REMAINDER, STEMS, VOCAL_STEMS, separate_vocal, split_stem, split_stem_advanced
 from .wav import WAV_CONTENT_TYPE, wav_file
 
 __all__ = [
     "COVER_CONTENT_TYPE",
+    "MP4_AUDIO_RATE",
     "REMAINDER",
     "STEMS",
     "TICKS_PER_QUARTER",
@@ -28,6 +30,7 @@ __all__ = [
     "Note",
     "encode_midi",
     "music_covers",
+    "music_video",
     "separate_vocal",
     "split_stem",
     "split_stem_advanced",
