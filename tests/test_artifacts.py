@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import operator
+import re
 import struct
 import wave
 import zlib
@@ -23,7 +24,9 @@ from mockserver.artifacts import (
     VOCAL_STEMS,
     Instrument,
     Note,
+    align,
     encode_midi,
+    generate_lyrics,
     music_covers,
     music_video,
     separate_vocal,
@@ -31,6 +34,7 @@ from mockserver.artifacts import (
     split_stem_advanced,
     transcribe,
     wav_file,
+    waveform,
 )
 from mockserver.audio import Pcm, melody, note_grid, splice, synthesize
 
@@ -424,3 +428,89 @@ def test_music_covers_are_two_distinct_pngs(seed: int) -> None:
 
 def test_music_covers_default_size() -> None:
     assert all(png_size(image) == (256, 256) for image in music_covers(1))
+
+
+# ------------------------------------------------------------------- lyrics
+
+SECTIONS = ["[Verse]", "[Chorus]", "[Verse 2]", "[Chorus]", "[Bridge]", "[Chorus]", "[Outro]"]
+
+
+@settings(deadline=None, max_examples=40)
+@given(prompt=st.text(max_size=200), seed=seeds)
+def test_lyrics_are_two_sectioned_titled_variants(prompt: str, seed: int) -> None:
+    variants = generate_lyrics(prompt, seed)
+    assert len(variants) == 2 and variants[0].text != variants[1].text
+    for lyrics in variants:
+        assert lyrics.title.strip() == lyrics.title and lyrics.title
+        blocks = lyrics.text.split("\n\n")
+        assert [block.splitlines()[0] for block in blocks] == SECTIONS
+        choruses = [block for block in blocks if block.startswith("[Chorus]")]
+        assert len(set(choruses)) == 1
+        assert all(len(block.splitlines()) >= 3 for block in blocks)
+    assert generate_lyrics(prompt, seed) == variants
+
+
+def test_lyrics_echo_the_prompt() -> None:
+    first, second = generate_lyrics("A synthwave song about neon rain over Tokyo", 3)
+    assert first.title == "Synthwave Neon"
+    for lyrics in (first, second):
+        assert re.search(r"\b(synthwave|neon|rain|tokyo)\b", lyrics.text.lower())
+    assert generate_lyrics("A synthwave song about neon rain over Tokyo", 4) != (first, second)
+
+
+lyric_texts = st.one_of(
+    st.builds(lambda p, s: generate_lyrics(p, s)[0].text, st.text(max_size=40), seeds),
+    st.text(alphabet=st.sampled_from("ab [Verse]\n"), max_size=80),
+)
+
+
+@settings(deadline=None, max_examples=60)
+@given(text=lyric_texts, duration=st.floats(min_value=0, max_value=600))
+def test_alignment_fits_inside_the_track(text: str, duration: float) -> None:
+    words = align(text, duration)
+    assert [re.sub(r"^(\[[^\]\n]*\]\n)+", "", str(w["word"])) for w in words] == [
+        word for line in text.splitlines() if not re.fullmatch(r"\[[^\]\n]*\]", line.strip()) for word in line.split()
+    ]
+    previous_end = 0.0
+    for word in words:
+        start, end = float(word["startS"]), float(word["endS"])  # type: ignore[arg-type]
+        assert previous_end <= start <= end <= duration
+        assert word["success"] is True and word["palign"] == 0
+        previous_end = end
+
+
+def test_alignment_of_generated_lyrics() -> None:
+    text = generate_lyrics("late night drive", 1)[0].text
+    words = align(text, 180)
+    assert str(words[0]["word"]).startswith("[Verse]\n")
+    assert sum(str(w["word"]).startswith("[Chorus]\n") for w in words) == 3
+    assert all(float(w["startS"]) < float(w["endS"]) for w in words)  # type: ignore[arg-type]
+    assert float(words[0]["startS"]) > 0 and float(words[-1]["endS"]) < 180  # type: ignore[arg-type]
+    assert words == align(text, 180)
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "[Instrumental]", "[Intro]\n\n[Outro]\n"])
+def test_an_instrumental_has_no_words(text: str) -> None:
+    assert align(text, 120) == []
+
+
+def test_alignment_rejects_a_bad_duration() -> None:
+    with pytest.raises(ValueError, match="duration_s"):
+        align("la la", float("nan"))
+
+
+@settings(deadline=None, max_examples=30)
+@given(seed=seeds, n=st.integers(min_value=0, max_value=2000))
+def test_waveform_is_n_values_in_unit_range(seed: int, n: int) -> None:
+    values = waveform(seed, n)
+    assert len(values) == n
+    assert all(0 <= value <= 1 for value in values)
+    assert waveform(seed, n) == values
+    if n >= 10:
+        assert len(set(values)) > 1
+
+
+def test_waveform_depends_on_the_seed_and_rejects_negative_n() -> None:
+    assert waveform(1, 100) != waveform(2, 100)
+    with pytest.raises(ValueError, match="n must"):
+        waveform(1, -1)

@@ -12,6 +12,7 @@ stay with the HTTP layer. Everything is deterministic in its arguments.
 from __future__ import annotations
 
 from .images import COVER_CONTENT_TYPE, music_covers
+from .lyrics import Lyrics, align, generate_lyrics, waveform
 from .midi import TICKS_PER_QUARTER, TICKS_PER_SECOND, Instrument, Note, encode_midi, transcribe
 from .mp4 import MP4_AUDIO_RATE, music_video
 from .stems import REMAINDER, STEMS, VOCAL_STEMS, separate_vocal, split_stem, split_stem_advanced
@@ -27,8 +28,11 @@ __all__ = [
     "VOCAL_STEMS",
     "WAV_CONTENT_TYPE",
     "Instrument",
+    "Lyrics",
     "Note",
+    "align",
     "encode_midi",
+    "generate_lyrics",
     "music_covers",
     "music_video",
     "separate_vocal",
@@ -36,4 +40,5 @@ __all__ = [
     "split_stem_advanced",
     "transcribe",
     "wav_file",
+    "waveform",
 ]
