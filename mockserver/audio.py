@@ -40,7 +40,9 @@ __all__ = [
     "encode_mp3",
     "encode_wav",
     "media_response",
+    "melody",
     "mp3_duration",
+    "note_grid",
     "parse_range",
     "splice",
     "synthesize",
@@ -186,9 +188,14 @@ def _degree_hz(style: _Style, degree: int) -> float:
     return 440.0 * math.pow(2.0, (midi - 69) / 12)
 
 
+def _note_samples(style: _Style, sample_rate: int) -> int:
+    """Length of every note in samples (one place, so the melody and the render agree)."""
+    return max(1, round(style.note_s * sample_rate))
+
+
 def _song_bytes(style: _Style, sample_rate: int) -> bytes:
     """One full pass of the song; notes are rendered once and reused."""
-    length = max(1, round(style.note_s * sample_rate))
+    length = _note_samples(style, sample_rate)
     table = _wavetable(style.partials)
     envelope = _envelope(length, sample_rate, style.decay_per_s)
     notes = {degree: _note(table, envelope, _degree_hz(style, degree), sample_rate) for degree in set(style.song)}
@@ -217,6 +224,48 @@ def synthesize(duration_s: float, seed: int, sample_rate: int = 22050) -> Pcm:
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be > 0, got sample_rate={sample_rate!r}")
     return Pcm(_render(round(duration_s * sample_rate), seed, sample_rate), sample_rate)
+
+
+def note_grid(seed: int, sample_rate: int = 22050) -> tuple[int, int]:
+    """``(samples per note, notes per loop)`` of the song :func:`synthesize` renders for ``seed``.
+
+    Every note starts on a multiple of the first number and starts and ends at
+    zero amplitude (attack and release ramps), and the output repeats exactly
+    after the product of the two. Derived products (stems) use this to change
+    gains only where the signal is silent and to compute one loop instead of
+    the whole track.
+    """
+    if sample_rate <= 0:
+        raise ValueError(f"sample_rate must be > 0, got sample_rate={sample_rate!r}")
+    style = _style(seed)
+    return _note_samples(style, sample_rate), len(style.song)
+
+
+def melody(duration_s: float, seed: int, sample_rate: int = 22050) -> list[tuple[float, float, float]]:
+    """The notes ``synthesize(duration_s, seed, sample_rate)`` renders: ``(start_s, end_s, frequency_hz)``.
+
+    Read from the same style and note length as the renderer, so a MIDI
+    transcription built on it follows the audio by construction. Notes are
+    contiguous, in order, and cover ``[0, duration]`` of the rendered samples
+    exactly (times are sample positions divided by the rate); the last note is
+    cut short where the track ends. Same validation as :func:`synthesize`.
+    """
+    if not (math.isfinite(duration_s) and duration_s >= 0):
+        raise ValueError(f"duration_s must be finite and >= 0, got duration_s={duration_s!r}")
+    if sample_rate <= 0:
+        raise ValueError(f"sample_rate must be > 0, got sample_rate={sample_rate!r}")
+    style = _style(seed)
+    count = round(duration_s * sample_rate)
+    length = _note_samples(style, sample_rate)
+    song = style.song
+    return [
+        (
+            first / sample_rate,
+            min(first + length, count) / sample_rate,
+            _degree_hz(style, song[index % len(song)]),
+        )
+        for index, first in enumerate(range(0, count, length))
+    ]
 
 
 # ------------------------------------------------------------------------ splice
