@@ -1,4 +1,9 @@
-"""Real files behind every audioUrl, streamAudioUrl and imageUrl: synthesized, spliced, cached."""
+"""Real files behind every URL: track audio and covers, and the files of every job kind (WAV, stems, video...).
+
+A track's files are ``/_mock/files/{track_id}.{mp3|wav|png}`` and ``/_mock/stream/{track_id}``;
+a task's files are ``/_mock/files/{task_id}/{name}``, built by its kind (``JobKind.files``).
+Every file answers Range requests.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from starlette.routing import Route
 
 from . import audio
 from .errors import ApiError
+from .kind import Artifact
 from .state import MockState
 from .store import Track
 from .views import AUDIO_EXTENSION
@@ -27,10 +33,12 @@ class MediaFiles:
         self._answer = answer
         self._cache: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self._cache_size = cache_size
+        self._artifacts: OrderedDict[str, Artifact] = OrderedDict()
 
     def routes(self) -> list[Route]:
         return [
             Route("/_mock/files/{name}", self._file, methods=["GET", "HEAD"]),
+            Route("/_mock/files/{task_id}/{name}", self._task_file, methods=["GET", "HEAD"]),
             Route("/_mock/stream/{track_id}", self._stream, methods=["GET", "HEAD"]),
         ]
 
@@ -41,6 +49,42 @@ class MediaFiles:
         if splice is None or source is None:
             return audio.synthesize(track.duration, track.seed)
         return audio.splice(self.pcm(source), splice.start_s, splice.end_s, track.seed)
+
+    def track(self, track_id: str) -> Track | None:
+        """The stored track (the Renderer protocol the kinds' file builders use)."""
+        return self._state.store.tracks.get(track_id)
+
+    def encode(self, pcm: audio.Pcm) -> Artifact:
+        """Audio as the mock serves it: MP3 when lameenc is installed, else WAV."""
+        body, content_type = audio.encode(pcm)
+        return Artifact(body, content_type)
+
+    async def _task_file(self, request: Request) -> Response:
+        task_id, name = request.path_params["task_id"], request.path_params["name"]
+        try:
+            task = self._state.store.tasks.get(task_id)
+            if task is None:
+                raise ApiError(404, f"Not found: no task {task_id!r}; files exist for tasks the mock created")
+            if self._state.tasks.expired(task):
+                days = self._state.profile.retention_days
+                raise ApiError(404, f"Not found: the files of task {task_id} have expired (kept {days:g} days)")
+            if not self._state.tasks.succeeded(task):
+                status = self._state.tasks.status(task)
+                raise ApiError(404, f"Not found: task {task_id} has no files yet (status {status})")
+            kind = self._state.kinds[task.kind]
+            key = f"{task_id}/{name}"
+            artifact = self._artifacts.get(key)
+            if artifact is None:
+                artifact = await run_in_threadpool(kind.files, task, name, self)
+                if artifact is None:
+                    raise ApiError(404, f"Not found: task {task_id} ({task.kind}) has no file {name!r}")
+                self._artifacts[key] = artifact
+                while len(self._artifacts) > self._cache_size:
+                    self._artifacts.popitem(last=False)
+            self._artifacts.move_to_end(key)
+        except ApiError as error:
+            return self._answer(error.code, error.msg)
+        return audio.media_response(request, artifact.body, artifact.content_type)
 
     def _track(self, track_id: str) -> Track:
         track = self._state.store.tracks.get(track_id)

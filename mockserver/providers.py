@@ -55,6 +55,19 @@ class Profile:
     webhook_signing: bool = False
     #: Code for a task or track that does not exist.
     not_found_code: int = 404
+    #: A second Convert to WAV of the same track answers 409 "WAV record already exists" (inferred
+    #: from the code tables; false converts it again).
+    wav_conflict: bool = True
+    #: The task id key of lyrics callbacks: ``taskId`` (sunoapi) or ``task_id`` (kie).
+    lyrics_task_key: Literal["taskId", "task_id"] = "task_id"
+    #: The stems object of separation callbacks: ``vocal_removal_info`` (sunoapi) or
+    #: ``vocal_separation_info`` (kie).
+    stems_key: Literal["vocal_removal_info", "vocal_separation_info"] = "vocal_separation_info"
+    #: Cover-image ``successFlag``: integers 0-3 (sunoapi, kie) or status strings (apikley's page).
+    cover_flag: Literal["integer", "string"] = "integer"
+    #: A second persona for the same audioId: "conflict" answers 409 (documented), "same" returns the
+    #: first persona with the new name and description (observed on kie by a third party).
+    persona_repeat: Literal["conflict", "same"] = "conflict"
 
     def with_overrides(self, overrides: dict[str, str]) -> Profile:
         """A copy with ``key=value`` strings applied; unknown keys and bad values are refused."""
@@ -76,6 +89,10 @@ class Profile:
             "text_callback_data": ("empty", "null"),
             "music_error_callback": ("error", "null", "empty"),
             "replace_error_callback": ("error", "null", "empty"),
+            "lyrics_task_key": ("taskId", "task_id"),
+            "stems_key": ("vocal_removal_info", "vocal_separation_info"),
+            "cover_flag": ("integer", "string"),
+            "persona_repeat": ("conflict", "same"),
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
@@ -127,9 +144,18 @@ PROFILES: dict[str, Profile] = {
         retention_days=15.0,
         music_error_callback="null",
         replace_error_callback="null",
+        lyrics_task_key="taskId",
+        stems_key="vocal_removal_info",
     ),
-    "apibox": Profile(name="apibox", base_url="https://api.api.box", replace_error_callback="empty"),
-    "apikley": Profile(name="apikley", base_url="https://api.apikley.ru"),
+    # api.box runs sunoapi's document set (reference api-family.md 0.5): its callbacks follow sunoapi's.
+    "apibox": Profile(
+        name="apibox",
+        base_url="https://api.api.box",
+        replace_error_callback="empty",
+        lyrics_task_key="taskId",
+        stems_key="vocal_removal_info",
+    ),
+    "apikley": Profile(name="apikley", base_url="https://api.apikley.ru", cover_flag="string"),
 }
 assert tuple(PROFILES) == PROVIDERS
 

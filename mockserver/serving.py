@@ -84,10 +84,13 @@ class ReceivedCallback:
 
     @property
     def task_id(self) -> str | None:
-        data = self.json().get("data") if isinstance(self.json(), dict) else None
-        if not isinstance(data, dict):
+        """The task the callback is about: ``data.task_id``/``data.taskId``, or a top-level ``task_id`` (MIDI)."""
+        body = self.json()
+        if not isinstance(body, dict):
             return None
-        found = data.get("task_id", data.get("taskId"))
+        data = body.get("data")
+        found = data.get("task_id", data.get("taskId")) if isinstance(data, dict) else None
+        found = found if found is not None else body.get("task_id")
         return found if isinstance(found, str) else None
 
 

@@ -84,6 +84,9 @@ class Store:
     tasks: dict[str, Task] = field(default_factory=dict)
     tracks: dict[str, Track] = field(default_factory=dict)
     balances: dict[str, int] = field(default_factory=dict)
+    #: Once-only results: (kind, key) -> the id of the task or record made for that key
+    #: (a WAV per track, a cover image per music task, a persona per track).
+    once: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, task: Task) -> None:
         self.tasks[task.id] = task
@@ -94,3 +97,4 @@ class Store:
         self.tasks.clear()
         self.tracks.clear()
         self.balances.clear()
+        self.once.clear()

@@ -94,6 +94,34 @@ class SpecChecker:
         if errors:
             raise SpecViolation(f"{request.method} {path} answered {body} which breaks its spec: {errors[0].message}")
 
+    def operation(self, operation_id: str) -> tuple[str, str, dict[str, Any]]:
+        """(path, method, operation object) of an operationId."""
+        for path, item in self.spec["paths"].items():
+            for method, op in item.items():
+                if isinstance(op, dict) and op.get("operationId") == operation_id:
+                    return path, method, op
+        raise KeyError(f"{operation_id} is not in the {self.spec['info']['title']} document")
+
+    def check_operation_callback(self, operation_id: str, payload: Any) -> None:
+        """Validate a callback against the schema the creating operation declares under ``callbacks``."""
+        path, method, op = self.operation(operation_id)
+        (name, callback), *_ = op["callbacks"].items()
+        if "$ref" in callback:
+            pointer = callback["$ref"][1:]
+        else:
+            pointer = "/" + _pointer("paths", path, method, "callbacks", name)
+        (expression,) = [key for key in self.resolve(pointer) if key.startswith("{")]
+        schema = pointer + "/" + _pointer(expression, "post", "requestBody", "content", "application/json", "schema")
+        errors = list(self.validator(schema).iter_errors(payload))
+        if errors:
+            raise SpecViolation(f"{operation_id} callback {payload} breaks its spec: {errors[0].message}")
+
+    def resolve(self, pointer: str) -> Any:
+        node: Any = self.spec
+        for part in pointer.strip("/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node
+
     def check_callback(self, kind: str, payload: Any) -> None:
         """``kind`` is a name under components/callbacks (Music, Replace)."""
         pointer = "/" + _pointer(

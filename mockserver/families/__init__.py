@@ -19,11 +19,25 @@ from typing import Any
 from ..behaviour import Behaviour, Call, not_found
 from ..kind import JobKind
 from ..spec import Operation
-from . import account, music, replace
+from . import account, cover, lyrics, midi, music, persona, replace, separation, style, timestamps, uploads, video, wav
 
 __all__ = ["BEHAVIOURS", "KINDS", "behaviour_for", "details_behaviour"]
 
-_FAMILIES: tuple[ModuleType, ...] = (music, replace, account)
+_FAMILIES: tuple[ModuleType, ...] = (
+    music,
+    uploads,
+    replace,
+    lyrics,
+    wav,
+    separation,
+    midi,
+    video,
+    cover,
+    persona,
+    style,
+    timestamps,
+    account,
+)
 
 
 def _kinds() -> dict[str, JobKind]:

@@ -1,0 +1,111 @@
+"""Generate Music Cover (``/api/v1/suno/cover/generate``): two cover images for a music task.
+
+Once per music task: a repeat answers 409 "Cover record already exists" and names the
+existing task.  The details show an integer ``successFlag`` (0 pending, 1 success,
+2 generating, 3 failed; sunoapi, kie) or status strings (apikley's page): the profile switch
+``cover_flag``.  The callback carries camelCase ``taskId`` and ``images`` (null on failure).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import artifacts
+from ..behaviour import Call, invalid, not_found
+from ..errors import Conflict
+from ..kind import Artifact, FailureText, JobKind, Renderer, Snapshot
+from ..lifecycle import Failure, Lifecycle, Progress, Stage, Status
+from ..providers import Profile
+from ..store import Task
+from ..views import create_time, file_url
+from ._derived import complete_time, task_seed
+
+__all__ = ["BEHAVIOURS", "KIND"]
+
+GENERATING_S = 5.0
+OFFSET_S = 20.0
+FILES = ("cover-0.png", "cover-1.png")
+
+FAILURES: dict[str, FailureText] = {
+    Status.CREATE_TASK_FAILED: FailureText(500, "Task creation failed.", Stage.TEXT),
+    "GENERATE_COVER_FAILED": FailureText(501, "Cover generation failed.", Stage.COMPLETE),
+}
+LIFECYCLE = Lifecycle(
+    kind="cover",
+    progress=(Progress(None, "GENERATING", GENERATING_S), Progress(Stage.COMPLETE, Status.SUCCESS, OFFSET_S)),
+    failures=frozenset(FAILURES),
+)
+#: The integer successFlag of each status (sunoapi's cover details page).
+INTEGER_FLAGS = {"PENDING": 0, "SUCCESS": 1, "GENERATING": 2, "CREATE_TASK_FAILED": 3, "GENERATE_COVER_FAILED": 3}
+#: apikley lists PENDING | SUCCESS | CREATE_TASK_FAILED | GENERATE_COVER_FAILED: "generating" reads as PENDING.
+STRING_FLAGS = {"GENERATING": "PENDING"}
+
+
+def image_urls(task: Task) -> list[str]:
+    return [file_url(task.base_url, task.id, name) for name in FILES]
+
+
+def cover_record(shot: Snapshot) -> dict[str, Any]:
+    task, profile = shot.task, shot.profile
+    status = shot.status
+    flag: int | str = INTEGER_FLAGS[status] if profile.cover_flag == "integer" else STRING_FLAGS.get(status, status)
+    return {
+        "taskId": task.id,
+        "parentTaskId": task.parent_music_id,
+        "callbackUrl": task.callback_url or "",
+        "completeTime": None if status in ("PENDING", "GENERATING") else complete_time(shot, OFFSET_S),
+        "response": {"images": image_urls(task)} if status == Status.SUCCESS else None,
+        "successFlag": flag,
+        "createTime": create_time(profile, task.created_at),
+        "errorCode": shot.error_code,
+        "errorMessage": shot.error_message,
+    }
+
+
+def cover_payload(task: Task, stage: Stage, failure: Failure | None, profile: Profile) -> dict[str, Any]:
+    if stage is Stage.ERROR:
+        assert failure is not None
+        return {"code": failure.code, "msg": failure.message, "data": {"taskId": task.id, "images": None}}
+    return {"code": 200, "msg": "success", "data": {"taskId": task.id, "images": image_urls(task)}}
+
+
+def cover_file(task: Task, name: str, renderer: Renderer) -> Artifact | None:
+    if name not in FILES:
+        return None
+    return Artifact(artifacts.music_covers(task_seed(task))[FILES.index(name)], artifacts.COVER_CONTENT_TYPE)
+
+
+KIND = JobKind(
+    name="cover",
+    lifecycle=LIFECYCLE,
+    failures=FAILURES,
+    view=cover_record,
+    payload=cover_payload,
+    callback_timeout_s=15.0,
+    files=cover_file,
+)
+
+
+def generate_cover(call: Call) -> dict[str, str]:
+    """Generate Music Cover: once per finished music task."""
+    tasks, body = call.tasks, call.body
+    music = tasks.get(body["taskId"])
+    if music is None:
+        raise not_found("taskId", body["taskId"], "no such task; use the taskId of a finished music task")
+    if music.kind != "music":
+        raise invalid("taskId", body["taskId"], f"is a {music.kind} task; use the taskId of a music task")
+    if not tasks.succeeded(music):
+        raise invalid("taskId", body["taskId"], f"the music task is not finished (status {tasks.status(music)})")
+    done = tasks.store.once.get(("cover", music.id))
+    if done is not None:
+        raise Conflict(f"Cover record already exists for taskId {music.id} (cover task {done})")
+    call.credits.charge(call.token, "generate-cover-image")
+    task = tasks.new_task(
+        call.operation.operation_id, param=body, base_url=call.base_url, token=call.token, parent_music_id=music.id
+    )
+    tasks.store.once[("cover", music.id)] = task.id
+    call.start(task, "cover")
+    return {"taskId": task.id}
+
+
+BEHAVIOURS = {"generate-cover-image": generate_cover}

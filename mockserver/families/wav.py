@@ -1,0 +1,88 @@
+"""Convert to WAV: the track's audio as a RIFF/WAVE file (``successFlag`` details, one callback).
+
+Callback ``{code, msg, data: {audioWavUrl, task_id}}``; ``audioWavUrl`` is null on failure
+(sunoapi, kie).  The receiver has 15 s.  A second conversion of the same track is refused
+with 409 ("WAV record already exists" in the code tables).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import artifacts
+from ..behaviour import Call
+from ..errors import Conflict
+from ..kind import Artifact, FailureText, JobKind, Renderer, Snapshot
+from ..lifecycle import Failure, Stage, Status
+from ..providers import Profile
+from ..store import Task
+from ..views import file_url
+from ._derived import Source, flag_lifecycle, flag_record, source_of
+
+__all__ = ["BEHAVIOURS", "KIND"]
+
+OFFSET_S = 30.0
+FILE = "audio.wav"
+
+FAILURES: dict[str, FailureText] = {
+    Status.CREATE_TASK_FAILED: FailureText(500, "Task creation failed.", Stage.TEXT),
+    "GENERATE_WAV_FAILED": FailureText(400, "WAV conversion failed: unsupported source format.", Stage.COMPLETE),
+    Status.CALLBACK_EXCEPTION: FailureText(500, "Callback delivery failed.", Stage.COMPLETE),
+}
+
+
+def wav_url(task: Task) -> str:
+    return file_url(task.base_url, task.id, FILE)
+
+
+def wav_record(shot: Snapshot) -> dict[str, Any]:
+    source: Source = shot.task.detail
+    extra = {"musicIndex": source.index} if shot.profile.name == "kie" else {}
+    return flag_record(shot, {"audioWavUrl": wav_url(shot.task)}, OFFSET_S, **extra)
+
+
+def wav_payload(task: Task, stage: Stage, failure: Failure | None, profile: Profile) -> dict[str, Any]:
+    if stage is Stage.ERROR:
+        assert failure is not None
+        return {"code": failure.code, "msg": failure.message, "data": {"audioWavUrl": None, "task_id": task.id}}
+    return {"code": 200, "msg": "success", "data": {"audioWavUrl": wav_url(task), "task_id": task.id}}
+
+
+def wav_file(task: Task, name: str, renderer: Renderer) -> Artifact | None:
+    if name != FILE:
+        return None
+    source: Source = task.detail
+    track = renderer.track(source.audio_id)
+    if track is None:
+        return None
+    return Artifact(artifacts.wav_file(renderer.pcm(track)), artifacts.WAV_CONTENT_TYPE)
+
+
+KIND = JobKind(
+    name="wav",
+    lifecycle=flag_lifecycle("wav", OFFSET_S, FAILURES),
+    failures=FAILURES,
+    view=wav_record,
+    payload=wav_payload,
+    callback_timeout_s=15.0,
+    files=wav_file,
+)
+
+
+def convert(call: Call) -> dict[str, str]:
+    """Convert to WAV: one task per source track."""
+    music, track = source_of(call)
+    done = call.tasks.store.once.get(("wav", track.id))
+    if done is not None and call.profile.wav_conflict:
+        raise Conflict(f"WAV record already exists for audioId {track.id} (task {done}); read it with that taskId")
+    call.credits.charge(call.token, "convert-to-wav")
+    task = call.tasks.new_task(
+        call.operation.operation_id, param=call.body, base_url=call.base_url, token=call.token, parent_music_id=music.id
+    )
+    task.detail = Source(music.id, track.id, track.index)
+    call.tasks.store.once[("wav", track.id)] = task.id
+    call.start(task, "wav")
+    return {"taskId": task.id}
+
+
+BEHAVIOURS = {"convert-to-wav": convert}
