@@ -27,7 +27,7 @@ import openapi
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL = frozenset(openapi.PROVIDERS)
-KIE_DOCS = frozenset({"kie", "sunoapi", "apikley"})
+NOT_APIBOX = ALL - {"apibox"}
 
 #: operationId -> the providers whose document serves it (api-family.md 2; api.box: its quickstart).
 PROVIDERS_OF: dict[str, frozenset[str]] = {
@@ -37,12 +37,24 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "replace-section": ALL,
     "get-remaining-credits": ALL,
     "get-timestamped-lyrics": ALL,
+    "upload-cover": ALL,
+    "upload-extend": ALL,
+    "add-instrumental": ALL,
+    "add-vocals": ALL,
+    "generate-mashup": NOT_APIBOX,
+    "generate-sounds": NOT_APIBOX,
 }
 #: operationId -> x-job-kind (task-creating operations).
 JOB_KINDS: dict[str, str] = {
     "generate-music": "music",
     "extend-music": "music",
     "replace-section": "replace",
+    "upload-cover": "music",
+    "upload-extend": "music",
+    "add-instrumental": "music",
+    "add-vocals": "music",
+    "generate-mashup": "music",
+    "generate-sounds": "music",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
@@ -138,10 +150,11 @@ class Spec:
         return [e.message for e in self.validator(pointer).iter_errors(instance)]
 
     def request_pointer(self, operation_id: str) -> str:
-        path, method, _ = _by_id(self.doc)[operation_id]
-        return "/" + "/".join(
-            _escape(p) for p in ("paths", path, method, "requestBody", "content", "application/json", "schema")
-        )
+        path, method, op = _by_id(self.doc)[operation_id]
+        body = op["requestBody"]
+        inline = "/" + "/".join(map(_escape, ("paths", path, method, "requestBody")))
+        base = body["$ref"][1:] if "$ref" in body else inline
+        return base + "/content/application~1json/schema"
 
     def request_errors(self, operation_id: str, body: Any) -> list[str]:
         return self.errors(self.request_pointer(operation_id), body)
@@ -263,3 +276,87 @@ def test_callbacks_state_the_receiver_timeout(provider: str) -> None:
         (item,) = callback.values()
         text = item["post"]["responses"]["200"]["description"]
         assert "within 10 s" in text or "within 15 s" in text, name
+
+
+# --------------------------------------------------------------------------------------------
+# Documented request rules
+# --------------------------------------------------------------------------------------------
+
+
+def _request_example(provider: str, operation_id: str) -> dict[str, Any]:
+    spec = SPECS[provider]
+    body = _resolve(spec.doc, spec.operation(operation_id)["requestBody"])
+    example: dict[str, Any] = dict(body["content"]["application/json"]["example"])
+    return example
+
+
+def _valid(provider: str, operation_id: str, **changes: Any) -> bool:
+    body = {**_request_example(provider, operation_id), **changes}
+    body = {key: value for key, value in body.items() if value is not _DROP}
+    return not SPECS[provider].request_errors(operation_id, body)
+
+
+_DROP: Any = object()
+
+
+def _served(operation_id: str) -> list[str]:
+    return sorted(PROVIDERS_OF[operation_id])
+
+
+@pytest.mark.parametrize("provider", _served("generate-mashup"))
+def test_mashup_takes_exactly_two_uploads(provider: str) -> None:
+    urls = ["https://example.com/a.mp3", "https://example.com/b.mp3", "https://example.com/c.mp3"]
+    assert _valid(provider, "generate-mashup", uploadUrlList=urls[:2])
+    assert not _valid(provider, "generate-mashup", uploadUrlList=urls[:1])
+    assert not _valid(provider, "generate-mashup", uploadUrlList=urls)
+    assert not _valid(provider, "generate-mashup", uploadUrlList=["https://example.com/a.mp3", "not a url"])
+
+
+def test_mashup_differs_between_kie_and_sunoapi() -> None:
+    assert _valid("kie", "generate-mashup", model="V5_5", prompt=_DROP)
+    assert not _valid("sunoapi", "generate-mashup", model="V5_5")
+    assert not _valid("sunoapi", "generate-mashup", prompt=_DROP)
+    assert not _valid("kie", "generate-mashup", model="V5", title="t" * 81)
+    assert _valid("sunoapi", "generate-mashup", model="V5", title="t" * 100)
+    assert not _valid("sunoapi", "generate-mashup", model="V4_5ALL", title="t" * 81)
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_upload_extend_without_custom_parameters(provider: str) -> None:
+    body = {"defaultParamFlag": False, "style": _DROP, "title": _DROP, "continueAt": _DROP}
+    assert _valid(provider, "upload-extend", **body)
+    # kie and sunoapi: "only uploadUrl and prompt"; api.box's G1 pages: only uploadUrl
+    assert _valid(provider, "upload-extend", **body, prompt=_DROP) is (provider == "apibox")
+    assert not _valid(provider, "upload-extend", continueAt=0)
+    assert not _valid(provider, "upload-extend", continueAt=10.125)
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_upload_cover_limits_follow_the_model(provider: str) -> None:
+    assert _valid(provider, "upload-cover", model="V4_5", title="t" * 100)
+    assert not _valid(provider, "upload-cover", model="V4_5", title="t" * 101)
+    assert not _valid(provider, "upload-cover", model="V4", title="t" * 81)
+    assert not _valid(provider, "upload-cover", customMode=False, prompt="p" * 501)
+    assert not _valid(provider, "upload-cover", uploadUrl="ftp://example.com/a.mp3")
+    assert _valid(provider, "upload-cover", model="V3_5") is (provider == "apibox")
+
+
+def test_add_instrumental_title_limit_is_sunoapis() -> None:
+    assert _valid("kie", "add-instrumental", title="t" * 101)
+    assert not _valid("sunoapi", "add-instrumental", title="t" * 101)
+    assert not _valid("apibox", "add-instrumental", title="t" * 101)
+
+
+@pytest.mark.parametrize("provider", _served("generate-sounds"))
+def test_sounds_request(provider: str) -> None:
+    assert _valid(provider, "generate-sounds", soundTempo=None, callBackUrl=_DROP)
+    assert not _valid(provider, "generate-sounds", prompt="p" * 501)
+    assert not _valid(provider, "generate-sounds", model="V5_5")
+    assert not _valid(provider, "generate-sounds", soundTempo=0)
+    assert not _valid(provider, "generate-sounds", soundKey="H")
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_record_info_operation_types(provider: str) -> None:
+    enum = SPECS[provider].doc["components"]["schemas"]["RecordInfo"]["properties"]["operationType"]["enum"]
+    assert {"generate", "extend", "upload_cover", "upload_extend", "add_instrumental", "add_vocals"} <= set(enum)
