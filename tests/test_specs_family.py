@@ -43,6 +43,8 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "add-vocals": ALL,
     "generate-mashup": NOT_APIBOX,
     "generate-sounds": NOT_APIBOX,
+    "generate-lyrics": ALL,
+    "get-lyrics-details": ALL,
 }
 #: operationId -> x-job-kind (task-creating operations).
 JOB_KINDS: dict[str, str] = {
@@ -55,10 +57,12 @@ JOB_KINDS: dict[str, str] = {
     "add-vocals": "music",
     "generate-mashup": "music",
     "generate-sounds": "music",
+    "generate-lyrics": "lyrics",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
     "get-music-details": "music",
+    "get-lyrics-details": "lyrics",
 }
 KINDS = frozenset({"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover"})
 #: Kinds whose tasks are read through another kind's details operation.
@@ -360,3 +364,43 @@ def test_sounds_request(provider: str) -> None:
 def test_record_info_operation_types(provider: str) -> None:
     enum = SPECS[provider].doc["components"]["schemas"]["RecordInfo"]["properties"]["operationType"]["enum"]
     assert {"generate", "extend", "upload_cover", "upload_extend", "add_instrumental", "add_vocals"} <= set(enum)
+
+
+def _callback_errors(provider: str, name: str, payload: Any) -> list[str]:
+    pointer = "/" + "/".join(
+        _escape(p)
+        for p in (
+            "components",
+            "callbacks",
+            name,
+            "{$request.body#/callBackUrl}",
+            "post",
+            "requestBody",
+            "content",
+            "application/json",
+            "schema",
+        )
+    )
+    return SPECS[provider].errors(pointer, payload)
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_lyrics_prompt_is_at_most_200_words(provider: str) -> None:
+    assert _valid(provider, "generate-lyrics", prompt=" ".join(["word"] * 200) + "\n")
+    assert not _valid(provider, "generate-lyrics", prompt=" ".join(["word"] * 201))
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_lyrics_callback_names_the_task_one_way(provider: str) -> None:
+    item = {"text": "[Verse]\nNeon rain", "title": "Harbour Lights", "status": "complete"}
+    sunoapi = {"callbackType": "complete", "taskId": "t1", "data": [{**item, "errorMessage": ""}]}
+    kie = {"callbackType": "complete", "task_id": "t1", "data": [{**item, "error_message": ""}]}
+    for data in (sunoapi, kie):
+        assert _callback_errors(provider, "Lyrics", {"code": 200, "msg": "success", "data": data}) == []
+    both = {**sunoapi, "task_id": "t1"}
+    neither = {"callbackType": "complete", "data": [item]}
+    for data in (both, neither):
+        assert _callback_errors(provider, "Lyrics", {"code": 200, "msg": "success", "data": data})
+    error = {"code": 400, "msg": "failed", "data": {"callbackType": "error", "taskId": "t1", "data": None}}
+    assert _callback_errors(provider, "Lyrics", error) == []
+    assert _callback_errors(provider, "Lyrics", {**error, "code": 200})
