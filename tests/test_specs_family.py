@@ -45,6 +45,8 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "generate-sounds": NOT_APIBOX,
     "generate-lyrics": ALL,
     "get-lyrics-details": ALL,
+    "convert-to-wav": ALL,
+    "get-wav-details": ALL,
 }
 #: operationId -> x-job-kind (task-creating operations).
 JOB_KINDS: dict[str, str] = {
@@ -58,11 +60,13 @@ JOB_KINDS: dict[str, str] = {
     "generate-mashup": "music",
     "generate-sounds": "music",
     "generate-lyrics": "lyrics",
+    "convert-to-wav": "wav",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
     "get-music-details": "music",
     "get-lyrics-details": "lyrics",
+    "get-wav-details": "wav",
 }
 KINDS = frozenset({"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover"})
 #: Kinds whose tasks are read through another kind's details operation.
@@ -404,3 +408,28 @@ def test_lyrics_callback_names_the_task_one_way(provider: str) -> None:
     error = {"code": 400, "msg": "failed", "data": {"callbackType": "error", "taskId": "t1", "data": None}}
     assert _callback_errors(provider, "Lyrics", error) == []
     assert _callback_errors(provider, "Lyrics", {**error, "code": 200})
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_wav_callback_takes_either_file_key(provider: str) -> None:
+    url = "https://example.com/a.wav"
+    for key in ("audioWavUrl", "audio_wav_url"):
+        ok = {"code": 200, "msg": "success", "data": {"task_id": "t1", key: url}}
+        assert _callback_errors(provider, "Wav", ok) == []
+        assert (
+            _callback_errors(provider, "Wav", {"code": 400, "msg": "failed", "data": {"task_id": "t1", key: None}})
+            == []
+        )
+        assert _callback_errors(provider, "Wav", {"code": 400, "msg": "failed", "data": {"task_id": "t1", key: url}})
+    both = {"task_id": "t1", "audioWavUrl": url, "audio_wav_url": url}
+    assert _callback_errors(provider, "Wav", {"code": 200, "msg": "success", "data": both})
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_details_status_enums(provider: str) -> None:
+    schemas = SPECS[provider].doc["components"]["schemas"]
+    assert "GENERATE_WAV_FAILED" in schemas["WavStatus"]["enum"]
+    assert "GENERATE_LYRICS_FAILED" in schemas["LyricsStatus"]["enum"]
+    for name in ("LyricsDetails", "WavDetails"):
+        assert {"errorCode", "errorMessage"} <= set(schemas[name]["required"]), name
+        assert "null" in schemas[name]["properties"]["errorCode"]["type"], name
