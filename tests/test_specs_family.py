@@ -47,6 +47,8 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "get-lyrics-details": ALL,
     "convert-to-wav": ALL,
     "get-wav-details": ALL,
+    "separate-vocals": ALL,
+    "get-vocal-separation-details": ALL,
 }
 #: operationId -> x-job-kind (task-creating operations).
 JOB_KINDS: dict[str, str] = {
@@ -61,12 +63,14 @@ JOB_KINDS: dict[str, str] = {
     "generate-sounds": "music",
     "generate-lyrics": "lyrics",
     "convert-to-wav": "wav",
+    "separate-vocals": "separation",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
     "get-music-details": "music",
     "get-lyrics-details": "lyrics",
     "get-wav-details": "wav",
+    "get-vocal-separation-details": "separation",
 }
 KINDS = frozenset({"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover"})
 #: Kinds whose tasks are read through another kind's details operation.
@@ -433,3 +437,29 @@ def test_details_status_enums(provider: str) -> None:
     for name in ("LyricsDetails", "WavDetails"):
         assert {"errorCode", "errorMessage"} <= set(schemas[name]["required"]), name
         assert "null" in schemas[name]["properties"]["errorCode"]["type"], name
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_advanced_split_needs_a_stem_name(provider: str) -> None:
+    assert _valid(provider, "separate-vocals", type="split_stem")
+    assert _valid(provider, "separate-vocals", type=_DROP)
+    assert not _valid(provider, "separate-vocals", type="split_stem_advanced")
+    assert _valid(provider, "separate-vocals", type="split_stem_advanced", stemName="Drum Kit")
+    assert not _valid(provider, "separate-vocals", type="karaoke")
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_stems_callback_takes_either_info_key(provider: str) -> None:
+    files = {"origin_url": "https://example.com/o.mp3", "vocal_url": "https://example.com/v.mp3"}
+    for key in ("vocal_removal_info", "vocal_separation_info"):
+        assert (
+            _callback_errors(provider, "Separation", {"code": 200, "msg": "ok", "data": {"task_id": "t", key: files}})
+            == []
+        )
+        assert (
+            _callback_errors(provider, "Separation", {"code": 400, "msg": "no", "data": {"task_id": "t", key: None}})
+            == []
+        )
+        assert _callback_errors(provider, "Separation", {"code": 200, "msg": "ok", "data": {"task_id": "t", key: None}})
+    both = {"task_id": "t", "vocal_removal_info": files, "vocal_separation_info": files}
+    assert _callback_errors(provider, "Separation", {"code": 200, "msg": "ok", "data": both})
