@@ -2,7 +2,9 @@
 
 The YAML files beside this module are the single source of truth for shapes. A provider
 document refers to shared parts in ``common.yaml``; :func:`load_spec` returns one
-self-contained document with those parts inlined under ``components``.
+self-contained document with those parts inlined under ``components``. A path that refers to a
+shared path item (``$ref: common.yaml#/components/pathItems/...``) gets the item itself, so
+``doc["paths"][path][method]`` is always the operation; ``components/pathItems`` is not kept.
 """
 
 from __future__ import annotations
@@ -56,7 +58,21 @@ def _bundled(provider: str) -> dict[str, Any]:
             target[name] = value
     doc["components"] = components
     result: dict[str, Any] = _localise(doc)
+    items: dict[str, Any] = result["components"].pop("pathItems", {})
+    result["paths"] = {path: _path_item(path, item, items) for path, item in result.get("paths", {}).items()}
     return result
+
+
+def _path_item(path: str, item: dict[str, Any], items: dict[str, Any]) -> dict[str, Any]:
+    """The path item itself when ``item`` refers to one under ``#/components/pathItems``."""
+    ref = item.get("$ref")
+    if ref is None:
+        return item
+    prefix = "#/components/pathItems/"
+    if not isinstance(ref, str) or not ref.startswith(prefix) or ref[len(prefix) :] not in items:
+        raise ValueError(f"path {path}: $ref {ref!r} names no path item under components/pathItems")
+    siblings = {key: value for key, value in item.items() if key != "$ref"}
+    return {**copy.deepcopy(items[ref[len(prefix) :]]), **siblings}
 
 
 def _localise(node: Any) -> Any:
