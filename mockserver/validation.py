@@ -201,7 +201,7 @@ _COMPILED = frozenset(
     {
         "type", "properties", "required", "enum", "const", "minLength", "maxLength", "minimum", "maximum",
         "exclusiveMinimum", "exclusiveMaximum", "pattern", "format", "allOf", "if", "then", "else",
-        "x-decimal-places", "x-interval",
+        "x-decimal-places", "x-interval", "minItems", "maxItems", "items",
     }
 )  # fmt: skip
 
@@ -262,6 +262,20 @@ def _interval_ok(value: Any, rule: Mapping[str, Any]) -> bool:
     return next(_x_interval(None, rule, value, {}), None) is None
 
 
+def _item_report(value: Any, schema: Any, path: str, add: Callable[[str, Any, str], None]) -> None:
+    """Report one array item that its compiled check refused, through the validator (rare: invalid input)."""
+    for error in _Validator(schema, format_checker=_FORMATS).iter_errors(value):
+        problem = _problem(error)
+        field = (
+            path
+            if problem.field == "body"
+            else f"{path}.{problem.field}"
+            if not problem.field.startswith("[")
+            else path + problem.field
+        )
+        add(field, problem.value, problem.rule)
+
+
 def _joined(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -289,6 +303,7 @@ class _Source:
             "_places_at_most": _places_at_most,
             "_interval_ok": _interval_ok,
             "_interval_report": _interval_report,
+            "_item_report": _item_report,
             "_is_uri": _is_uri,
             "_FORMATS": _FORMATS,
             "MISSING": MISSING,
@@ -369,6 +384,28 @@ class _Source:
                 out.append(f"{pad}if isinstance({v}, str) and not _is_uri({v}):\n{fail}")
             else:
                 out.append(f"{pad}if not _FORMATS.conforms({v}, {self.constant(schema['format'])}):\n{fail}")
+        for key, operator in (("minItems", "<"), ("maxItems", ">")):
+            if key in schema:
+                fail = self._fail(pad, path, v, key, schema[key])
+                out.append(f"{pad}if isinstance({v}, list) and len({v}) {operator} {int(schema[key])}:\n{fail}")
+        if "items" in schema:
+            item_check = self.function(schema["items"])
+            if item_check is None:
+                return False
+            item = self.variable()
+            if path is None:
+                out.append(
+                    f"{pad}if isinstance({v}, list):\n{pad}    for {item} in {v}:\n"
+                    f"{pad}        if not {item_check}({item}):\n{pad}            return False\n"
+                )
+            else:
+                index, sub = self.variable(), self.constant(schema["items"])
+                where = self.constant(path or "body")
+                out.append(
+                    f"{pad}if isinstance({v}, list):\n{pad}    for {index}, {item} in enumerate({v}):\n"
+                    f"{pad}        if not {item_check}({item}):\n"
+                    f"{pad}            _item_report({item}, {sub}, {where} + '[' + str({index}) + ']', _add)\n"
+                )
         if "x-decimal-places" in schema:
             places = int(schema["x-decimal-places"])
             fail = self._fail(pad, path, v, "x-decimal-places", _places_rule(places))

@@ -330,14 +330,7 @@ async def test_upload_cover_of_a_mock_file_keeps_its_length_and_runs_the_music_l
     assert [t["duration"] for t in done["response"]["sunoData"]] == [100.0, 100.0]
     stages = [c["data"]["callbackType"] for c in await flow.callbacks(task_id, "upload-cover", 3)]
     assert stages == ["text", "first", "complete"]
-    long_, long_tracks = flow.music((200.0,))
-    too_long = await flow.call(
-        "upload-cover",
-        {
-            **body,
-            "model": "V4_5ALL",
-            "uploadUrl": f"http://mock/_mock/files/{long_tracks[0]}.mp3",
-            "callBackUrl": flow.callback_url,
-        },
-    )
-    assert too_long["code"] == 422 and "uploadUrl" in too_long["msg"] and "60 s" in too_long["msg"]
+    _, long_tracks = flow.music((500.0,))
+    url = f"http://mock/_mock/files/{long_tracks[0]}.mp3"
+    too_long = await flow.call("upload-cover", {**body, "uploadUrl": url, "callBackUrl": flow.callback_url})
+    assert too_long["code"] == 422 and "uploadUrl" in too_long["msg"] and "at most 480 s" in too_long["msg"]
