@@ -150,7 +150,7 @@ async def test_wav_conversion_reaches_success_with_a_real_wav_file_and_one_callb
 @pytest.mark.parametrize("provider", providers_with("convert-to-wav"))
 async def test_wav_of_an_unknown_or_foreign_track_is_refused_naming_the_field(flows: Any, provider: str) -> None:
     flow = flows(provider)
-    music, tracks = flow.music()
+    music, _ = flow.music()
     other, other_tracks = flow.music((120.0,))
     body = {"taskId": music, "audioId": other_tracks[0], "callBackUrl": flow.callback_url}
     foreign = await flow.call("convert-to-wav", body)
