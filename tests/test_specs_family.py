@@ -49,6 +49,8 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "get-wav-details": ALL,
     "separate-vocals": ALL,
     "get-vocal-separation-details": ALL,
+    "generate-midi": NOT_APIBOX,
+    "get-midi-details": NOT_APIBOX,
 }
 #: operationId -> x-job-kind (task-creating operations).
 JOB_KINDS: dict[str, str] = {
@@ -64,6 +66,7 @@ JOB_KINDS: dict[str, str] = {
     "generate-lyrics": "lyrics",
     "convert-to-wav": "wav",
     "separate-vocals": "separation",
+    "generate-midi": "midi",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
@@ -71,6 +74,7 @@ DETAILS_OF: dict[str, str] = {
     "get-lyrics-details": "lyrics",
     "get-wav-details": "wav",
     "get-vocal-separation-details": "separation",
+    "get-midi-details": "midi",
 }
 KINDS = frozenset({"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover"})
 #: Kinds whose tasks are read through another kind's details operation.
@@ -463,3 +467,20 @@ def test_stems_callback_takes_either_info_key(provider: str) -> None:
         assert _callback_errors(provider, "Separation", {"code": 200, "msg": "ok", "data": {"task_id": "t", key: None}})
     both = {"task_id": "t", "vocal_removal_info": files, "vocal_separation_info": files}
     assert _callback_errors(provider, "Separation", {"code": 200, "msg": "ok", "data": both})
+
+
+@pytest.mark.parametrize("provider", _served("generate-midi"))
+def test_midi_callback_task_id_beside_code_or_in_data(provider: str) -> None:
+    data = {
+        "state": "complete",
+        "instruments": [{"name": "Bass", "notes": [{"pitch": 40, "start": "0.0", "end": 0.5, "velocity": 90}]}],
+    }
+    assert _callback_errors(provider, "Midi", {"task_id": "t", "code": 200, "msg": "ok", "data": data}) == []
+    assert _callback_errors(provider, "Midi", {"code": 200, "msg": "ok", "data": {**data, "taskId": "t"}}) == []
+    assert _callback_errors(provider, "Midi", {"code": 200, "msg": "ok", "data": data})
+    assert _callback_errors(
+        provider, "Midi", {"task_id": "t", "code": 200, "msg": "ok", "data": {**data, "taskId": "t"}}
+    )
+    assert _callback_errors(provider, "Midi", {"task_id": "t", "code": 500, "msg": "failed", "data": None}) == []
+    details = SPECS[provider].doc["components"]["schemas"]["MidiDetails"]["properties"]["successFlag"]
+    assert _resolve(SPECS[provider].doc, details)["enum"] == [0, 1, 2, 3]
