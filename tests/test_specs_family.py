@@ -51,6 +51,8 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "get-vocal-separation-details": ALL,
     "generate-midi": NOT_APIBOX,
     "get-midi-details": NOT_APIBOX,
+    "create-music-video": ALL,
+    "get-music-video-details": ALL,
 }
 #: operationId -> x-job-kind (task-creating operations).
 JOB_KINDS: dict[str, str] = {
@@ -67,6 +69,7 @@ JOB_KINDS: dict[str, str] = {
     "convert-to-wav": "wav",
     "separate-vocals": "separation",
     "generate-midi": "midi",
+    "create-music-video": "video",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
@@ -75,6 +78,7 @@ DETAILS_OF: dict[str, str] = {
     "get-wav-details": "wav",
     "get-vocal-separation-details": "separation",
     "get-midi-details": "midi",
+    "get-music-video-details": "video",
 }
 KINDS = frozenset({"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover"})
 #: Kinds whose tasks are read through another kind's details operation.
@@ -484,3 +488,12 @@ def test_midi_callback_task_id_beside_code_or_in_data(provider: str) -> None:
     assert _callback_errors(provider, "Midi", {"task_id": "t", "code": 500, "msg": "failed", "data": None}) == []
     details = SPECS[provider].doc["components"]["schemas"]["MidiDetails"]["properties"]["successFlag"]
     assert _resolve(SPECS[provider].doc, details)["enum"] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_music_video_author_and_domain_limits(provider: str) -> None:
+    assert _valid(provider, "create-music-video", author="a" * 50, domainName="d" * 50)
+    assert not _valid(provider, "create-music-video", author="a" * 51)
+    assert not _valid(provider, "create-music-video", domainName="d" * 51)
+    assert _valid(provider, "create-music-video", author=_DROP, domainName=_DROP)
+    assert not _valid(provider, "create-music-video", audioId=_DROP)
