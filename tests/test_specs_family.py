@@ -53,6 +53,8 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "get-midi-details": NOT_APIBOX,
     "create-music-video": ALL,
     "get-music-video-details": ALL,
+    "generate-cover-image": NOT_APIBOX,
+    "get-cover-image-details": NOT_APIBOX,
 }
 #: operationId -> x-job-kind (task-creating operations).
 JOB_KINDS: dict[str, str] = {
@@ -70,6 +72,7 @@ JOB_KINDS: dict[str, str] = {
     "separate-vocals": "separation",
     "generate-midi": "midi",
     "create-music-video": "video",
+    "generate-cover-image": "cover",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
@@ -79,6 +82,7 @@ DETAILS_OF: dict[str, str] = {
     "get-vocal-separation-details": "separation",
     "get-midi-details": "midi",
     "get-music-video-details": "video",
+    "get-cover-image-details": "cover",
 }
 KINDS = frozenset({"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover"})
 #: Kinds whose tasks are read through another kind's details operation.
@@ -497,3 +501,28 @@ def test_music_video_author_and_domain_limits(provider: str) -> None:
     assert not _valid(provider, "create-music-video", domainName="d" * 51)
     assert _valid(provider, "create-music-video", author=_DROP, domainName=_DROP)
     assert not _valid(provider, "create-music-video", audioId=_DROP)
+
+
+@pytest.mark.parametrize("provider", _served("get-cover-image-details"))
+def test_cover_success_flag_per_provider(provider: str) -> None:
+    example = SPECS[provider].ok_response("get-cover-image-details")["content"]["application/json"]["example"]
+    flag = example["data"]["successFlag"]
+    assert flag == ("SUCCESS" if provider == "apikley" else 1)
+    schema = SPECS[provider].doc["components"]["schemas"]["CoverDetails"]
+    pointer = "/components/schemas/CoverDetails"
+    for other in (0, 3, "PENDING", "GENERATE_COVER_FAILED"):
+        pending = {**example["data"], "successFlag": other, "response": None}
+        assert SPECS[provider].errors(pointer, pending) == [], other
+    assert SPECS[provider].errors(pointer, {**example["data"], "successFlag": 1, "response": None})
+    assert SPECS[provider].errors(pointer, {**example["data"], "successFlag": "1"})
+    assert "successFlag" in schema["required"]
+
+
+@pytest.mark.parametrize("provider", _served("generate-cover-image"))
+def test_a_repeated_cover_may_name_the_existing_task(provider: str) -> None:
+    spec = SPECS[provider]
+    pointer = "/components/schemas/CoverTaskCreated"
+    assert spec.errors(pointer, {"code": 400, "msg": "Cover already generated", "data": {"taskId": "t"}}) == []
+    assert spec.errors(pointer, {"code": 409, "msg": "Cover record already exists", "data": None}) == []
+    assert spec.errors(pointer, {"code": 409, "msg": "Cover record already exists", "data": {"taskId": "t"}})
+    assert spec.errors(pointer, {"code": 200, "msg": "success", "data": None})
