@@ -55,6 +55,8 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "get-music-video-details": ALL,
     "generate-cover-image": NOT_APIBOX,
     "get-cover-image-details": NOT_APIBOX,
+    "generate-persona": NOT_APIBOX,
+    "boost-music-style": NOT_APIBOX,
 }
 #: operationId -> x-job-kind (task-creating operations).
 JOB_KINDS: dict[str, str] = {
@@ -526,3 +528,37 @@ def test_a_repeated_cover_may_name_the_existing_task(provider: str) -> None:
     assert spec.errors(pointer, {"code": 409, "msg": "Cover record already exists", "data": None}) == []
     assert spec.errors(pointer, {"code": 409, "msg": "Cover record already exists", "data": {"taskId": "t"}})
     assert spec.errors(pointer, {"code": 200, "msg": "success", "data": None})
+
+
+@pytest.mark.parametrize("provider", _served("generate-persona"))
+def test_persona_vocal_segment_is_10_to_30_seconds(provider: str) -> None:
+    assert _valid(provider, "generate-persona", vocalStart=_DROP, vocalEnd=_DROP)
+    assert _valid(provider, "generate-persona", vocalStart=5, vocalEnd=15)
+    assert _valid(provider, "generate-persona", vocalStart=5, vocalEnd=35)
+    assert not _valid(provider, "generate-persona", vocalStart=5, vocalEnd=14.99)
+    assert not _valid(provider, "generate-persona", vocalStart=5, vocalEnd=35.01)
+    assert not _valid(provider, "generate-persona", vocalStart=20, vocalEnd=10)
+    assert not _valid(provider, "generate-persona", vocalStart=-1, vocalEnd=10)
+    assert not _valid(provider, "generate-persona", vocalStart=1.125, vocalEnd=20)
+    # one of them omitted: its default (0 or 30) applies
+    assert _valid(provider, "generate-persona", vocalStart=20, vocalEnd=_DROP)
+    assert not _valid(provider, "generate-persona", vocalStart=20.5, vocalEnd=_DROP)
+    assert _valid(provider, "generate-persona", vocalStart=_DROP, vocalEnd=10)
+    assert not _valid(provider, "generate-persona", vocalStart=_DROP, vocalEnd=9)
+    assert not _valid(provider, "generate-persona", vocalStart=_DROP, vocalEnd=31)
+    assert not _valid(provider, "generate-persona", name=_DROP)
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_timestamped_lyrics_request(provider: str) -> None:
+    # newest kie and sunoapi pages (apikley mirrors kie): audioId required; api.box: audioId or musicIndex
+    assert _valid(provider, "get-timestamped-lyrics", audioId=_DROP) is (provider == "apibox")
+    assert _valid(provider, "get-timestamped-lyrics", audioId=_DROP, musicIndex=1) is (provider == "apibox")
+
+
+@pytest.mark.parametrize("provider", _served("boost-music-style"))
+def test_boost_answers_inline(provider: str) -> None:
+    assert not _valid(provider, "boost-music-style", content=_DROP)
+    example = SPECS[provider].ok_response("boost-music-style")["content"]["application/json"]["example"]
+    assert example["data"]["successFlag"] in {"0", "1", "2"}
+    assert "x-job-kind" not in SPECS[provider].operation("boost-music-style")
