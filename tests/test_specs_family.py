@@ -49,6 +49,14 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "get-wav-details": ALL,
     "separate-vocals": ALL,
     "get-vocal-separation-details": ALL,
+    "generate-midi": NOT_APIBOX,
+    "get-midi-details": NOT_APIBOX,
+    "create-music-video": ALL,
+    "get-music-video-details": ALL,
+    "generate-cover-image": NOT_APIBOX,
+    "get-cover-image-details": NOT_APIBOX,
+    "generate-persona": NOT_APIBOX,
+    "boost-music-style": NOT_APIBOX,
 }
 #: operationId -> x-job-kind (task-creating operations).
 JOB_KINDS: dict[str, str] = {
@@ -64,6 +72,9 @@ JOB_KINDS: dict[str, str] = {
     "generate-lyrics": "lyrics",
     "convert-to-wav": "wav",
     "separate-vocals": "separation",
+    "generate-midi": "midi",
+    "create-music-video": "video",
+    "generate-cover-image": "cover",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
@@ -71,6 +82,9 @@ DETAILS_OF: dict[str, str] = {
     "get-lyrics-details": "lyrics",
     "get-wav-details": "wav",
     "get-vocal-separation-details": "separation",
+    "get-midi-details": "midi",
+    "get-music-video-details": "video",
+    "get-cover-image-details": "cover",
 }
 KINDS = frozenset({"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover"})
 #: Kinds whose tasks are read through another kind's details operation.
@@ -463,3 +477,88 @@ def test_stems_callback_takes_either_info_key(provider: str) -> None:
         assert _callback_errors(provider, "Separation", {"code": 200, "msg": "ok", "data": {"task_id": "t", key: None}})
     both = {"task_id": "t", "vocal_removal_info": files, "vocal_separation_info": files}
     assert _callback_errors(provider, "Separation", {"code": 200, "msg": "ok", "data": both})
+
+
+@pytest.mark.parametrize("provider", _served("generate-midi"))
+def test_midi_callback_task_id_beside_code_or_in_data(provider: str) -> None:
+    data = {
+        "state": "complete",
+        "instruments": [{"name": "Bass", "notes": [{"pitch": 40, "start": "0.0", "end": 0.5, "velocity": 90}]}],
+    }
+    assert _callback_errors(provider, "Midi", {"task_id": "t", "code": 200, "msg": "ok", "data": data}) == []
+    assert _callback_errors(provider, "Midi", {"code": 200, "msg": "ok", "data": {**data, "taskId": "t"}}) == []
+    assert _callback_errors(provider, "Midi", {"code": 200, "msg": "ok", "data": data})
+    assert _callback_errors(
+        provider, "Midi", {"task_id": "t", "code": 200, "msg": "ok", "data": {**data, "taskId": "t"}}
+    )
+    assert _callback_errors(provider, "Midi", {"task_id": "t", "code": 500, "msg": "failed", "data": None}) == []
+    details = SPECS[provider].doc["components"]["schemas"]["MidiDetails"]["properties"]["successFlag"]
+    assert _resolve(SPECS[provider].doc, details)["enum"] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_music_video_author_and_domain_limits(provider: str) -> None:
+    assert _valid(provider, "create-music-video", author="a" * 50, domainName="d" * 50)
+    assert not _valid(provider, "create-music-video", author="a" * 51)
+    assert not _valid(provider, "create-music-video", domainName="d" * 51)
+    assert _valid(provider, "create-music-video", author=_DROP, domainName=_DROP)
+    assert not _valid(provider, "create-music-video", audioId=_DROP)
+
+
+@pytest.mark.parametrize("provider", _served("get-cover-image-details"))
+def test_cover_success_flag_per_provider(provider: str) -> None:
+    example = SPECS[provider].ok_response("get-cover-image-details")["content"]["application/json"]["example"]
+    flag = example["data"]["successFlag"]
+    assert flag == ("SUCCESS" if provider == "apikley" else 1)
+    schema = SPECS[provider].doc["components"]["schemas"]["CoverDetails"]
+    pointer = "/components/schemas/CoverDetails"
+    for other in (0, 3, "PENDING", "GENERATE_COVER_FAILED"):
+        pending = {**example["data"], "successFlag": other, "response": None}
+        assert SPECS[provider].errors(pointer, pending) == [], other
+    assert SPECS[provider].errors(pointer, {**example["data"], "successFlag": 1, "response": None})
+    assert SPECS[provider].errors(pointer, {**example["data"], "successFlag": "1"})
+    assert "successFlag" in schema["required"]
+
+
+@pytest.mark.parametrize("provider", _served("generate-cover-image"))
+def test_a_repeated_cover_may_name_the_existing_task(provider: str) -> None:
+    spec = SPECS[provider]
+    pointer = "/components/schemas/CoverTaskCreated"
+    assert spec.errors(pointer, {"code": 400, "msg": "Cover already generated", "data": {"taskId": "t"}}) == []
+    assert spec.errors(pointer, {"code": 409, "msg": "Cover record already exists", "data": None}) == []
+    assert spec.errors(pointer, {"code": 409, "msg": "Cover record already exists", "data": {"taskId": "t"}})
+    assert spec.errors(pointer, {"code": 200, "msg": "success", "data": None})
+
+
+@pytest.mark.parametrize("provider", _served("generate-persona"))
+def test_persona_vocal_segment_is_10_to_30_seconds(provider: str) -> None:
+    assert _valid(provider, "generate-persona", vocalStart=_DROP, vocalEnd=_DROP)
+    assert _valid(provider, "generate-persona", vocalStart=5, vocalEnd=15)
+    assert _valid(provider, "generate-persona", vocalStart=5, vocalEnd=35)
+    assert not _valid(provider, "generate-persona", vocalStart=5, vocalEnd=14.99)
+    assert not _valid(provider, "generate-persona", vocalStart=5, vocalEnd=35.01)
+    assert not _valid(provider, "generate-persona", vocalStart=20, vocalEnd=10)
+    assert not _valid(provider, "generate-persona", vocalStart=-1, vocalEnd=10)
+    assert not _valid(provider, "generate-persona", vocalStart=1.125, vocalEnd=20)
+    # one of them omitted: its default (0 or 30) applies
+    assert _valid(provider, "generate-persona", vocalStart=20, vocalEnd=_DROP)
+    assert not _valid(provider, "generate-persona", vocalStart=20.5, vocalEnd=_DROP)
+    assert _valid(provider, "generate-persona", vocalStart=_DROP, vocalEnd=10)
+    assert not _valid(provider, "generate-persona", vocalStart=_DROP, vocalEnd=9)
+    assert not _valid(provider, "generate-persona", vocalStart=_DROP, vocalEnd=31)
+    assert not _valid(provider, "generate-persona", name=_DROP)
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_timestamped_lyrics_request(provider: str) -> None:
+    # newest kie and sunoapi pages (apikley mirrors kie): audioId required; api.box: audioId or musicIndex
+    assert _valid(provider, "get-timestamped-lyrics", audioId=_DROP) is (provider == "apibox")
+    assert _valid(provider, "get-timestamped-lyrics", audioId=_DROP, musicIndex=1) is (provider == "apibox")
+
+
+@pytest.mark.parametrize("provider", _served("boost-music-style"))
+def test_boost_answers_inline(provider: str) -> None:
+    assert not _valid(provider, "boost-music-style", content=_DROP)
+    example = SPECS[provider].ok_response("boost-music-style")["content"]["application/json"]["example"]
+    assert example["data"]["successFlag"] in {"0", "1", "2"}
+    assert "x-job-kind" not in SPECS[provider].operation("boost-music-style")
