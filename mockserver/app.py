@@ -108,6 +108,7 @@ class MockApp:
         self.profile = get_profile(provider, self.settings.profile_overrides)
         self.spec = _apply_profile(load_spec(provider), self.profile)
         self.operations: tuple[Operation, ...] = tuple(operations(self.spec))
+        self._served = {op.operation_id: op for op in self.operations}
         self.state = MockState(self.profile, self.settings)
         self.requests = RequestJournal(self.settings.journal_size)
         failures = {name: kind.failures for name, kind in self.state.kinds.items()}
@@ -341,7 +342,7 @@ class MockApp:
 
     def _endpoint(self, operation: Operation) -> Endpoint:
         validator = RequestValidator(operation)
-        behaviour = behaviour_for(operation, self.state.kinds)
+        behaviour = behaviour_for(operation, self.state.kinds, self._served)
         state = self.state
         tasks, credits, profile = state.tasks, state.credits, self.profile
 

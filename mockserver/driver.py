@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from .callbacks import CallbackDispatcher, CallbackPolicy
 from .clock import Scheduler
 from .faults import CallbackFaults, deliveries
-from .kind import JobKind
+from .kind import JobKind, Payload
 from .lifecycle import Failure, Schedule, Stage, plan, shift, status_after_delivery
 from .providers import Profile
 from .store import Task
@@ -38,6 +38,7 @@ class Driver:
         kinds: Mapping[str, JobKind],
         *,
         callback_timeout_s: float | None = None,
+        payload_for: Callable[[Task, JobKind], Payload | None] | None = None,
     ) -> None:
         self.scheduler = scheduler
         self.dispatcher = dispatcher
@@ -53,6 +54,8 @@ class Driver:
         }
         self._templates: dict[tuple[str, Failure | None], Schedule] = {}
         self._run_stage = self._deliver  # one bound method for every scheduled stage
+        #: Another payload builder for some tasks (kie Market jobs' record callbacks); None: the kind's.
+        self._payload_for = payload_for
 
     def policy(self, kind: str) -> CallbackPolicy:
         """How callbacks of ``kind`` are delivered."""
@@ -94,7 +97,10 @@ class Driver:
         if not task.callback_url or timeline is None:
             return
         kind = self.kinds[task.kind]
-        payload = kind.payload(task, stage, timeline.failure, self.profile)
+        build = kind.payload if self._payload_for is None else (self._payload_for(task, kind) or kind.payload)
+        payload = build(task, stage, timeline.failure, self.profile)
+        if payload is None:
+            return  # this view sends no callback at this stage
         on_final = self._on_final(task, kind) if stage is Stage.COMPLETE else None
         self.dispatcher.dispatch(
             task.id, stage, task.callback_url, payload, policy=self._policies[kind.name], on_final=on_final

@@ -9,7 +9,8 @@ the kind and never names one:
 * its failure statuses with their documented code, message and default stage;
 * how its callbacks are delivered (receiver timeout, attempts);
 * its details view (what ``GET .../record-info`` shows) and its callback payloads;
-* the files it produces, served under ``/_mock/files/{task_id}/{name}``.
+* the files it produces, served under ``/_mock/files/{task_id}/{name}``;
+* what kie's Market jobs show of it in ``resultJson`` (the same task through another view).
 
 The spec links each operation to its kind with the vendor keywords ``x-job-kind`` (on the
 creating operation) and ``x-details-of`` (on the details operation).
@@ -71,7 +72,7 @@ class Renderer(Protocol):
 
 
 View = Callable[[Snapshot], dict[str, Any]]
-Payload = Callable[["Task", Stage, "Failure | None", "Profile"], dict[str, Any]]
+Payload = Callable[["Task", Stage, "Failure | None", "Profile"], "dict[str, Any] | None"]
 FileBuilder = Callable[["Task", str, Renderer], "Artifact | None"]
 
 
@@ -96,6 +97,8 @@ class JobKind:
     details: str = ""
     #: Builds the file ``name`` of a task (None: no such file).
     files: FileBuilder = field(default=_no_files)
+    #: What kie's Market ``recordInfo`` shows parsed in ``resultJson`` once the task succeeded.
+    market_result: View | None = None
 
     def __post_init__(self) -> None:
         if set(self.failures) != set(self.lifecycle.failures):

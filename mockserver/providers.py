@@ -68,6 +68,10 @@ class Profile:
     #: A second persona for the same audioId: "conflict" answers 409 (documented), "same" returns the
     #: first persona with the new name and description (observed on kie by a third party).
     persona_repeat: Literal["conflict", "same"] = "conflict"
+    #: Callbacks of kie Market jobs: "classic" sends the classic body of the task's kind (the
+    #: create-music-video page's hint); "record" sends the recordInfo data on completion or failure
+    #: (what kie's generic Market models send). Unverified for the Suno models either way.
+    market_callback: Literal["classic", "record"] = "classic"
 
     def with_overrides(self, overrides: dict[str, str]) -> Profile:
         """A copy with ``key=value`` strings applied; unknown keys and bad values are refused."""
@@ -93,6 +97,7 @@ class Profile:
             "stems_key": ("vocal_removal_info", "vocal_separation_info"),
             "cover_flag": ("integer", "string"),
             "persona_repeat": ("conflict", "same"),
+            "market_callback": ("classic", "record"),
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:

@@ -36,6 +36,8 @@ class Operation:
     job_kind: str | None = None
     #: ``x-details-of``: the kind whose tasks this (details) operation shows.
     details_of: str | None = None
+    #: ``x-market``: ``create`` or ``details`` for kie's Market job pair.
+    market: str | None = None
 
     @property
     def label(self) -> str:
@@ -87,6 +89,7 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
                     callbacks=tuple(op.get("callbacks", {})),
                     job_kind=op.get("x-job-kind"),
                     details_of=op.get("x-details-of"),
+                    market=op.get("x-market"),
                 )
             )
     return found

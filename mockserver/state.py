@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from .callbacks import CallbackDispatcher, CallbackJournal
 from .clock import ScaledClock, Scheduler, VirtualClock
@@ -17,9 +18,10 @@ from .credits import Credits
 from .driver import Driver
 from .errors import ConfigError
 from .ids import RandomSource
-from .kind import JobKind
+from .kind import JobKind, Payload
+from .lifecycle import Failure, Stage
 from .providers import Profile
-from .store import Store
+from .store import Store, Task
 from .tasks import Tasks
 
 __all__ = ["MockState"]
@@ -29,6 +31,22 @@ SEEDED_START = 1767225600.0
 #: Callbacks in flight at once.  More only costs: past a few dozen, httpx spends its time on
 #: pool bookkeeping and the connections' buffers stay allocated (measured in bench/scale.py).
 CALLBACK_CONCURRENCY = 32
+
+
+def _market_payload(task: Task, kind: JobKind) -> Payload | None:
+    """kie Market jobs with record callbacks: the recordInfo data, on completion or failure only."""
+    if task.market is None:
+        return None
+    from .families.market import is_record_callback, market_payload
+
+    def build(task: Task, stage: Stage, failure: Failure | None, profile: Profile) -> dict[str, Any] | None:
+        if not is_record_callback(task, profile):
+            return kind.payload(task, stage, failure, profile)
+        if stage not in (Stage.COMPLETE, Stage.ERROR):
+            return None
+        return market_payload(task, stage, failure, profile, kind)
+
+    return build
 
 
 class MockState:
@@ -63,7 +81,12 @@ class MockState:
             max_concurrency=CALLBACK_CONCURRENCY,
         )
         self.driver = Driver(
-            self.scheduler, self.dispatcher, profile, kinds, callback_timeout_s=settings.callback_timeout_s
+            self.scheduler,
+            self.dispatcher,
+            profile,
+            kinds,
+            callback_timeout_s=settings.callback_timeout_s,
+            payload_for=_market_payload,
         )
         self.tasks = Tasks(self.store, self.random, self.clock.now, profile, kinds, self.driver.start)
         self.credits = Credits(self.store, settings.credits, settings.credits_per_task)

@@ -75,6 +75,8 @@ class Task:
     status_override: str | None = None
     #: What the kind keeps of its own (source ids, separation type, lyrics...): immutable values only.
     detail: Any = None
+    #: The Market model (``ai-music-api/...``) of a task created through kie's ``jobs/createTask``.
+    market: str | None = None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .envelope import compact_json
-from .errors import ConfigError, NotFound
+from .errors import ConfigError, Invalid, NotFound
 from .faults import TaskFaults
 from .ids import RandomSource
 from .kind import JobKind, Snapshot
@@ -194,6 +194,10 @@ class Tasks:
         this point (they match only operations whose kind lists the status).
         """
         job = self.kinds[kind]
+        failure = None if faults is None else faults.failure
+        if failure is not None and failure.status not in job.lifecycle.failures:
+            allowed = ", ".join(sorted(job.lifecycle.failures))
+            raise Invalid(f"outcome: {failure.status} is not how a {kind} task can end; use one of {allowed}")
         self.add(task)
         if faults is None:
             self._start(task, job, None, None)

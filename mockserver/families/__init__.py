@@ -19,7 +19,22 @@ from typing import Any
 from ..behaviour import Behaviour, Call, not_found
 from ..kind import JobKind
 from ..spec import Operation
-from . import account, cover, lyrics, midi, music, persona, replace, separation, style, timestamps, uploads, video, wav
+from . import (
+    account,
+    cover,
+    lyrics,
+    market,
+    midi,
+    music,
+    persona,
+    replace,
+    separation,
+    style,
+    timestamps,
+    uploads,
+    video,
+    wav,
+)
 
 __all__ = ["BEHAVIOURS", "KINDS", "behaviour_for", "details_behaviour"]
 
@@ -37,6 +52,7 @@ _FAMILIES: tuple[ModuleType, ...] = (
     style,
     timestamps,
     account,
+    market,
 )
 
 
@@ -87,11 +103,19 @@ def details_behaviour(operation: Operation, kinds: Mapping[str, JobKind]) -> Beh
     return details
 
 
-def behaviour_for(operation: Operation, kinds: Mapping[str, JobKind] = KINDS) -> Behaviour:
-    """The hand-written behaviour, the details behaviour, or one that answers the documented example."""
+def behaviour_for(
+    operation: Operation, kinds: Mapping[str, JobKind] = KINDS, served: Mapping[str, Operation] | None = None
+) -> Behaviour:
+    """The hand-written behaviour, the details behaviour, or one that answers the documented example.
+
+    ``served`` (operationId -> operation) is what kie's Market jobs run their classic twins through.
+    """
     known = BEHAVIOURS.get(operation.operation_id)
     if known is not None:
         return known
+    if operation.market is not None:
+        table = market.market_behaviours(served or {operation.operation_id: operation}, BEHAVIOURS, kinds)
+        return table[operation.operation_id]
     if operation.details_of is not None:
         if operation.details_of not in kinds:
             raise RuntimeError(f"{operation.label}: x-details-of names the unknown job kind {operation.details_of!r}")

@@ -83,6 +83,7 @@ KIND = JobKind(
     payload=cover_payload,
     callback_timeout_s=15.0,
     files=cover_file,
+    market_result=lambda shot: {"resultUrls": image_urls(shot.task)},
 )
 
 

@@ -78,6 +78,7 @@ KIND = JobKind(
     view=lyrics_record,
     payload=lyrics_payload,
     callback_timeout_s=15.0,
+    market_result=lambda shot: {"resultObject": {"lyricsData": lyrics_record(shot)["response"]["data"]}},
 )
 
 

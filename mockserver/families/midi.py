@@ -75,6 +75,7 @@ KIND = JobKind(
     view=midi_record,
     payload=midi_payload,
     callback_timeout_s=15.0,
+    market_result=lambda shot: {"resultObject": midi_record(shot)["midiData"]},
 )
 
 

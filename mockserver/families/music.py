@@ -152,6 +152,12 @@ def music_payload(task: Task, stage: Stage, failure: Failure | None, profile: Pr
     return track_payload(task, stage, profile, sources=True)
 
 
+def market_songs(shot: Snapshot) -> dict[str, Any]:
+    """Market ``resultJson``: ``{"data": [song, song]}`` with the callback's snake_case track fields."""
+    task = shot.task
+    return {"data": [callback_track(t, task, shot.profile, complete=True, sources=False) for t in task.tracks]}
+
+
 KIND = JobKind(
     name="music",
     lifecycle=LIFECYCLE,
@@ -159,6 +165,7 @@ KIND = JobKind(
     view=music_record,
     payload=music_payload,
     callback_timeout_s=15.0,
+    market_result=market_songs,
 )
 
 

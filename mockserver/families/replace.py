@@ -16,7 +16,7 @@ from ..lifecycle import Failure, Lifecycle, Progress, Stage, Status
 from ..providers import Profile
 from ..store import Splice, Task, Track
 from ..validation import Problem
-from .music import FAILURES, error_payload, music_record, source_track, track_payload, usable
+from .music import FAILURES, error_payload, market_songs, music_record, source_track, track_payload, usable
 
 __all__ = ["BEHAVIOURS", "KIND"]
 
@@ -42,6 +42,7 @@ KIND = JobKind(
     payload=replace_payload,
     callback_timeout_s=10.0,
     details="music",
+    market_result=market_songs,
 )
 
 

@@ -157,6 +157,7 @@ KIND = JobKind(
     payload=separation_payload,
     callback_timeout_s=15.0,
     files=separation_file,
+    market_result=lambda shot: {"resultObject": separation_record(shot)["response"]},
 )
 
 

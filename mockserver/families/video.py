@@ -68,6 +68,7 @@ KIND = JobKind(
     payload=video_payload,
     callback_timeout_s=15.0,
     files=video_file,
+    market_result=lambda shot: {"resultUrls": [video_url(shot.task)]},
 )
 
 

@@ -66,6 +66,7 @@ KIND = JobKind(
     payload=wav_payload,
     callback_timeout_s=15.0,
     files=wav_file,
+    market_result=lambda shot: {"resultUrls": [wav_url(shot.task)]},
 )
 
 

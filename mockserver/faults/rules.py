@@ -199,6 +199,9 @@ class Catalog:
                 outcomes[op.operation_id] = frozenset(kind_texts)
                 for status, text in kind_texts.items():
                     texts.setdefault(status, text)
+        for op in operations:
+            if op.market == "create":  # a Market job is a task of whichever kind its model runs
+                outcomes[op.operation_id] = frozenset(texts)
         return cls(provider, {op.operation_id: op for op in operations}, codes, server, outcomes, texts)
 
     def facts(self, operation: Operation, token: str, body: Mapping[str, Any], query: Mapping[str, str]) -> Facts:
@@ -225,7 +228,7 @@ class Catalog:
 
 
 def _details_field(operation: Operation) -> str | None:
-    if operation.details_of is None:
+    if operation.details_of is None and operation.market != "details":
         return None
     return next((p.name for p in operation.query if p.required), None)
 
