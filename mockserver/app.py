@@ -24,6 +24,7 @@ from openapi import load_spec
 from .behaviour import Call
 from .callbacks import Attempt, CallbackJournal
 from .config import Settings
+from .credits import Credits
 from .envelope import envelope, render
 from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
 from .families import behaviour_for
@@ -239,6 +240,36 @@ class MockApp:
         """A finished music task with one track per duration (seconds); see ``POST /_mock/tasks``."""
         return self.state.tasks.seed_music(durations, base_url=base_url, **fields)
 
+    def seed_operation(
+        self, operation_id: str, body: Mapping[str, Any], *, base_url: str = "http://testserver"
+    ) -> dict[str, Any]:
+        """A finished task of any family, made by its creating operation as if long done (no callbacks, no charge).
+
+        ``body`` is the operation's request body (``callBackUrl`` may be left out); it is validated as
+        the API would. Returns ``{"taskId", "kind", "status"}``.
+        """
+        operation = self._served.get(operation_id) if isinstance(operation_id, str) else None
+        if operation is None or operation.job_kind is None:
+            creating = ", ".join(sorted(op.operation_id for op in self.operations if op.job_kind))
+            raise ConfigError(
+                f"operation: {operation_id!r} is not a task-creating operation here; use one of {creating}"
+            )
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"body: must be the operation's JSON object (got {body!r})")
+        request = {**body, "callBackUrl": body.get("callBackUrl", "http://127.0.0.1:9/seeded")}
+        problems = RequestValidator(operation).body_problems(request)
+        if problems:
+            raise ApiError(422, "Validation error: " + "; ".join(map(str, problems)))
+        state = self.state
+        free = Credits(state.store, self.settings.credits, 0)
+        call = Call(state.tasks, free, self.profile, operation, "_mock-seed", request, {}, base_url)
+        task = state.store.tasks[behaviour_for(operation, state.kinds, self._served)(call)["taskId"]]
+        task.callback_url = None  # a seeded task sends nothing
+        task.token = None
+        if task.timeline is not None:  # as if created long enough ago to have finished
+            task.created_at -= task.timeline.steps[-1].at
+        return {"taskId": task.id, "kind": task.kind, "status": state.tasks.status(task)}
+
     # the API -------------------------------------------------------------------------------
     def _answer(
         self,
@@ -420,6 +451,8 @@ class MockApp:
     async def _seed(self, request: Request) -> Response:
         try:
             body = await self._json_body(request)
+            if "operation" in body:
+                return self._answer(200, "success", self.seed_operation(body["operation"], body.get("body", {})))
             durations = body.get("durations", [180.0, 180.0])
             if not isinstance(durations, list):
                 raise ApiError(422, f"Validation error: durations: must be an array of seconds (got {durations!r})")
@@ -429,6 +462,8 @@ class MockApp:
             return self._answer(error.code, error.msg)
         except ConfigError as error:
             return self._answer(422, f"Validation error: {error}")
+        except DomainError as error:
+            return self._answer(*self._domain_answer(error))
         tracks = [{"id": t.id, "index": t.index, "duration": t.duration} for t in task.tracks]
         return self._answer(200, "success", {"taskId": task.id, "tracks": tracks})
 

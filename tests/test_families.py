@@ -334,3 +334,23 @@ async def test_upload_cover_of_a_mock_file_keeps_its_length_and_runs_the_music_l
     url = f"http://mock/_mock/files/{long_tracks[0]}.mp3"
     too_long = await flow.call("upload-cover", {**body, "uploadUrl": url, "callBackUrl": flow.callback_url})
     assert too_long["code"] == 422 and "uploadUrl" in too_long["msg"] and "at most 480 s" in too_long["msg"]
+
+
+# admin seeding of any family ----------------------------------------------------------------------
+@pytest.mark.parametrize("provider", providers_with("convert-to-wav"))
+async def test_the_admin_api_seeds_a_finished_task_of_any_family(flows: Any, provider: str) -> None:
+    flow = flows(provider)
+    music, tracks = flow.music()
+    seeded = await flow.client.post(
+        "/_mock/tasks", json={"operation": "convert-to-wav", "body": {"taskId": music, "audioId": tracks[0]}}
+    )
+    data = seeded.json()["data"]
+    assert data["kind"] == "wav" and data["status"] == "SUCCESS"
+    done = await flow.details("get-wav-details", data["taskId"])
+    assert done["successFlag"] == "SUCCESS" and done["response"]["audioWavUrl"]
+    of_a_wav = {"operation": "convert-to-wav", "body": {"taskId": data["taskId"], "audioId": tracks[0]}}
+    refused = (await flow.client.post("/_mock/tasks", json=of_a_wav)).json()
+    assert refused["code"] == 422 and "is a wav task" in refused["msg"]
+    bad = await flow.client.post("/_mock/tasks", json={"operation": "get-wav-details", "body": {}})
+    assert bad.json()["code"] == 422 and "convert-to-wav" in bad.json()["msg"]
+    assert [r for r in flow.receiver.received if r.task_id == data["taskId"]] == []
