@@ -547,6 +547,7 @@ SOUNDS = Operation(
     ),
     valid=_sounds_body,
     creates=True,
+    # unverified: the callback shape and the model enum (secondary sources only).
     documented_by=frozenset({"kie", "sunoapi"}),
 )
 
@@ -568,5 +569,4 @@ FAMILY = Family(
     record_check=record_stage,
     echoes_param=True,
     tracks=tracks_of,
-    unverified="sounds: callback shape and model enum (secondary sources only)",
 )
