@@ -10,6 +10,7 @@ import pytest
 
 import openapi
 from contract import families, rules
+from contract.requests import derived_probes
 from contract.rules import MISSING, Violation, replace_section_violations, request_violations
 
 CB = "https://example.com/cb"
@@ -338,3 +339,36 @@ def test_unknown_provider_and_operation_are_refused() -> None:
         request_violations("suno", "generate-music", {})
     with pytest.raises(ValueError, match="unknown operationId"):
         request_violations("kie", "lyrics", {})
+
+
+def test_a_family_a_spec_declares_is_planned_without_code_changes() -> None:
+    # A spec that declares Convert to WAV (as the mock will): the table supplies everything else.
+    spec = openapi.load_spec("kie")
+    spec["paths"]["/api/v1/wav/generate"] = {"post": {"operationId": "convert-to-wav", "x-job-kind": "wav"}}
+    spec["paths"]["/api/v1/wav/record-info"] = {"get": {"operationId": "get-wav-details", "x-details-of": "wav"}}
+    served = families.served(spec)
+    assert {"convert-to-wav", "get-wav-details"} <= set(served)
+    wav = families.family_of("convert-to-wav")
+    assert wav.details is not None and wav.details.id == "get-wav-details"
+    status = wav.status_for("kie")
+    assert status is not None and (status.field, status.success) == ("successFlag", "SUCCESS")
+    assert status.is_terminal("GENERATE_WAV_FAILED") and not status.is_terminal("PENDING")
+    assert wav.callbacks is not None and wav.callbacks.stage({"code": 200, "msg": "success", "data": {}}) == "complete"
+    probes = derived_probes("kie", "convert-to-wav", None)
+    assert {"convert-to-wav: taskId is required", "convert-to-wav: audioId is required"} <= {p.rule for p in probes}
+    assert [p.rule for p in derived_probes("kie", "get-wav-details", None)][:2] == [
+        "get-wav-details: a valid query is accepted",
+        "get-wav-details: taskId is required",
+    ]
+    # a spec without them plans nothing of the family
+    assert "convert-to-wav" not in families.served(openapi.load_spec("kie"))
+
+
+def test_status_flavours_and_orders() -> None:
+    cover = families.family("cover")
+    sunoapi, apikley = cover.status_for("sunoapi"), cover.status_for("apikley")
+    assert sunoapi is not None and sunoapi.flavour == "integer" and sunoapi.success == 1
+    assert sunoapi.rank(2) < sunoapi.rank(1)  # 0 pending -> 2 generating -> 1 success
+    assert apikley is not None and apikley.flavour == "string"
+    midi = families.family("midi").status_for("kie")
+    assert midi is not None and midi.terminal == (1, 2, 3) and midi.rank(True) == -1  # True is not the integer 1

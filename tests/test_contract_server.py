@@ -561,3 +561,36 @@ def test_unreachable_url_reports_and_fails_without_spending() -> None:
     assert not result.ok
     assert result.spend.sent == 0
     assert any("did not answer" in o.message for o in result.failures())
+
+
+# -- what the suite exercises follows the served spec ---------------------------------------------
+
+
+class _Declares:
+    """Serves the mock's /openapi.json without ``drop`` (the other paths go to the mock unchanged)."""
+
+    def __init__(self, app: Any, drop: str) -> None:
+        self.app, self.drop = app, drop
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/openapi.json":
+            spec = openapi.load_spec("kie")
+            spec["paths"] = {
+                path: item
+                for path, item in spec["paths"].items()
+                if not any(isinstance(op, dict) and op.get("operationId") == self.drop for op in item.values())
+            }
+            raw = json.dumps(spec).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": raw})
+            return
+        await self.app(scope, receive, send)
+
+
+def test_the_suite_exercises_what_the_served_spec_declares() -> None:
+    result = run("kie", _Declares(mock("kie"), "get-timestamped-lyrics"), max_examples=3)
+    assert result.ok, result.summary()
+    assert "get-timestamped-lyrics" not in result.operations
+    assert set(result.operations) == set(rules.OPERATIONS["kie"]) - {"get-timestamped-lyrics"}
+    assert not any(r.rule.startswith("get-timestamped-lyrics") for r in result.coverage.values())
