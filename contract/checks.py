@@ -1,8 +1,9 @@
 """The checks of the server suite: envelope, documented codes, response shapes, lifecycle, callbacks.
 
 Each check is a plain function that returns a failure message (``str``) or None. Shapes come
-from the bundled OpenAPI document (the documentation); business rules come from
-:mod:`contract.rules`. Nothing here imports the mock.
+from the bundled OpenAPI document (the documentation); business rules, status orders and
+callback stages come from the contract's table (:mod:`contract.families`, through
+:mod:`contract.rules`). Nothing here imports the mock.
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ from referencing.jsonschema import DRAFT202012
 
 import openapi
 
-from .rules import OPERATIONS
+from . import families
+from .families import Callbacks, Status
+from .families.music import STATUS as _MUSIC_STATUS
+from .families.music import record_stage
 
 __all__ = [
+    "CALLBACK_ORDER",
     "CHECKS",
     "STATUS_ORDER",
     "TERMINAL",
@@ -32,7 +37,10 @@ __all__ = [
     "callback_order",
     "envelope",
     "expect_code",
+    "finished_unchanged",
+    "param_echo",
     "record_info_stage",
+    "status_move",
 ]
 
 #: Every check the suite runs, with what it asserts (the summary table and --help list these).
@@ -45,18 +53,17 @@ CHECKS: dict[str, str] = {
     "auth": "a request without, or with a bad, Bearer token gets code 401",
     "not_found": "an unknown task, track or path gets code 404 (an unknown track: 404 or 422)",
     "malformed_body": "malformed JSON, a non-object body or a wrong Content-Type gets 422, never a 500",
-    "lifecycle": "record-info states only move forward, match each stage's shape, and echo the request in param",
-    "callbacks": "callbacks arrive in the documented order (text, first, complete) with documented payloads",
+    "lifecycle": "details states only move forward, match each stage's shape, and echo the request in param",
+    "time": "a finished task read again several times stays exactly the same (states never leave a final one)",
+    "callbacks": "callbacks arrive in each family's documented order and count with documented payloads",
 }
 
-#: 2.3 / 3.1: the forward order of a music task's states.
-STATUS_ORDER: dict[str, int] = {"PENDING": 0, "TEXT_SUCCESS": 1, "FIRST_SUCCESS": 2, "SUCCESS": 3}
-#: States after which nothing changes (SUCCESS and the failures, suno-api.md 2.3).
-TERMINAL: frozenset[str] = frozenset(
-    {"SUCCESS", "CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED", "CALLBACK_EXCEPTION", "SENSITIVE_WORD_ERROR"}
-)
+#: 2.3 / 3.1: the forward order of a music task's states (the music family's, see contract.families).
+STATUS_ORDER: dict[str, int] = {state: i for i, state in enumerate(_MUSIC_STATUS.order)}
+#: Music states after which nothing changes (SUCCESS and the failures, suno-api.md 2.3).
+TERMINAL: frozenset[str] = frozenset(_MUSIC_STATUS.terminal)
 #: 4.2: the callback stages of a music task, in order ("error" ends it instead).
-CALLBACK_ORDER = ("text", "first", "complete")
+CALLBACK_ORDER: tuple[str, ...] = families.family("music").callbacks.stages  # type: ignore[union-attr]
 
 
 @dataclass
@@ -159,6 +166,11 @@ def expect_code(exchange: Exchange, allowed: Sequence[int], why: str) -> str | N
     return f"{why}: expected code {_either(allowed)}, got code {code!r}: {exchange.answer()}"
 
 
+def _escape(token: str) -> str:
+    """A JSON-pointer token."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
 def _either(codes: Sequence[int]) -> str:
     return " or ".join(map(str, codes))
 
@@ -180,17 +192,26 @@ class ResponseShapes:
             self._cache[pointer] = Draft202012Validator({"$ref": f"urn:suno-spec#{pointer}"}, registry=self.registry)
         return self._cache[pointer]
 
+    def _operation(self, operation: str) -> tuple[str, str, dict[str, Any]] | None:
+        entry = families.operation(operation)
+        method, path = entry.method.lower(), entry.path_for(self.provider)
+        item = self.spec["paths"].get(path, {}).get(method)
+        return (method, path, item) if isinstance(item, dict) else None
+
     def response_pointer(self, operation: str, status: str) -> str | None:
         """Pointer to the schema of ``operation``'s documented ``status`` answer."""
-        method, path = OPERATIONS[self.provider][operation]
-        responses = self.spec["paths"][path][method.lower()]["responses"]
+        found = self._operation(operation)
+        if found is None:
+            return None
+        method, path, item = found
+        responses = item["responses"]
         if status not in responses:
             return None
         ref = responses[status].get("$ref")
         if isinstance(ref, str):
             return f"{ref[1:]}/content/application~1json/schema"
         escaped = path.replace("~", "~0").replace("/", "~1")
-        return f"/paths/{escaped}/{method.lower()}/responses/{status}/content/application~1json/schema"
+        return f"/paths/{escaped}/{method}/responses/{status}/content/application~1json/schema"
 
     def errors(self, pointer: str, instance: Any) -> list[str]:
         """Messages for every way ``instance`` breaks the schema at ``pointer``."""
@@ -216,51 +237,86 @@ class ResponseShapes:
             return f"the answer breaks the documented {exchange.operation} schema: {'; '.join(problems)}"
         return None
 
-    def check_callback(self, kind: str, payload: Any) -> list[str]:
-        """A callback payload against components/schemas/MusicCallback or ReplaceCallback."""
-        return self.errors(f"/components/schemas/{kind}Callback", payload)
+    def callback_pointer(self, operation: str) -> str | None:
+        """Pointer to the body schema of the callback ``operation`` documents (its first ``callbacks`` entry)."""
+        found = self._operation(operation)
+        if found is None or not isinstance(found[2].get("callbacks"), dict) or not found[2]["callbacks"]:
+            return None
+        method, path, item = found
+        name, node = next(iter(item["callbacks"].items()))
+        base = f"/paths/{_escape(path)}/{method}/callbacks/{_escape(name)}"
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if isinstance(ref, str) and ref.startswith("#/"):
+            base, node = ref[1:], self.spec
+            for part in ref[2:].split("/"):
+                node = node[part.replace("~1", "/").replace("~0", "~")]
+        expression = next(iter(node))
+        return f"{base}/{_escape(expression)}/post/requestBody/content/application~1json/schema"
+
+    def check_callback(self, operation: str, payload: Any) -> list[str]:
+        """A callback payload against the schema the creating ``operation`` documents for it."""
+        pointer = self.callback_pointer(operation)
+        if pointer is None:
+            return [f"{operation} documents no callback"]
+        return self.errors(pointer, payload)
 
 
 def record_info_stage(data: Mapping[str, Any], expected_tracks: int | None) -> str | None:
-    """What a record-info ``data`` must show at its status (suno-api.md 2.3, 3.1, 4.2)."""
-    status = data.get("status")
-    response = data.get("response")
-    tracks = response.get("sunoData") if isinstance(response, Mapping) else None
-    if not isinstance(tracks, list):
-        return None  # response_schema reports it
-    done = [t for t in tracks if isinstance(t, Mapping) and t.get("audioUrl") and _seconds(t.get("duration"))]
-    if status == "SUCCESS":
-        if expected_tracks is not None and len(tracks) != expected_tracks:
-            return f"status SUCCESS with {len(tracks)} tracks in sunoData; the task makes {expected_tracks}"
-        if len(done) != len(tracks):
-            return "status SUCCESS but not every track has an audioUrl and a duration"
-    if status == "FIRST_SUCCESS" and not done:
-        return "status FIRST_SUCCESS but no track is complete (audioUrl and duration)"
-    if status in ("PENDING", "TEXT_SUCCESS") and done and len(done) == len(tracks) and tracks:
-        return f"status {status} but every track is already complete"
+    """What a Get Music Details ``data`` must show at its status (suno-api.md 2.3, 3.1, 4.2)."""
+    return record_stage(data, data.get("status"), expected_tracks)
+
+
+def status_move(status: Status, last: Any, now: Any) -> str | None:
+    """A state may only move forward in the family's documented order (failures end it)."""
+    if last is None:
+        return None
+    if status.is_terminal(last) and now != last:
+        return f"{status.field} went from {last!r} to {now!r}; nothing changes after a final state"
+    if status.rank(now) < status.rank(last):
+        return f"{status.field} went back from {last} to {now}; states only move forward"
     return None
 
 
-def _seconds(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+def finished_unchanged(first: Mapping[str, Any], later: Mapping[str, Any], field: str) -> str | None:
+    """A finished task's details, read again, are exactly what they were (suno-api.md 3.1: final states)."""
+    if first == later:
+        return None
+    if first.get(field) != later.get(field):
+        return (
+            f"a finished task changed from {field} {first.get(field)!r} to {later.get(field)!r} when read again; "
+            "a final state never changes"
+        )
+    keys = sorted(k for k in {*first, *later} if first.get(k) != later.get(k))
+    return f"a finished task's details changed when read again ({', '.join(keys)} differ); they must stay the same"
 
 
-def callback_order(stages: Sequence[str], kind: str) -> str | None:
-    """The documented order of callback stages (4.2: text -> first -> complete; 4.3: complete)."""
+def callback_order(stages: Sequence[str], callbacks: Callbacks, name: str = "") -> str | None:
+    """The documented order and count of callback stages (4.2: text -> first -> complete; 4.3: complete).
+
+    Each stage comes at most once, in order; stages the documents say may be skipped may be
+    missing; the last one is ``complete``, or ``error``, which ends the task.
+    """
     if not stages:
         return None
     if "error" in stages:
         return None if stages[-1] == "error" and stages.count("error") == 1 else f"stages {list(stages)}: error ends"
-    allowed = CALLBACK_ORDER if kind == "Music" else ("complete",)
+    allowed = callbacks.stages
+    what = f"{name} " if name else ""
     positions = []
     for stage in stages:
         if stage not in allowed:
-            return f"stage {stage!r} is not a documented {kind} callback stage ({', '.join(allowed)})"
+            return f"stage {stage!r} is not a documented {what}callback stage ({', '.join(allowed)})"
         positions.append(allowed.index(stage))
     if positions != sorted(positions) or len(set(positions)) != len(positions):
-        return f"callback stages arrived as {list(stages)}; the documented order is {' -> '.join(allowed)}"
+        return (
+            f"callback stages arrived as {list(stages)}; the documented order is {' -> '.join(allowed)} "
+            f"(at most {callbacks.count} callbacks)"
+        )
     if stages[-1] != "complete":
         return f"callback stages {list(stages)} never reached complete"
+    missing = [s for s in allowed if s not in stages and s not in callbacks.skippable]
+    if missing:
+        return f"callback stages {list(stages)} lack {', '.join(missing)}, which the documents never skip"
     return None
 
 

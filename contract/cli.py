@@ -3,8 +3,9 @@
     suno-contract server --base-url URL --token T --provider P [--spend-budget N]
                          [--max-examples N] [--seed N] [--junit FILE]
 
-Progress goes to stderr, the summary table to stdout; the exit code is 1 when a check failed
-and 2 on a usage error.
+Progress goes to stderr, the summary table (checks per operation, then the rule coverage: per
+documented rule, the probes sent and whether it held) to stdout; the exit code is 1 when a check
+failed and 2 on a usage error.
 """
 
 from __future__ import annotations
@@ -54,12 +55,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def junit_xml(result: SuiteResult) -> bytes:
-    """The outcomes as JUnit XML: one testcase per (check, operation)."""
-    failures = len(result.failures())
+    """The outcomes as JUnit XML: one testcase per (check, operation), and one per documented rule probed."""
+    broken = [r for r in result.coverage.values() if not r.held]
+    failures = len(result.failures()) + len(broken)
     suite = ET.Element(
         "testsuite",
         name=f"suno-contract server {result.provider}",
-        tests=str(len(result.outcomes)),
+        tests=str(len(result.outcomes) + len(result.coverage)),
         failures=str(failures),
         errors="0",
         time=f"{result.elapsed:.3f}",
@@ -73,6 +75,13 @@ def junit_xml(result: SuiteResult) -> bytes:
             failure.text = f"{outcome.failed} of {outcome.passed + outcome.failed} failed\n{outcome.curl}"
         else:
             ET.SubElement(case, "system-out").text = f"{outcome.passed} passed"
+    for rule in sorted(result.coverage.values(), key=lambda r: r.rule):
+        case = ET.SubElement(suite, "testcase", classname=f"server.{result.provider}.rules", name=rule.rule)
+        if rule.failed:
+            failure = ET.SubElement(case, "failure", message=rule.message)
+            failure.text = f"{rule.failed} of {rule.probes} probes failed"
+        else:
+            ET.SubElement(case, "system-out").text = f"{rule.probes} probes held"
     text: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
     return text
 

@@ -49,9 +49,9 @@ import respx
 
 import openapi
 
-from . import rules
+from . import families, rules
 from ._loop_host import cancel_other_tasks
-from .strategies import CreateTimeStyle, SpecResponse, build_response, documented_codes, task_statuses
+from .strategies import CreateTimeStyle, SpecResponse, build_response, documented_codes
 
 __all__ = [
     "BASE_URLS",
@@ -151,12 +151,14 @@ class Force:
     def answer(self, provider: str, operation_id: str, query: Mapping[str, str]) -> SpecResponse:
         """The forced answer for one request (advances through ``statuses``)."""
         record: dict[str, Any] = {}
-        if self.statuses and operation_id == "get-music-details":
-            record = {"status": self.statuses[min(self.used, len(self.statuses) - 1)], "create_time": self.create_time}
-        elif operation_id == "get-music-details":
+        readers = families.reading(operation_id)
+        if readers and self.code == 200:
             record = {"create_time": self.create_time}
+            if self.statuses:
+                record["status"] = self.statuses[min(self.used, len(self.statuses) - 1)]
         self.used += 1
-        task_id = query.get("taskId") or "5c79b2e8a1f34d6b9c0e7a1d2f3b4e8e"
+        query_field = readers[0].details_query if readers else "taskId"
+        task_id = query.get(query_field) or "5c79b2e8a1f34d6b9c0e7a1d2f3b4e8e"
         return build_response(
             provider, operation_id, self.code, http_status=self.http_status, task_id=task_id, **record
         )
@@ -319,24 +321,20 @@ class SunoRouter(respx.MockRouter):
 
         ``code``: the body code (e.g. 401, 402, 429; 501 or 505 come with HTTP 500). With
         ``operation=None`` it applies to every operation that documents the code.
-        ``status``: a task state (or a sequence, one per poll, the last repeating) for Get Music
-        Details, e.g. ``"GENERATE_AUDIO_FAILED"`` or ``["PENDING", "FIRST_SUCCESS", "SUCCESS"]``.
+        ``status``: a task state (or a sequence, one per poll, the last repeating) for a details
+        operation, e.g. ``"GENERATE_AUDIO_FAILED"`` or ``["PENDING", "FIRST_SUCCESS", "SUCCESS"]``
+        for Get Music Details. With ``operation=None`` it applies to the first served details
+        operation whose family documents every given state (the contract's table says which).
         ``create_time="epoch_ms"`` writes ``createTime`` as epoch milliseconds (a real quirk).
         ``times`` limits how many requests the rule answers. The request is still checked.
         """
         statuses: tuple[str, ...] = ()
+        served = rules.OPERATIONS[self.provider]
         if status is not None:
             statuses = (status,) if isinstance(status, str) else tuple(status)
-            documented = task_statuses(self.provider)
-            for value in statuses:
-                if value not in documented:
-                    raise ValueError(f"status {value!r} is not documented; use one of {', '.join(documented)}")
             if not statuses:
                 raise ValueError("status=[] forces nothing; give at least one task state")
-            if operation not in (None, "get-music-details"):
-                raise ValueError("status= applies to get-music-details only; leave operation unset")
-            operation = "get-music-details"
-        served = rules.OPERATIONS[self.provider]
+            operation = self._details_for(statuses, operation)
         if operation is not None and operation not in served:
             raise ValueError(f"{self.provider} has no operation {operation!r}; use one of {', '.join(served)}")
         candidates = [operation] if operation is not None else list(served)
@@ -356,6 +354,28 @@ class SunoRouter(respx.MockRouter):
         rule = Force(matching, code, http_status, statuses, create_time, times)
         self._forces.append(rule)
         return rule
+
+    def _details_for(self, statuses: tuple[str, ...], operation: str | None) -> str:
+        """The details operation a forced ``status=`` applies to (see :meth:`force`)."""
+        served = rules.OPERATIONS[self.provider]
+        details = [op for op in served if families.reading(op)]
+        if operation is not None and operation not in details:
+            raise ValueError(f"status= applies to a details operation ({', '.join(details)}); {operation!r} is not one")
+        for op in [operation] if operation is not None else details:
+            documented = self._states(op)
+            if all(value in documented for value in statuses):
+                return op
+        documented = self._states(operation or details[0])
+        wrong = next(v for v in statuses if v not in documented)
+        raise ValueError(f"status {wrong!r} is not documented; use one of {', '.join(map(str, documented))}")
+
+    def _states(self, details: str) -> list[Any]:
+        out: list[Any] = []
+        for family in families.reading(details):
+            status = family.status_for(self.provider)
+            if status is not None:
+                out += [v for v in (*status.order, *status.failures) if v not in out]
+        return out
 
     @contextmanager
     def forced(self, **options: Any) -> Iterator[Force]:
@@ -414,17 +434,35 @@ class SunoRouter(respx.MockRouter):
                     body_ok = False
             if body_ok:
                 problems += rules.request_violations(self.provider, operation_id, body, query)
-            if operation_id == "replace-section" and isinstance(body, dict):
-                selector = rules.track_selector(self.provider)
-                key = (str(body.get("taskId")), body.get(selector))
-                duration = self._tracks.get(key) if isinstance(key[1], (str, int)) else None  # type: ignore[arg-type]
-                if duration is not None:
-                    problems += rules.replace_section_violations(self.provider, body, duration)
+            duration = self._named_track(operation_id, body)
+            if duration is not None and isinstance(body, dict):
+                problems += rules.stateful_violations(self.provider, operation_id, body, duration)
         found = [RecordedViolation(request.method, str(request.url), operation_id, v) for v in problems]
         self.violations += found
         if found and self.strict:
             raise ContractViolation(found)
         return operation_id, query
+
+    def _named_track(self, operation_id: str, body: Any) -> float | None:
+        """The duration of the track a body names (task and track fields of the table), if the router knows it."""
+        entry = families.operation(operation_id)
+        if entry.stateful is None or not isinstance(body, dict):
+            return None
+        task = next((r.field for r in entry.refs if r.names == "task"), None)
+        track = next(
+            (
+                r.field
+                for r in entry.refs
+                if r.names in ("track", "index") and (r.providers is None or self.provider in r.providers)
+            ),
+            None,
+        )
+        if task is None or track is None:
+            return None
+        value = body.get(track)
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            return None
+        return self._tracks.get((str(body.get(task)), value))
 
     def _handle(self, request: httpx.Request) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
         if self.max_requests is not None and len(self.operations_called) >= self.max_requests:
@@ -461,19 +499,19 @@ class SunoRouter(respx.MockRouter):
         return httpx.Response(answer.status_code, headers=answer.headers, content=content, request=request)
 
     def _learn(self, operation_id: str | None, response: httpx.Response) -> None:
-        """Remember track durations that record-info reports, for the replace-section 50 % rule."""
-        if operation_id != "get-music-details":
+        """Remember track durations that a details answer reports, for the rules that need them (50 %)."""
+        readers = [f for f in families.reading(operation_id) if f.tracks is not None] if operation_id else []
+        if not readers:
             return
         try:
             data = response.json().get("data")
-            tracks = data["response"]["sunoData"]
             task_id = data["taskId"]
         except (ValueError, AttributeError, KeyError, TypeError):
             return
-        for index, track in enumerate(tracks if isinstance(tracks, list) else []):
-            duration = track.get("duration") if isinstance(track, dict) else None
-            if isinstance(duration, (int, float)) and not isinstance(duration, bool):
-                self.remember_track(str(task_id), str(track.get("id")), index, float(duration))
+        tracks_of = readers[0].tracks
+        assert tracks_of is not None
+        for track in tracks_of(data) if isinstance(data, dict) else []:
+            self.remember_track(str(task_id), track.id, track.index, track.duration)
 
 
 def suno_router(

@@ -115,7 +115,7 @@ def spend_proxy(upstream: str, provider: str, guard: SpendGuard) -> ASGIApp:
 
     from contract import rules
 
-    creating = {rules.OPERATIONS[provider][op] for op in rules.CREATING}
+    creating = {where for op, where in rules.OPERATIONS[provider].items() if op in rules.CREATING}
     hop_by_hop = {"connection", "content-length", "content-encoding", "transfer-encoding", "keep-alive", "host"}
     clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
 

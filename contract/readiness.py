@@ -27,13 +27,15 @@ An exception that is a programming error (``KeyError``, ``IndexError``, ``TypeEr
 Scenarios (derived from the provider's bundled document, after a first successful run shows
 which operations the flow uses):
 
-- ``success``: the task goes PENDING -> TEXT_SUCCESS -> FIRST_SUCCESS -> SUCCESS; expect success;
+- ``success``: the task goes PENDING -> TEXT_SUCCESS -> FIRST_SUCCESS -> SUCCESS (the music
+  family's order in the contract's table); expect success;
 - ``success at once`` (documented: some tasks skip text and first) and ``createTime as epoch ms``
   (a real-world quirk); expect success;
 - every documented ``(HTTP status, code)`` other than 200 of every operation the flow calls
   (e.g. 401, 402, 429, 455 in HTTP 200, and 501/505 in HTTP 500); expect failure;
 - every failure state of a task (GENERATE_AUDIO_FAILED, SENSITIVE_WORD_ERROR,
-  CREATE_TASK_FAILED, CALLBACK_EXCEPTION) when the flow polls Get Music Details; expect failure.
+  CREATE_TASK_FAILED, CALLBACK_EXCEPTION) when the flow polls Get Music Details, and each other
+  family's failure states when the flow polls its details operation; expect failure.
 
 Requests that break the documented rules are reported per scenario (the router runs with
 ``strict=False`` here, so the flow goes on and the mock answers as the API would).
@@ -62,8 +64,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import families
 from .client import ContractViolation, RecordedViolation, RequestBudgetExceeded, SunoRouter, summarise
-from .strategies import FAILURE_STATUSES, documented_codes
+from .strategies import CreateTimeStyle, documented_codes
 
 __all__ = [
     "CRASH_TYPES",
@@ -86,8 +89,16 @@ CRASH_TYPES: tuple[type[BaseException], ...] = (
     RecursionError,
 )
 
-_LIFECYCLE = ("PENDING", "TEXT_SUCCESS", "FIRST_SUCCESS", "SUCCESS")
-_DETAILS = "get-music-details"
+
+def _music() -> tuple[str, tuple[str, ...]]:
+    """The music family's details operation and its documented forward states (the contract's table)."""
+    music = families.family("music")
+    if music.details is None or music.status is None:
+        raise RuntimeError("the contract's table lacks the music family's details operation or status")
+    return music.details.id, tuple(music.status.order)
+
+
+_DETAILS, _LIFECYCLE = _music()
 
 ClientFlow = Callable[[str], Any] | Callable[[str], Awaitable[Any]]
 AppFactory = Callable[[], Callable[..., Awaitable[None]]]
@@ -113,14 +124,17 @@ class Scenario:
     operation_id: str | None = None
     code: int | None = None
     http_status: int = 200
-    statuses: tuple[str, ...] = _LIFECYCLE
+    statuses: tuple[Any, ...] = _LIFECYCLE
     create_time: str = "string"
+    #: The details operation whose answers follow ``statuses``.
+    details: str = _DETAILS
 
     def arrange(self, router: SunoRouter) -> None:
         """Set the router's forced answers for this scenario."""
         if self.operation_id is not None and self.code is not None:
             router.force(code=self.code, http_status=self.http_status, operation=self.operation_id)
-        router.force(status=self.statuses, create_time="epoch_ms" if self.create_time == "epoch_ms" else "string")
+        create_time: CreateTimeStyle = "epoch_ms" if self.create_time == "epoch_ms" else "string"
+        router.force(status=self.statuses, operation=self.details, create_time=create_time)
 
 
 @dataclass(frozen=True)
@@ -232,9 +246,15 @@ def check_client(
             if (http_status, code) != (200, 200):
                 name = f"{op}: code {code}" + (" in HTTP 500" if http_status == 500 else "")
                 scenarios.append(Scenario(name, False, op, code, http_status))
-    if _DETAILS in used:
-        for status in FAILURE_STATUSES:
-            scenarios.append(Scenario(f"task state {status}", False, statuses=("PENDING", status)))
+    for details in dict.fromkeys(op for op in used if families.reading(op)):
+        for family in families.reading(details):
+            status = family.status_for(provider)
+            if status is None:
+                continue
+            for failure in status.failures:
+                name = f"task state {failure}" if details == _DETAILS else f"{details}: state {failure}"
+                if all(s.name != name for s in scenarios):
+                    scenarios.append(Scenario(name, False, statuses=(status.order[0], failure), details=details))
     return ReadinessReport(provider, (first, *(runner.run(s) for s in scenarios)))
 
 

@@ -1,276 +1,263 @@
-"""Hand-written request strategies for the rules JSON Schema cannot say, concentrated on boundaries.
+"""Request probes derived from the contract's table, concentrated on the boundaries of every rule.
 
-Schemathesis generates from the bundled document; these strategies add what it cannot know:
-the interval bounds (6-60 s where documented), 2 decimal places, ``start < end``, <= 50 % of
-the track, the track selector of each profile, model-dependent lengths. Each :class:`Probe` is
-a request; whether it must be accepted or rejected is decided by :mod:`contract.rules`, not
-here. :func:`pinned_probes` lists the exact boundary points every run sends;
-:func:`boundary_probes` draws more around them.
+Schemathesis generates from the bundled document; these probes come from the table
+(:mod:`contract.families`) instead, so no documented rule depends on someone remembering to
+write a probe for it. For each operation and provider, :func:`derived_probes` sends:
+
+- the valid body, and every required field dropped alone;
+- each conditional requirement on both sides of its condition (the field dropped where the
+  condition holds, and where one value of the condition is flipped);
+- every field given each wrong JSON type; each enum given near misses (case, a trailing space,
+  a value another provider documents);
+- each string limit at, and one past, its bound, per model and per documented mode;
+- each number at, and just past, each bound, and with one decimal place too many;
+
+and the family's own probes for the rules a field list cannot say (the replace-section
+interval, 50 % of the track). Whether a probe must be accepted or rejected is decided by
+:mod:`contract.rules`, not here; each probe names the rule it exercises, for the coverage table.
+:func:`boundary_probes` draws more around the cross-field boundaries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from hypothesis import strategies as st
 
-from . import rules
+from . import families
+from .families import CALLBACK, DROP, UNKNOWN_AUDIO, UNKNOWN_TASK, Field, Operation, Probe, Source, Track, changed
 
-__all__ = ["Probe", "TaskFixture", "Track", "boundary_probes", "pinned_probes", "valid_body"]
+__all__ = [
+    "CALLBACK",
+    "UNKNOWN_AUDIO",
+    "UNKNOWN_TASK",
+    "Probe",
+    "TaskFixture",
+    "Track",
+    "boundary_probes",
+    "derived_probes",
+    "pinned_probes",
+    "valid_body",
+    "valid_query",
+]
 
-CALLBACK = "https://callback.invalid/suno"
-UNKNOWN_TASK = "0" * 32
-UNKNOWN_AUDIO = "00000000-0000-4000-8000-000000000000"
+#: A finished task the suite may name (seeded on the mock, or given with --task-id).
+TaskFixture = Source
 
+_PROVIDERS = ("kie", "sunoapi", "apibox", "apikley")
 
-@dataclass(frozen=True)
-class Track:
-    """A finished track the suite may edit: its audioId, 0-based index and duration (s)."""
-
-    id: str
-    index: int
-    duration: float
-
-
-@dataclass(frozen=True)
-class TaskFixture:
-    """A finished music task on the target (seeded on the mock, or given with --task-id)."""
-
-    task_id: str
-    tracks: tuple[Track, ...]
-
-
-@dataclass(frozen=True)
-class Probe:
-    """One request: operation, JSON body or query, and the boundary it exercises."""
-
-    operation: str
-    label: str
-    body: dict[str, Any] | None = None
-    query: dict[str, str] | None = None
-    #: The track a replace-section body edits (its duration decides the stateful rules).
-    track: Track | None = None
-
-
-def valid_body(provider: str, operation: str, task: TaskFixture | None, callback: str = CALLBACK) -> dict[str, Any]:
-    """A body that keeps every documented rule (for a fixture task when one is given)."""
-    if operation == "generate-music":
-        return {
-            "customMode": True,
-            "instrumental": False,
-            "model": "V4_5",
-            "prompt": "[Verse]\nNeon rain on the harbour",
-            "style": "synthwave",
-            "title": "Harbour Lights",
-            "callBackUrl": callback,
-        }
-    track = task.tracks[0] if task else None
-    if operation == "extend-music":
-        return {
-            "defaultParamFlag": False,
-            "audioId": track.id if track else UNKNOWN_AUDIO,
-            "model": "V4_5",
-            "callBackUrl": callback,
-        }
-    if operation == "replace-section":
-        body: dict[str, Any] = {
-            "taskId": task.task_id if task else UNKNOWN_TASK,
-            "prompt": "A calm piano line",
-            "tags": "jazz",
-            "title": "Relaxing Piano",
-            "infillStartS": 10.0,
-            "infillEndS": 20.0,
-            "callBackUrl": callback,
-        }
-        if rules.track_selector(provider) == "audioId":
-            body["audioId"] = track.id if track else UNKNOWN_AUDIO
-        else:
-            body["musicIndex"] = track.index if track else 0
-        return body
-    if operation == "get-timestamped-lyrics":
-        return {"taskId": task.task_id if task else UNKNOWN_TASK, "audioId": track.id if track else UNKNOWN_AUDIO}
-    raise ValueError(f"{operation} takes no body")
+#: One value of each JSON type, and which types each field type accepts.
+_SAMPLES: dict[str, Any] = {
+    "string": "x",
+    "integer": 7,
+    "number": 0.5,
+    "boolean": True,
+    "null": None,
+    "array": [],
+    "object": {},
+}
+_ACCEPTS: dict[str, frozenset[str]] = {
+    "string": frozenset({"string"}),
+    "uri": frozenset({"string"}),
+    "boolean": frozenset({"boolean"}),
+    "number": frozenset({"number", "integer"}),
+    "integer": frozenset({"integer"}),
+    "uri-list": frozenset({"array"}),
+}
 
 
-def _with(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    out = dict(body)
-    for key, value in changes.items():
-        if value is _DROP:
-            out.pop(key, None)
-        else:
-            out[key] = value
+def valid_body(provider: str, operation: str, task: Source | None, callback: str = CALLBACK) -> dict[str, Any]:
+    """A body that keeps every documented rule (naming ``task`` when one is given)."""
+    entry = families.operation(operation)
+    if entry.valid is None:
+        raise ValueError(f"{operation} takes no body")
+    return entry.valid(provider, task, callback)
+
+
+def valid_query(provider: str, operation: str, task: Source | None) -> dict[str, str]:
+    """The query of a details operation naming ``task`` (an unknown task without one)."""
+    entry = families.operation(operation)
+    return {f.name: task.task_id if task else UNKNOWN_TASK for f in entry.query if f.is_required(provider)}
+
+
+_TYPE_WORDS = {"uri": "URL string", "uri-list": "array of URLs"}
+
+
+def _rule(op: Operation, field: Field, what: str) -> str:
+    return f"{op.id}: {field.name} {what}"
+
+
+def _fill(op: Operation, provider: str, body: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with ``changes``, plus an example of every field the result then requires."""
+    out = changed(body, changes)
+    for field in op.fields(provider):
+        if field.name not in out and any(c.holds(out, op.defaults) for c in field.when):
+            out[field.name] = field.example
     return out
 
 
-_DROP: Any = object()
+def _flips(values: Mapping[str, Any], field_of: Mapping[str, Field], provider: str) -> Iterator[dict[str, Any]]:
+    """The condition with one value changed at a time (the other side of it)."""
+    for name, value in values.items():
+        if isinstance(value, bool):
+            yield {**values, name: not value}
+            continue
+        options = field_of[name].values(provider) if name in field_of else None
+        other = next((v for v in options or () if v != value), None)
+        if other is not None:
+            yield {**values, name: other}
 
 
-def _generate_probes(provider: str) -> list[Probe]:
-    base = valid_body(provider, "generate-music", None)
-    out = [Probe("generate-music", "valid custom-mode body", base)]
-    for model in rules.models(provider)[:1] + rules.models(provider)[-1:]:
-        limit = rules.title_limit(provider, "generate-music", model)
-        for n in (limit, limit + 1):
-            out.append(Probe("generate-music", f"title {n} chars on {model}", _with(base, model=model, title="t" * n)))
-        plimit, slimit = rules.prompt_limit(model, True), rules.style_limit(model)
-        out.append(
-            Probe(
-                "generate-music", f"prompt {plimit + 1} on {model}", _with(base, model=model, prompt="p" * (plimit + 1))
-            )
+def _near_misses(field: Field, provider: str) -> list[Any]:
+    allowed = field.values(provider)
+    if not allowed:
+        return []
+    if not all(isinstance(v, str) for v in allowed):
+        return [max(allowed) + 1, min(allowed) - 1]
+    first = str(allowed[0])
+    misses = [first.lower() if first.lower() != first else first.upper(), first + " "]
+    if callable(field.enum):  # a value another provider documents
+        others = {v for p in _PROVIDERS for v in field.enum(p)} - set(allowed)
+        misses += sorted(others)[:1]
+    return [m for m in misses if m not in allowed]
+
+
+def _mode_bodies(op: Operation, provider: str, base: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    if not op.modes:
+        return [("", base)]
+    return [(mode.name, _fill(op, provider, base, mode.changes)) for mode in op.modes]
+
+
+def _length_probes(op: Operation, provider: str, base: dict[str, Any], track: Track | None) -> list[Probe]:
+    """Each string limit at, and one past, its bound, per model and per documented mode."""
+    fields = op.fields(provider)
+    model = next((f for f in fields if f.name == "model"), None)
+    models = model.values(provider) if model is not None else None
+    out: list[Probe] = []
+    for mode, body in _mode_bodies(op, provider, base):
+        for name in models or (None,):
+            context = body if name is None else changed(body, {"model": name})
+            for field in fields:
+                if field.type != "string" or field.max_length is None or field.name not in context:
+                    continue
+                limit = field.limit(provider, context)
+                if limit is None:
+                    continue
+                where = " ".join(x for x in (f"on {name}" if name else "", f"({mode})" if mode else "") if x)
+                rule = _rule(op, field, f"is at most {limit} characters {where}".rstrip())
+                for n in (limit, limit + 1):
+                    probe = changed(context, {field.name: "x" * n})
+                    out.append(
+                        Probe(op.id, f"{field.name} of {n} characters {where}".rstrip(), probe, track=track, rule=rule)
+                    )
+    return out
+
+
+def _number_probes(op: Operation, field: Field, body: dict[str, Any], track: Track | None) -> list[Probe]:
+    step: float = 10.0 ** -(field.places or 0) if field.type == "number" and field.places else 1.0
+    values: list[tuple[Any, str]] = []
+    if field.minimum is not None:
+        values += [(field.minimum, f">= {field.minimum:g}"), (field.minimum - step, f">= {field.minimum:g}")]
+    if field.exclusive_minimum is not None:
+        low = field.exclusive_minimum
+        values += [(low, f"> {low:g}"), (low + step, f"> {low:g}")]
+    if field.maximum is not None:
+        values += [(field.maximum, f"<= {field.maximum:g}"), (field.maximum + step, f"<= {field.maximum:g}")]
+    if field.places is not None:
+        inside = float(field.example if isinstance(field.example, (int, float)) else (field.minimum or 0) + 1)
+        values.append(
+            (round(inside, field.places) + 5 * 10.0 ** -(field.places + 1), f"has at most {field.places} decimals")
         )
-        out.append(
-            Probe(
-                "generate-music", f"style {slimit + 1} on {model}", _with(base, model=model, style="s" * (slimit + 1))
-            )
-        )
-    non_custom = {"customMode": False, "instrumental": False, "model": "V4_5", "callBackUrl": CALLBACK}
-    out.append(Probe("generate-music", "non-custom prompt 500", _with(non_custom, prompt="p" * 500)))
-    out.append(Probe("generate-music", "non-custom prompt 501", _with(non_custom, prompt="p" * 501)))
-    out.append(Probe("generate-music", "non-custom without prompt", non_custom))
-    out.append(Probe("generate-music", "custom without title", _with(base, title=_DROP)))
-    out.append(Probe("generate-music", "without callBackUrl", _with(base, callBackUrl=_DROP)))
-    out.append(Probe("generate-music", "styleWeight 1.01", _with(base, styleWeight=1.01)))
-    out.append(Probe("generate-music", "styleWeight 0.005", _with(base, styleWeight=0.005)))
-    out.append(Probe("generate-music", "audioWeight 1", _with(base, audioWeight=1)))
-    foreign = next(m for m in ("V3_5", "V5_5", "V4_5ALL") if m not in rules.models(provider))
-    out.append(Probe("generate-music", f"model {foreign} (not offered)", _with(base, model=foreign)))
-    out.append(Probe("generate-music", "customMode as a string", _with(base, customMode="true")))
+    out = []
+    for value, what in values:
+        value = round(value, (field.places or 0) + 1) if isinstance(value, float) else value
+        probe = changed(body, {field.name: value})
+        out.append(Probe(op.id, f"{field.name} {value!r}", probe, track=track, rule=_rule(op, field, what)))
     return out
 
 
-def _replace_probes(provider: str, task: TaskFixture | None) -> list[Probe]:
-    base = valid_body(provider, "replace-section", task)
-    track = task.tracks[0] if task else None
-
-    def span(label: str, start: float, end: float) -> Probe:
-        return Probe("replace-section", label, _with(base, infillStartS=start, infillEndS=end), track=track)
-
-    out = [
-        span("valid 10-20 s", 10.0, 20.0),
-        span("interval 5.99 s", 10.0, 15.99),
-        span("interval 6.00 s", 10.0, 16.0),
-        span("3 decimals in infillStartS", 10.005, 20.0),
-        span("3 decimals in infillEndS", 10.0, 20.001),
-        span("start == end", 20.0, 20.0),
-        span("start > end", 30.0, 20.0),
-        span("negative start", -0.01, 10.0),
-        span("interval 60.01 s", 10.0, 70.01),
-    ]
-    if track is not None:
-        half = round(track.duration / 2, 2)
-        out += [
-            span("span exactly 50% of the track", 0.0, half),
-            span("span 50% + 0.01 s", 0.0, round(half + 0.01, 2)),
-            span("end past the track", round(track.duration - 10, 2), round(track.duration + 0.01, 2)),
-        ]
-    selector = rules.track_selector(provider)
-    out.append(Probe("replace-section", f"without {selector}", _with(base, **{selector: _DROP}), track=track))
-    wrong: Any = 0 if selector == "audioId" else "0"
-    out.append(Probe("replace-section", f"{selector} of the wrong type", _with(base, **{selector: wrong}), track=track))
-    if selector == "musicIndex":
-        out.append(Probe("replace-section", "musicIndex -1", _with(base, musicIndex=-1), track=track))
-    out.append(Probe("replace-section", "fullLyrics as a number", _with(base, fullLyrics=42), track=track))
-    out.append(Probe("replace-section", "without tags", _with(base, tags=_DROP), track=track))
+def _query_probes(op: Operation, provider: str, source: Source | None) -> list[Probe]:
+    base = valid_query(provider, op.id, source)
+    out = [Probe(op.id, "valid query", query=base, rule=f"{op.id}: a valid query is accepted")]
+    for field in op.query:
+        rule = _rule(op, field, "is required")
+        out.append(Probe(op.id, f"without {field.name}", query=changed(base, {field.name: DROP}), rule=rule))
+        if field.type == "string" and (field.min_length or field.max_length):
+            low = field.min_length
+            high = field.max_length if isinstance(field.max_length, int) else None
+            what = f"is {low} to {high} characters" if high else f"is at least {low} characters"
+            for n in (low - 1, low, *((high, high + 1) if high else ())):
+                if n >= 0:
+                    query = changed(base, {field.name: "a" * n})
+                    out.append(
+                        Probe(op.id, f"{field.name} of {n} characters", query=query, rule=_rule(op, field, what))
+                    )
     return out
 
 
-def _extend_probes(provider: str, task: TaskFixture | None) -> list[Probe]:
-    base = valid_body(provider, "extend-music", task)
-    custom = _with(base, defaultParamFlag=True, continueAt=30.5, prompt="p", style="s", title="t")
-    model = rules.models(provider)[-1]
-    limit = rules.title_limit(provider, "extend-music", model)
-    return [
-        Probe("extend-music", "reuse the source's parameters", base),
-        Probe("extend-music", "defaultParamFlag without custom fields", _with(base, defaultParamFlag=True)),
-        Probe("extend-music", "continueAt 0", _with(custom, continueAt=0)),
-        Probe("extend-music", "continueAt 3 decimals", _with(custom, continueAt=30.125)),
-        Probe("extend-music", f"title {limit + 1} on {model}", _with(custom, model=model, title="t" * (limit + 1))),
-        Probe("extend-music", "without audioId", _with(base, audioId=_DROP)),
-    ]
-
-
-def _lyrics_probes(provider: str, task: TaskFixture | None) -> list[Probe]:
-    base = valid_body(provider, "get-timestamped-lyrics", task)
-    out = [Probe("get-timestamped-lyrics", "without taskId", _with(base, taskId=_DROP))]
-    if provider in ("kie", "apikley"):
-        out.append(Probe("get-timestamped-lyrics", "without audioId", _with(base, audioId=_DROP)))
-    else:
-        out.append(Probe("get-timestamped-lyrics", "musicIndex 2", _with(base, audioId=_DROP, musicIndex=2)))
+def derived_probes(provider: str, operation: str, source: Source | None) -> list[Probe]:
+    """Every probe the table's fields give for ``operation`` on ``provider`` (see the module docstring)."""
+    op = families.operation(operation)
+    if op.body is None:
+        return _query_probes(op, provider, source) if op.query else []
+    track = source.tracks[0] if source and source.tracks else None
+    base = valid_body(provider, operation, source)
+    fields = op.fields(provider)
+    field_of = {f.name: f for f in fields}
+    out = [Probe(op.id, "valid body", base, track=track, rule=f"{op.id}: a valid body is accepted")]
+    for field in fields:
+        if field.is_required(provider):
+            body = changed(base, {field.name: DROP})
+            out.append(Probe(op.id, f"without {field.name}", body, track=track, rule=_rule(op, field, "is required")))
+        for condition in field.when:
+            rule = _rule(op, field, f"is required {condition.why}")
+            sides = [
+                (condition.values, "holds"),
+                *((flip, "does not hold") for flip in _flips(condition.values, field_of, provider)),
+            ]
+            for values, side in sides:
+                body = changed(_fill(op, provider, base, values), {field.name: DROP})
+                label = f"without {field.name}, " + ", ".join(f"{k}={v!r}" for k, v in values.items()) + f" ({side})"
+                out.append(Probe(op.id, label, body, track=track, rule=rule))
+        # the field in a body where it counts (its condition holds), else the valid body
+        home = base
+        if field.name not in base and field.when:
+            home = _fill(op, provider, base, field.when[0].values)
+        for kind, sample in _SAMPLES.items():
+            if kind in _ACCEPTS[field.type]:
+                continue
+            body = changed(home, {field.name: sample})
+            rule = _rule(op, field, f"is a JSON {_TYPE_WORDS.get(field.type, field.type)}")
+            out.append(Probe(op.id, f"{field.name} as a JSON {kind}", body, track=track, rule=rule))
+        for miss in _near_misses(field, provider):
+            body = changed(home, {field.name: miss})
+            rule = _rule(op, field, "is one of the documented values")
+            out.append(Probe(op.id, f"{field.name} {miss!r} (near miss)", body, track=track, rule=rule))
+        if field.type in ("number", "integer") and field.values(provider) is None:
+            out += _number_probes(op, field, home, track)
+        if field.type == "uri-list" and field.min_items is not None:
+            url = "https://example.com/a.mp3"
+            for n in sorted({field.min_items - 1, field.min_items, (field.max_items or field.min_items) + 1}):
+                if n >= 0:
+                    rule = _rule(op, field, f"lists {field.min_items} to {field.max_items} URLs")
+                    body = changed(home, {field.name: [url] * n})
+                    out.append(Probe(op.id, f"{field.name} of {n} URLs", body, track=track, rule=rule))
+    out += _length_probes(op, provider, base, track)
+    if op.probes is not None:
+        out += op.probes(provider, source)
     return out
 
 
-def pinned_probes(provider: str, task: TaskFixture | None) -> list[Probe]:
-    """The exact boundary points of every documented rule, for one profile."""
-    return [
-        *_generate_probes(provider),
-        *_extend_probes(provider, task),
-        *_replace_probes(provider, task),
-        *_lyrics_probes(provider, task),
-        Probe("get-music-details", "taskId of 65 characters", query={"taskId": "a" * 65}),
-        Probe("get-music-details", "empty taskId", query={"taskId": ""}),
-        Probe("get-music-details", "without taskId", query={}),
-    ]
+def pinned_probes(provider: str, task: Source | None, operations: Mapping[str, Operation] | None = None) -> list[Probe]:
+    """The derived probes of every operation (default: those the provider's bundled document declares)."""
+    import openapi
+
+    served = operations if operations is not None else families.served(openapi.load_spec(provider))
+    return [probe for op_id in served for probe in derived_probes(provider, op_id, task)]
 
 
-# -- drawn probes ----------------------------------------------------------------------------
-
-_TIMES = st.sampled_from([0.0, 0.01, 5.99, 6.0, 6.01, 10.0, 10.5, 59.99, 60.0, 60.01, 99.99, 100.0, 120.0])
-_NUDGE = st.sampled_from([0.0, 0.0, 0.01, -0.01, 0.001, -0.001, 0.005])
-_WEIGHTS = st.sampled_from([0, 1, 0.0, 0.01, 0.5, 0.99, 1.0, 1.01, -0.01, 0.005, 0.999, 0.123])
-
-
-def _replace_strategy(provider: str, task: TaskFixture | None) -> st.SearchStrategy[Probe]:
-    base = valid_body(provider, "replace-section", task)
-    tracks = task.tracks if task else (None,)
-
-    @st.composite
-    def build(draw: st.DrawFn) -> Probe:
-        track = draw(st.sampled_from(tracks))
-        start = round(draw(_TIMES), 2) + draw(_NUDGE)
-        span = draw(st.sampled_from([5.99, 6.0, 6.01, 10.0, 59.99, 60.0, 60.01, 0.0, -1.0]))
-        if track is not None and draw(st.booleans()):
-            span = round(track.duration / 2, 2) + draw(st.sampled_from([0.0, 0.01, -0.01]))
-        end = round(start + span, 2) + draw(_NUDGE)
-        body = _with(base, infillStartS=round(start, 3), infillEndS=round(end, 3))
-        if track is not None:
-            body[rules.track_selector(provider)] = (
-                track.id if rules.track_selector(provider) == "audioId" else track.index
-            )
-        return Probe("replace-section", f"span {end - start:.3f} s", body, track=track)
-
-    return build()
-
-
-def _generate_strategy(provider: str) -> st.SearchStrategy[Probe]:
-    base = valid_body(provider, "generate-music", None)
-
-    @st.composite
-    def build(draw: st.DrawFn) -> Probe:
-        model = draw(st.sampled_from([*rules.models(provider), "V3_5", "V5_5", "V6"]))
-        custom = draw(st.booleans())
-        body = _with(base, model=model, customMode=custom)
-        if custom:
-            known = model if model in rules.models(provider) else "V4_5"
-            limit = rules.title_limit(provider, "generate-music", known)
-            body["title"] = "t" * draw(st.sampled_from([1, limit, limit + 1, 80, 81, 100, 101]))
-            body["style"] = "s" * draw(st.sampled_from([1, 200, 201, 1000, 1001]))
-        else:
-            body = _with(body, style=_DROP, title=_DROP, prompt="p" * draw(st.sampled_from([1, 500, 501])))
-        weight = draw(st.sampled_from(["styleWeight", "weirdnessConstraint", "audioWeight", None]))
-        if weight:
-            body[weight] = draw(_WEIGHTS)
-        return Probe("generate-music", f"{model} custom={custom}", body)
-
-    return build()
-
-
-def boundary_probes(provider: str, operation: str, task: TaskFixture | None) -> st.SearchStrategy[Probe] | None:
-    """Drawn probes around the boundaries of ``operation``'s rules (None: pinned probes suffice)."""
-    makers: dict[str, Callable[[], st.SearchStrategy[Probe]]] = {
-        "replace-section": lambda: _replace_strategy(provider, task),
-        "generate-music": lambda: _generate_strategy(provider),
-    }
-    maker = makers.get(operation)
-    return maker() if maker else None
+def boundary_probes(provider: str, operation: str, task: Source | None) -> st.SearchStrategy[Probe] | None:
+    """Drawn probes around the cross-field boundaries of ``operation`` (None: the derived probes suffice)."""
+    drawn = families.operation(operation).drawn
+    return drawn(provider, task) if drawn is not None else None

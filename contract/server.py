@@ -7,11 +7,15 @@ Usage from Python::
     result = run_server_suite(SuiteConfig(provider="kie", token="t", base_url="http://127.0.0.1:8000"))
     assert result.ok, result.summary()
 
-What it sends (in this order): a probe for the mock's admin API, the authentication and
-not-found checks, malformed bodies, the lifecycle of one task per creating kind, the pinned
-boundary probes of :mod:`contract.requests`, drawn boundary probes, and requests generated from
-the bundled document by Schemathesis (positive and negative). Every answer is judged by
-:mod:`contract.checks` against the rules of :mod:`contract.rules`.
+What it sends (in this order): a probe for the mock's admin API, ``GET /openapi.json`` to learn
+which operations the server declares (the contract's table, :mod:`contract.families`, says what
+each one must do; a family is exercised when its operations are declared), the authentication
+and not-found checks, malformed bodies, the lifecycle of one task per served family (polled to a
+final state, then read again: a finished task must stay the same), the probes
+:mod:`contract.requests` derives from the table, drawn boundary probes, and requests generated
+from the bundled document by Schemathesis (positive and negative). Every answer is judged by
+:mod:`contract.checks` against the rules of :mod:`contract.rules`; the summary ends with the
+coverage table: per documented rule, how many probes were sent and whether it held.
 
 No spending by accident: against a non-loopback URL, a creating call that the rules say could
 succeed is sent only while ``spend_budget`` allows; every such call is counted.
@@ -39,11 +43,13 @@ from hypothesis import strategies as st
 
 import openapi
 
-from . import checks, rules
+from . import checks, families, rules
+from ._checking import is_integer
 from .checks import CHECKS, Exchange, ResponseShapes
-from .requests import UNKNOWN_TASK, Probe, TaskFixture, Track, boundary_probes, pinned_probes, valid_body
+from .families import CALLBACK, UNKNOWN_TASK, Family, Operation, Probe, Source, Track
+from .requests import boundary_probes, derived_probes, valid_body, valid_query
 
-__all__ = ["CallbackReceiver", "Outcome", "SpendGuard", "SuiteConfig", "SuiteResult", "run_server_suite"]
+__all__ = ["CallbackReceiver", "Outcome", "RuleOutcome", "SpendGuard", "SuiteConfig", "SuiteResult", "run_server_suite"]
 
 ASGIApp = Callable[..., Any]
 Progress = Callable[[str], None]
@@ -102,6 +108,20 @@ class Outcome:
 
 
 @dataclass
+class RuleOutcome:
+    """How many probes exercised one documented rule, and the first failure among them."""
+
+    rule: str
+    probes: int = 0
+    failed: int = 0
+    message: str = ""
+
+    @property
+    def held(self) -> bool:
+        return self.failed == 0
+
+
+@dataclass
 class SpendGuard:
     """Counts creating calls that may succeed and refuses them past the budget on remote targets."""
 
@@ -134,6 +154,10 @@ class SuiteResult:
     examples: int
     elapsed: float
     is_mock: bool
+    #: Documented rule -> probes sent and whether it held (the coverage table).
+    coverage: dict[str, RuleOutcome] = field(default_factory=dict)
+    #: The operations the run exercised (those the served spec declares).
+    operations: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -151,6 +175,18 @@ class SuiteResult:
     @property
     def examples_per_second(self) -> float:
         return self.examples / self.elapsed if self.elapsed > 0 else 0.0
+
+    def coverage_table(self) -> str:
+        """One line per documented rule: held or FAILED, the probes sent, the rule (and the first failure)."""
+        entries = sorted(self.coverage.values(), key=lambda r: r.rule)
+        held = sum(r.held for r in entries)
+        probes = sum(r.probes for r in entries)
+        lines = [f"rule coverage: {held} of {len(entries)} documented rules held, {probes} probes"]
+        for entry in entries:
+            mark = "held  " if entry.held else "FAILED"
+            tail = f"  -- {entry.failed} failed: {entry.message}" if entry.failed else ""
+            lines.append(f"  {mark} {entry.probes:4d}  {entry.rule}{tail}")
+        return "\n".join(lines)
 
     def summary(self) -> str:
         """A plain-text table: check, operation, passed, failed, example of failure."""
@@ -171,6 +207,7 @@ class SuiteResult:
             f"{', loopback: not limited' if self.spend.loopback else ''}), {self.spend.withheld} withheld"
         )
         lines += [f"note: {n}" for n in self.notes]
+        lines.append(self.coverage_table())
         verdict = "PASSED" if self.ok else f"FAILED: {', '.join(sorted(self.failed_checks()))}"
         lines.append(verdict)
         return "\n".join(lines)
@@ -247,9 +284,13 @@ class _Expected:
     """A task the lifecycle created, whose callbacks are checked at the end."""
 
     task_id: str
-    kind: str  # "Music" or "Replace"
+    family: Family
     path: str
     operation: str
+
+
+#: How often a finished task is read again (the time checks).
+REREADS = 3
 
 
 class _Suite:
@@ -260,14 +301,27 @@ class _Suite:
         self.loopback = loopback
         self.shapes = ResponseShapes(config.provider)
         self.outcomes: dict[tuple[str, str], Outcome] = {}
+        self.coverage: dict[str, RuleOutcome] = {}
         self.notes: list[str] = []
         self.spend = SpendGuard(loopback=loopback, budget=config.spend_budget)
         self.requests = 0
         self.examples = 0
         self.is_mock = False
-        self.task: TaskFixture | None = None
+        #: The table's operations this run exercises (those the served spec declares).
+        self.served: dict[str, Operation] = {}
+        #: Finished tasks requests may name, by family (the music fixture, then what the lifecycle made).
+        self.sources: dict[str, Source] = {}
         self.expected_callbacks: list[_Expected] = []
         self.receiver: CallbackReceiver | None = None
+
+    @property
+    def task(self) -> Source | None:
+        """The finished music task the stateful checks edit."""
+        return self.sources.get("music")
+
+    def source_for(self, operation: str) -> Source | None:
+        needs = families.operation(operation).needs
+        return self.sources.get(needs) if needs else None
 
     # reporting ---------------------------------------------------------------------------------
     def progress(self, text: str) -> None:
@@ -285,6 +339,16 @@ class _Suite:
             outcome.curl = exchange.curl() if exchange else ""
             self.progress(f"FAIL {check} {operation}: {failure}")
 
+    def cover(self, rule: str, failure: str | None) -> None:
+        """Count one probe of a documented rule (the coverage table)."""
+        if not rule:
+            return
+        entry = self.coverage.setdefault(rule, RuleOutcome(rule))
+        entry.probes += 1
+        if failure is not None:
+            entry.failed += 1
+            entry.message = entry.message or failure
+
     # sending -----------------------------------------------------------------------------------
     def send(
         self,
@@ -301,7 +365,8 @@ class _Suite:
         label: str = "",
     ) -> Exchange | None:
         """Send one request through the spend guard; None when the guard withheld it."""
-        op_method, op_path = rules.OPERATIONS[self.provider].get(operation, ("GET", "/"))
+        entry = families.OPERATIONS.get(operation)
+        op_method, op_path = (entry.method, entry.path_for(self.provider)) if entry else ("GET", "/")
         headers: dict[str, str] = {}
         if auth == "valid":
             headers["Authorization"] = f"Bearer {self.config.token}"
@@ -322,7 +387,7 @@ class _Suite:
             content=content,
         )
         exchange = Exchange(operation, request, meta={"auth": auth, "label": label})
-        if operation in rules.CREATING and self._may_succeed(exchange, track):
+        if entry is not None and entry.creates and self._may_succeed(exchange, track):
             if not self.spend.allow(f"{operation} {label}".strip()):
                 return None
             exchange.meta["may_succeed"] = True
@@ -355,79 +420,84 @@ class _Suite:
         if rules.request_violations(self.provider, exchange.operation, body):
             return False
         return not (
-            exchange.operation == "replace-section"
-            and track is not None
-            and rules.replace_section_violations(self.provider, body, track.duration)
+            track is not None and rules.stateful_violations(self.provider, exchange.operation, body, track.duration)
         )
 
     # judging -----------------------------------------------------------------------------------
     def judge_shape(self, exchange: Exchange) -> bool:
         """Envelope and response schema; True when both hold."""
+        op = exchange.operation
         failure = checks.envelope(exchange)
-        self.record("envelope", exchange.operation, failure, exchange)
+        self.record("envelope", op, failure, exchange)
+        self.cover(f"{op}: every answer is the documented envelope", failure)
         if failure:
             return False
         failure = self.shapes.check_response(exchange)
-        self.record("response_schema", exchange.operation, failure, exchange)
+        self.record("response_schema", op, failure, exchange)
+        self.cover(f"{op}: every answer matches its documented schema", failure)
         return failure is None
 
-    def judge(self, exchange: Exchange | None, track: Track | None = None) -> None:
-        """The rule oracle for a request sent with a valid key."""
+    def judge(self, exchange: Exchange | None, track: Track | None = None) -> str | None:
+        """The rule oracle for a request sent with a valid key; the failure it found, if any."""
         if exchange is None:
-            return
+            return None
         self.examples += 1
         self.judge_shape(exchange)
         op = exchange.operation
+        entry = families.operation(op)
         is_json, body = self.sent_body(exchange)
         query = dict(parse_qsl(exchange.request.url.query.decode(), keep_blank_values=True))
         if not is_json:
             failure = checks.expect_code(exchange, [422], "a body that is not JSON must be rejected")
             self.record("malformed_body", op, failure, exchange)
-            return
+            return failure
         found = rules.request_violations(self.provider, op, body, query)
         if found:
             why = f"breaks the documented rule '{found[0]}'"
-            self.record("rejects_invalid", op, checks.expect_code(exchange, [422], why), exchange)
-            return
-        if op == "replace-section" and track is not None:
-            stateful = rules.replace_section_violations(self.provider, body, track.duration)
+            failure = checks.expect_code(exchange, [422], why)
+            self.record("rejects_invalid", op, failure, exchange)
+            return failure
+        if track is not None and entry.stateful is not None:
+            stateful = rules.stateful_violations(self.provider, op, body, track.duration)
             if stateful:
                 why = f"breaks the documented rule '{stateful[0]}'"
-                self.record("stateful_rules", op, checks.expect_code(exchange, [422], why), exchange)
-                return
-        known = self._ids_known(op, body, query)
-        if known:
-            allowed = [200, 402] if op in rules.CREATING else [200]
-            selector = rules.track_selector(self.provider)
-            if op == "replace-section" and selector == "musicIndex" and self.task:
-                allowed = [404, 422] if body.get("musicIndex", 0) >= len(self.task.tracks) else allowed
+                failure = checks.expect_code(exchange, [422], why)
+                self.record("stateful_rules", op, failure, exchange)
+                return failure
+        if self._ids_known(entry, body, query):
+            allowed = [200, 402] if entry.creates else [200]
             why = "keeps every documented rule, so it must not be rejected"
-            self.record("accepts_valid", op, checks.expect_code(exchange, allowed, why), exchange)
-        elif op == "get-timestamped-lyrics":
+            failure = checks.expect_code(exchange, allowed, why)
+            self.record("accepts_valid", op, failure, exchange)
+        elif 200 in entry.unknown_codes:
             why = "keeps every documented rule (unknown task)"
-            self.record("accepts_valid", op, checks.expect_code(exchange, [200, 404, 422], why), exchange)
+            failure = checks.expect_code(exchange, list(entry.unknown_codes), why)
+            self.record("accepts_valid", op, failure, exchange)
         else:
             why = "names a task or track that does not exist"
-            self.record("not_found", op, checks.expect_code(exchange, [404, 422], why), exchange)
+            failure = checks.expect_code(exchange, list(entry.unknown_codes), why)
+            self.record("not_found", op, failure, exchange)
+        return failure
 
-    def _ids_known(self, op: str, body: Any, query: Mapping[str, str]) -> bool:
-        if op in ("generate-music", "get-remaining-credits"):
+    def _ids_known(self, entry: Operation, body: Any, query: Mapping[str, str]) -> bool:
+        """Whether every task or track the request names is one the suite knows to exist."""
+        if not entry.refs:
             return True
-        task = self.task
-        if task is None:
+        source = self.sources.get(entry.needs) if entry.needs else None
+        if source is None:
             return False
-        audio_ids = {t.id for t in task.tracks}
-        if op == "get-music-details":
-            return query.get("taskId") == task.task_id
-        if op == "extend-music":
-            return bool(body.get("audioId") in audio_ids)
-        if op == "replace-section":
-            if body.get("taskId") != task.task_id:
+        values = {**query, **(body if isinstance(body, Mapping) else {})}
+        for ref in entry.refs:
+            if (ref.providers is not None and self.provider not in ref.providers) or ref.field not in values:
+                continue
+            value = values[ref.field]
+            if ref.names == "task" and value != source.task_id:
                 return False
-            return bool(rules.track_selector(self.provider) == "musicIndex" or body.get("audioId") in audio_ids)
-        if op == "get-timestamped-lyrics":
-            return bool(body.get("taskId") == task.task_id)
-        return False
+            if ref.names == "track" and value not in {t.id for t in source.tracks}:
+                return False
+            if ref.names == "index" and not (is_integer(value) and 0 <= value < len(source.tracks)):
+                return False
+        return True
 
     # sections ----------------------------------------------------------------------------------
     def probe_mock(self) -> None:
@@ -443,17 +513,51 @@ class _Suite:
         if self.is_mock:
             self.notes.append("target is the suno-mockkit mock: a finished task was seeded via POST /_mock/tasks")
 
+    def discover(self) -> None:
+        """Which operations to exercise: the table's operations the served spec declares.
+
+        ``GET /openapi.json`` (a free read) gives the served spec; without one the bundled
+        document of the provider stands in. Shapes are always judged by the bundled document.
+        """
+        bundled = families.declared(self.shapes.spec)
+        spec: Any = None
+        try:
+            response = self.client.get("/openapi.json")
+            self.requests += 1
+            spec = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            spec = None
+        if not (isinstance(spec, dict) and isinstance(spec.get("paths"), dict)):
+            spec, where = self.shapes.spec, "the bundled document"
+        else:
+            where = "GET /openapi.json"
+        declared = families.declared(spec)
+        for op_id, op in families.served(spec).items():
+            if op_id not in bundled:
+                self.notes.append(f"{op_id}: served, but not in the bundled {self.provider} document; not checked")
+                continue
+            self.served[op_id] = op
+        unknown = sorted(set(declared) - set(families.OPERATIONS))
+        if unknown:
+            self.notes.append(f"not in the contract's table, not checked: {', '.join(unknown)}")
+        self.progress(f"{len(self.served)} operations from {where}")
+        for fam in families.FAMILIES:
+            if fam.unverified and any(op.id in self.served for op in fam.operations):
+                self.notes.append(f"{fam.name}: unverified in the documents: {fam.unverified}")
+
     def fixture(self) -> None:
-        """A finished task for the stateful checks: seeded on the mock, or the user's --task-id."""
+        """A finished music task for the stateful checks: seeded on the mock, or the user's --task-id."""
+        music = families.family("music")
         if self.is_mock:
             response = self.client.post("/_mock/tasks", json={"durations": [120.0, 100.0]})
             self.requests += 1
             data = response.json().get("data") or {}
             tracks = tuple(Track(str(t["id"]), int(t["index"]), float(t["duration"])) for t in data.get("tracks", []))
-            if tracks:
-                self.task = TaskFixture(str(data["taskId"]), tracks)
-            else:
+            if not tracks:
                 self.notes.append("POST /_mock/tasks did not return tracks; stateful checks used unknown ids only")
+                return
+            self.sources["music"] = Source(str(data["taskId"]), tracks)
+            self._learn_urls(music)
             return
         if not self.config.task_id:
             self.notes.append(
@@ -461,94 +565,125 @@ class _Suite:
                 "check the 50% rule and valid edits"
             )
             return
-        exchange = self.send("get-music-details", query={"taskId": self.config.task_id})
+        details = music.details
+        assert details is not None and music.tracks is not None
+        exchange = self.send(details.id, query={music.details_query: self.config.task_id})
         if exchange is None or not self.judge_shape(exchange) or exchange.code != 200:
             self.notes.append(f"--task-id {self.config.task_id}: record-info did not answer code 200")
             return
-        data = exchange.body["data"]
-        tracks = tuple(
-            Track(str(t["id"]), i, float(t["duration"]))
-            for i, t in enumerate(data["response"]["sunoData"])
-            if isinstance(t.get("duration"), (int, float))
-            and (self.config.audio_id is None or t["id"] == self.config.audio_id or i > 0)
-        )
-        if self.config.audio_id:
-            tracks = tuple(sorted(tracks, key=lambda t: t.id != self.config.audio_id))
+        found = music.tracks(exchange.body["data"])
+        audio_id = self.config.audio_id
+        tracks = tuple(t for t in found if audio_id is None or t.id == audio_id or t.index > 0)
+        if audio_id:
+            tracks = tuple(sorted(tracks, key=lambda t: t.id != audio_id))
         if tracks:
-            self.task = TaskFixture(self.config.task_id, tracks)
+            self.sources["music"] = Source(self.config.task_id, tracks)
+
+    def _learn_urls(self, music: Family) -> None:
+        """The seeded tracks' audio URLs (operations that take an upload URL use them)."""
+        source = self.sources["music"]
+        if music.details is None or music.details.id not in self.served or music.tracks is None:
+            return
+        response = self.client.get(
+            music.details.path_for(self.provider),
+            params={music.details_query: source.task_id},
+            headers={"Authorization": f"Bearer {self.config.token}"},
+        )
+        self.requests += 1
+        try:
+            urls = {t.id: t.url for t in music.tracks(response.json()["data"])}
+        except (ValueError, KeyError, TypeError):
+            return
+        tracks = tuple(Track(t.id, t.index, t.duration, urls.get(t.id, "")) for t in source.tracks)
+        self.sources["music"] = Source(source.task_id, tracks)
+
+    def request_for(self, operation: Operation) -> dict[str, Any]:
+        """A valid request (body or query) for ``operation``, naming the suite's sources."""
+        source = self.source_for(operation.id)
+        if operation.query:
+            return {"query": valid_query(self.provider, operation.id, source)}
+        if operation.body is not None:
+            return {"body": valid_body(self.provider, operation.id, source)}
+        return {}
 
     def auth(self) -> None:
         """401 without a key, with a bad key and with another scheme, on every operation."""
-        for op in rules.OPERATIONS[self.provider]:
+        for op_id, op in self.served.items():
             for auth in ("none", "bad", "basic"):
-                kwargs: dict[str, Any] = {}
-                if op == "get-music-details":
-                    kwargs["query"] = {"taskId": self.task.task_id if self.task else UNKNOWN_TASK}
-                elif rules.OPERATIONS[self.provider][op][0] == "POST":
-                    kwargs["body"] = valid_body(self.provider, op, self.task)
-                exchange = self.send(op, auth=auth, **kwargs)
+                exchange = self.send(op_id, auth=auth, **self.request_for(op))
                 if exchange is None:
                     continue
                 self.examples += 1
                 self.judge_shape(exchange)
                 what = {"none": "without an Authorization header", "bad": "with a bad API key", "basic": "with Basic"}
                 why = f"a request {what[auth]} must be refused as unauthorized"
-                self.record("auth", op, checks.expect_code(exchange, [401], why), exchange)
+                failure = checks.expect_code(exchange, [401], why)
+                self.record("auth", op_id, failure, exchange)
+                self.cover(f"{op_id}: a request {what[auth]} gets 401", failure)
 
     def not_found(self) -> None:
-        """404 for an unknown task and for an unknown path."""
-        exchange = self.send("get-music-details", query={"taskId": UNKNOWN_TASK})
-        if exchange is not None:
-            self.examples += 1
-            self.judge_shape(exchange)
-            self.record("not_found", "get-music-details", checks.expect_code(exchange, [404], "unknown task"), exchange)
+        """404 for an unknown task on every details operation, and for an unknown path."""
+        seen: set[str] = set()
+        for fam in families.FAMILIES:
+            details = fam.details
+            if details is None or details.id not in self.served or details.id in seen:
+                continue
+            seen.add(details.id)
+            exchange = self.send(details.id, query={fam.details_query: UNKNOWN_TASK})
+            if exchange is not None:
+                self.examples += 1
+                self.judge_shape(exchange)
+                failure = checks.expect_code(exchange, [404], "unknown task")
+                self.record("not_found", details.id, failure, exchange)
+                self.cover(f"{details.id}: an unknown task gets 404", failure)
         exchange = self.send("unknown-path", method="GET", path="/api/v1/generate/no-such-endpoint")
         if exchange is not None:
             self.examples += 1
             failure = checks.envelope(exchange) or checks.expect_code(exchange, [404], "unknown path")
             self.record("not_found", "unknown-path", failure, exchange)
+            self.cover("an unknown path gets 404", failure)
 
     def malformed(self) -> None:
-        """Broken JSON, a JSON array and a wrong Content-Type on every POST operation: 422, not 500."""
-        for op, (method, _) in rules.OPERATIONS[self.provider].items():
-            if method != "POST":
+        """Broken JSON, a JSON array and a wrong Content-Type on every operation with a body: 422, not 500."""
+        for op_id, op in self.served.items():
+            if op.body is None:
                 continue
             cases = [
                 (b'{"taskId": "abc", ', "application/json", "malformed JSON"),
                 (b"[1, 2]", "application/json", "a JSON array"),
-                (
-                    json.dumps(valid_body(self.provider, op, self.task)).encode(),
-                    "text/plain",
-                    "Content-Type text/plain",
-                ),
+                (json.dumps(self.request_for(op)["body"]).encode(), "text/plain", "Content-Type text/plain"),
             ]
             for raw, media, label in cases:
-                exchange = self.send(op, raw=raw, content_type=media, label=label)
+                exchange = self.send(op_id, raw=raw, content_type=media, label=label)
                 if exchange is None:
                     continue
                 self.examples += 1
                 self.judge_shape(exchange)
                 why = f"a body with {label} must be rejected as invalid"
-                self.record("malformed_body", op, checks.expect_code(exchange, [422], why), exchange)
+                failure = checks.expect_code(exchange, [422], why)
+                self.record("malformed_body", op_id, failure, exchange)
+                self.cover(f"{op_id}: a body with {label} gets 422", failure)
 
     def pinned(self) -> None:
-        """The exact boundary points of every documented rule."""
-        for probe in pinned_probes(self.provider, self.task):
-            self.run_probe(probe)
+        """The probes derived from the table: every field, condition, type, enum and bound of every rule."""
+        for op_id in self.served:
+            for probe in derived_probes(self.provider, op_id, self.source_for(op_id)):
+                self.run_probe(probe)
 
     def run_probe(self, probe: Probe) -> None:
         if probe.query is not None:
             exchange = self.send(probe.operation, query=probe.query, label=probe.label)
         else:
             exchange = self.send(probe.operation, body=probe.body, track=probe.track, label=probe.label)
-        self.judge(exchange, probe.track)
+        if exchange is not None:
+            self.cover(probe.rule, self.judge(exchange, probe.track))
 
     def drawn(self) -> None:
-        """Hypothesis-drawn probes around the boundaries."""
-        for op in rules.OPERATIONS[self.provider]:
-            strategy = boundary_probes(self.provider, op, self.task)
+        """Hypothesis-drawn probes around the cross-field boundaries."""
+        for op_id in self.served:
+            strategy = boundary_probes(self.provider, op_id, self.source_for(op_id))
             if strategy is not None:
-                self.progress(f"boundaries {op}")
+                self.progress(f"boundaries {op_id}")
                 self._run_given(strategy, self.run_probe)
 
     def generated(self) -> None:
@@ -558,12 +693,12 @@ class _Suite:
         from schemathesis.core import NotSet
 
         schema = schemathesis.openapi.from_dict(openapi.load_spec(self.provider))
-        for op, (method, path) in rules.OPERATIONS[self.provider].items():
-            operation = schema[path][method]
+        for op_id, op in self.served.items():
+            operation = schema[op.path_for(self.provider)][op.method]
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                self.progress(f"schemathesis {op} {mode.value}")
+                self.progress(f"schemathesis {op_id} {mode.value}")
 
-                def call(case: Any, op: str = op) -> None:
+                def call(case: Any, op: str = op_id) -> None:
                     body = _NO_BODY if isinstance(case.body, NotSet) else case.body
                     query = {k: v for k, v in (case.query or {}).items() if v is not None}
                     raw = None
@@ -577,7 +712,7 @@ class _Suite:
                 try:
                     self._run_given(operation.as_strategy(generation_mode=mode), call)
                 except Exception as exc:  # schemathesis cannot always generate a mode (no parameters)
-                    self.notes.append(f"schemathesis {op} {mode.value}: {type(exc).__name__}: {str(exc)[:120]}")
+                    self.notes.append(f"schemathesis {op_id} {mode.value}: {type(exc).__name__}: {str(exc)[:120]}")
 
     def _run_given(self, strategy: st.SearchStrategy[Any], fn: Callable[[Any], None]) -> None:
         @hypothesis_seed(self.config.seed)
@@ -598,87 +733,166 @@ class _Suite:
 
     # lifecycle ---------------------------------------------------------------------------------
     def lifecycle(self) -> None:
-        """Create a music task (and a replace-section task on a fixture), poll it to a terminal state."""
+        """Create one task per served family (in table order), poll it to a final state, read it again."""
         callback_base = self.receiver.url if self.receiver else None
-        jobs: list[tuple[str, dict[str, Any], str, Track | None]] = []
         nonce = secrets.token_hex(4)
-        music_path = f"/callback/music-{nonce}"
-        body = valid_body(self.provider, "generate-music", None, callback=f"{callback_base or ''}{music_path}")
-        if not callback_base:
-            body["callBackUrl"] = "https://callback.invalid/suno"
-        jobs.append(("generate-music", body, "Music", None))
-        if self.task is not None:
-            replace_path = f"/callback/replace-{nonce}"
-            rbody = valid_body(self.provider, "replace-section", self.task, callback=f"{callback_base}{replace_path}")
-            if not callback_base:
-                rbody["callBackUrl"] = "https://callback.invalid/suno"
-            jobs.append(("replace-section", rbody, "Replace", self.task.tracks[0]))
-        for op, payload, kind, track in jobs:
-            exchange = self.send(op, body=payload, track=track, label="lifecycle")
+        for fam in families.FAMILIES:
+            op = next((o for o in fam.creating if o.id in self.served), None)
+            if op is None or fam.details is None:
+                continue
+            if fam.details.id not in self.served:
+                self.notes.append(f"lifecycle of {op.id} not run: {fam.details.id} is not served")
+                continue
+            source = self.source_for(op.id)
+            if op.needs and source is None:
+                self.notes.append(f"lifecycle of {op.id} not run: it needs a finished {op.needs} task")
+                continue
+            path = f"/callback/{fam.name}-{nonce}"
+            callback = f"{callback_base}{path}" if callback_base else CALLBACK
+            body = valid_body(self.provider, op.id, source, callback=callback)
+            track = source.tracks[0] if source and source.tracks else None
+            exchange = self.send(op.id, body=body, track=track, label="lifecycle")
             if exchange is None:
-                self.notes.append(f"lifecycle of {op} not run: it creates a billed task; allow it with --spend-budget")
+                self.notes.append(
+                    f"lifecycle of {op.id} not run: it creates a billed task; allow it with --spend-budget"
+                )
                 continue
             self.examples += 1
             if not self.judge_shape(exchange) or exchange.code != 200:
-                failure = checks.expect_code(exchange, [200], f"a valid {op} request (lifecycle)")
-                self.record("lifecycle", op, failure or "no taskId in the answer", exchange)
+                failure = checks.expect_code(exchange, [200], f"a valid {op.id} request (lifecycle)")
+                self.record("lifecycle", op.id, failure or "no taskId in the answer", exchange)
                 continue
             task_id = str(exchange.body["data"]["taskId"])
-            self.poll(op, task_id, payload, expected_tracks=2 if kind == "Music" else 1)
+            final = self.poll(fam, op.id, task_id, body)
+            if final is not None and fam.name not in self.sources:
+                tracks = tuple(fam.tracks(final)) if fam.tracks else ()
+                self.sources[fam.name] = Source(task_id, tracks)
             if callback_base:
-                path = music_path if kind == "Music" else f"/callback/replace-{nonce}"
-                self.expected_callbacks.append(_Expected(task_id, kind, path, op))
+                self.expected_callbacks.append(_Expected(task_id, fam, path, op.id))
 
-    def poll(self, op: str, task_id: str, sent: Mapping[str, Any], expected_tracks: int) -> None:
+    def poll(self, fam: Family, op: str, task_id: str, sent: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Poll the family's details operation to a final state; the final ``data`` when it succeeded."""
+        details, status = fam.details, fam.status_for(self.provider)
+        assert details is not None and status is not None
+        query = {fam.details_query: task_id}
         deadline = time.monotonic() + self.config.lifecycle_timeout
-        last_rank, last_status, polls = -1, "", 0
+        last: Any = None
+        finished: dict[str, Track] = {}
+        polls = 0
         while True:
-            exchange = self.send("get-music-details", query={"taskId": task_id}, label="lifecycle poll")
+            exchange = self.send(details.id, query=query, label="lifecycle poll")
             assert exchange is not None  # a free read is never withheld
             polls += 1
             self.examples += 1
             if not self.judge_shape(exchange):
                 self.record("lifecycle", op, "record-info answered an undocumented shape while polling", exchange)
-                return
+                return None
             data = exchange.body.get("data")
             if exchange.code != 200 or not isinstance(data, dict):
                 self.record("lifecycle", op, f"record-info of a created task answered code {exchange.code}", exchange)
-                return
-            status = str(data.get("status"))
-            failure = None
-            rank = checks.STATUS_ORDER.get(status, 99 if status in checks.TERMINAL else -1)
-            if rank < last_rank:
-                failure = f"status went back from {last_status} to {status}; states only move forward"
-            failure = failure or checks.record_info_stage(data, expected_tracks)
-            if data.get("taskId") != task_id:
-                failure = failure or f"record-info answered taskId {data.get('taskId')!r} for {task_id!r}"
-            failure = failure or checks.param_echo(data.get("param"), sent)
+                return None
+            value = data.get(status.field)
+            found = {
+                f"{details.id}: {status.field} only moves forward ({fam.name})": checks.status_move(
+                    status, last, value
+                ),
+                f"{details.id}: the details show what the {status.field} says ({fam.name})": (
+                    fam.record_check(data, value, fam.results) if fam.record_check else None
+                ),
+                f"{details.id}: the details are those of the task asked for": (
+                    None
+                    if data.get("taskId") == task_id
+                    else f"record-info answered taskId {data.get('taskId')!r} for {task_id!r}"
+                ),
+            }
+            if fam.echoes_param:
+                found[f"{details.id}: param echoes the request ({fam.name})"] = checks.param_echo(
+                    data.get("param"), sent
+                )
+            for rule, problem in found.items():
+                self.cover(rule, problem)
+            failure = next((problem for problem in found.values() if problem), None)
             self.record("lifecycle", op, failure, exchange)
             if failure:
-                return
-            last_rank, last_status = max(rank, last_rank), status
-            if status in checks.TERMINAL:
-                self.progress(f"lifecycle {op}: {status} after {polls} poll(s)")
-                return
+                return None
+            if fam.tracks is not None:
+                changed = self._tracks_changed(finished, fam.tracks(data))
+                self.record("time", op, changed, exchange)
+                self.cover(f"{details.id}: a finished track never changes between reads ({fam.name})", changed)
+                if changed:
+                    return None
+            last = value
+            if status.is_terminal(value):
+                self.progress(f"lifecycle {op}: {value} after {polls} poll(s)")
+                return self.reread(fam, op, task_id, data) if value == status.success else None
             if time.monotonic() > deadline:
                 self.record(
                     "lifecycle",
                     op,
-                    f"task {task_id} still {status} after {self.config.lifecycle_timeout:g} s; "
+                    f"task {task_id} still {value} after {self.config.lifecycle_timeout:g} s; "
                     "raise --lifecycle-timeout if the server is slow",
                     exchange,
                 )
-                return
+                return None
             time.sleep(self.config.poll_interval)
 
+    @staticmethod
+    def _tracks_changed(finished: dict[str, Track], tracks: list[Track]) -> str | None:
+        for track in tracks:
+            before = finished.setdefault(track.id, track)
+            if before != track:
+                return f"finished track {track.id} changed between two reads: {before} became {track}"
+        return None
+
+    def reread(self, fam: Family, op: str, task_id: str, first: dict[str, Any]) -> dict[str, Any] | None:
+        """A finished task, read again several times, stays exactly the same (the time checks)."""
+        details, status = fam.details, fam.status_for(self.provider)
+        assert details is not None and status is not None
+        rule = f"{details.id}: a finished task read again stays the same ({fam.name})"
+        reads = 0
+        for _ in range(REREADS * 3):  # 429s (the documented query rate) are waited out, a few times
+            if reads == REREADS:
+                break
+            exchange = self.send(details.id, query={fam.details_query: task_id}, label="time: read a finished task")
+            assert exchange is not None
+            self.examples += 1
+            if not self.judge_shape(exchange):
+                self.record("time", op, "a finished task read again answered an undocumented shape", exchange)
+                return None
+            if exchange.code == 429:  # the documented query rate (3 per second per task): wait, read again
+                time.sleep(max(self.config.poll_interval, 0.4))
+                continue
+            reads += 1
+            data = exchange.body.get("data")
+            failure: str | None
+            if exchange.code != 200 or not isinstance(data, dict):
+                failure = f"a finished task read again answered code {exchange.code}"
+            else:
+                failure = checks.finished_unchanged(first, data, status.field)
+                if (
+                    failure
+                    and first.get(status.field) == status.success
+                    and data.get(status.field) in ("CALLBACK_EXCEPTION",)
+                ):
+                    # 3.1: "error while delivering the callback" may follow SUCCESS (the one documented move).
+                    self.notes.append(f"{op}: {task_id} went from {status.success} to CALLBACK_EXCEPTION")
+                    first, failure = data, None
+            self.record("time", op, failure, exchange)
+            self.cover(rule, failure)
+            if failure:
+                return None
+        return first
+
     def callbacks(self) -> None:
-        """Order and payloads of the callbacks the receiver got for the lifecycle tasks."""
+        """Order, count and payloads of the callbacks the receiver got for the lifecycle tasks."""
         if self.receiver is None or not self.expected_callbacks:
             return
         deadline = time.monotonic() + self.config.callback_wait
         while time.monotonic() < deadline and not all(self._finished(e) for e in self.expected_callbacks):
             time.sleep(0.05)
         for expected in self.expected_callbacks:
+            spec = expected.family.callbacks
+            assert spec is not None
             payloads = self.receiver.for_path(expected.path)
             if not payloads:
                 message = (
@@ -687,33 +901,38 @@ class _Suite:
                 )
                 if self.config.require_callbacks:
                     self.record("callbacks", expected.operation, message, None)
+                    self.cover(f"{expected.operation}: a callback arrives", message)
                 else:
                     self.notes.append(message + " (not required; use --require-callbacks)")
                 continue
             stages: list[str] = []
+            where = ".".join(spec.task_id_path(self.provider))
             for payload in payloads:
                 failure = None
-                problems = self.shapes.check_callback(expected.kind, payload)
+                problems = self.shapes.check_callback(expected.operation, payload)
                 if problems:
-                    failure = f"a {expected.kind} callback breaks the documented payload: {'; '.join(problems)}"
-                data = payload.get("data") if isinstance(payload, dict) else None
-                if failure is None and isinstance(data, dict):
-                    stages.append(str(data.get("callbackType")))
-                    if data.get("task_id") != expected.task_id:
-                        failure = f"callback task_id {data.get('task_id')!r} is not the created task {expected.task_id}"
+                    failure = f"a {expected.family.name} callback breaks the documented payload: {'; '.join(problems)}"
+                if failure is None:
+                    stage = spec.stage(payload)
+                    if stage is not None:
+                        stages.append(stage)
+                    task_id = spec.task_id(payload, self.provider)
+                    if task_id != expected.task_id:
+                        failure = f"callback {where} {task_id!r} is not the created task {expected.task_id}"
                 self.record("callbacks", expected.operation, failure, None)
+                self.cover(f"{expected.operation}: callbacks carry the documented payload", failure)
                 if failure:
                     self.outcomes[("callbacks", expected.operation)].curl = json.dumps(payload)[:400]
-            order = checks.callback_order(stages, expected.kind)
+            order = checks.callback_order(stages, spec, expected.family.name)
             self.record("callbacks", expected.operation, order, None)
+            self.cover(f"{expected.operation}: callbacks in documented order and count ({spec.count} at most)", order)
 
     def _finished(self, expected: _Expected) -> bool:
-        assert self.receiver is not None
-        for payload in self.receiver.for_path(expected.path):
-            data = payload.get("data") if isinstance(payload, dict) else None
-            if isinstance(data, dict) and data.get("callbackType") in ("complete", "error"):
-                return True
-        return False
+        assert self.receiver is not None and expected.family.callbacks is not None
+        return any(
+            expected.family.callbacks.stage(payload) in ("complete", "error")
+            for payload in self.receiver.for_path(expected.path)
+        )
 
 
 @contextlib.contextmanager
@@ -740,6 +959,7 @@ def run_server_suite(config: SuiteConfig) -> SuiteResult:
         with receiver if receiver else contextlib.nullcontext():
             suite.receiver = receiver
             suite.probe_mock()
+            suite.discover()
             suite.fixture()
             suite.progress("authentication, not-found, malformed bodies")
             suite.auth()
@@ -768,6 +988,8 @@ def run_server_suite(config: SuiteConfig) -> SuiteResult:
         examples=suite.examples,
         elapsed=time.monotonic() - started,
         is_mock=suite.is_mock,
+        coverage=suite.coverage,
+        operations=tuple(suite.served),
     )
 
 

@@ -49,6 +49,8 @@ from hypothesis import strategies as st
 
 import openapi
 
+from . import families
+
 __all__ = [
     "CALLBACK_STAGES",
     "FAILURE_STATUSES",
@@ -66,32 +68,37 @@ __all__ = [
     "task_statuses",
 ]
 
-#: The operationIds every bundled document serves.
-OPERATION_IDS: tuple[str, ...] = (
-    "generate-music",
-    "extend-music",
-    "get-music-details",
-    "replace-section",
-    "get-remaining-credits",
-    "get-timestamped-lyrics",
+
+def _music() -> tuple[families.Status, str]:
+    music = families.family("music")
+    if music.status is None or music.details is None:
+        raise RuntimeError("the contract's table lacks the music family's status or details operation")
+    return music.status, music.details.id
+
+
+_MUSIC_STATUS, _MUSIC_DETAILS = _music()
+
+#: The operationIds of the contract's table that every bundled document serves.
+OPERATION_IDS: tuple[str, ...] = tuple(
+    op_id
+    for op_id in families.OPERATIONS
+    if all(op_id in families.declared(openapi.load_spec(p)) for p in openapi.PROVIDERS)
 )
-#: Terminal task states that mean the task failed (suno-api.md 3.1).
-FAILURE_STATUSES: tuple[str, ...] = (
-    "CREATE_TASK_FAILED",
-    "GENERATE_AUDIO_FAILED",
-    "CALLBACK_EXCEPTION",
-    "SENSITIVE_WORD_ERROR",
-)
-#: Callback stages per callback family (suno-api.md 4.2, 4.3).
+#: Terminal task states that mean a music task failed (suno-api.md 3.1).
+FAILURE_STATUSES: tuple[str, ...] = tuple(_MUSIC_STATUS.failures)
+#: Callback stages per family of the table (suno-api.md 4.2-4.4), ``error`` last.
 CALLBACK_STAGES: dict[str, tuple[str, ...]] = {
-    "music": ("text", "first", "complete", "error"),
-    "replace": ("complete", "error"),
+    f.name: (*f.callbacks.stages, "error") for f in families.FAMILIES if f.callbacks is not None
 }
 #: How ``createTime`` is written: the documented string, or epoch milliseconds (real callbacks).
 CreateTimeStyle = Literal["string", "epoch_ms"]
 
-_MUSIC_OPERATIONS = {"generate", "generate-music", "extend", "extend-music"}
-_REPLACE_OPERATIONS = {"replace", "replace-section"}
+#: Music states whose details list tracks (4.2: the first track is done at FIRST_SUCCESS).
+_WITH_TRACKS = _MUSIC_STATUS.order[_MUSIC_STATUS.order.index("FIRST_SUCCESS") :]
+#: Short names users may pass to :func:`callback_payloads`.
+_ALIASES = {"generate": "generate-music", "extend": "extend-music", "replace": "replace-section"}
+#: The families whose callbacks the strategies can draw so far.
+_DRAWN_CALLBACKS = frozenset({"music", "replace"})
 _HEX = "0123456789abcdef"
 _T0 = 1_758_044_664.461  # the epoch of the real api.box callback (suno-api.md 4.2), in seconds
 
@@ -266,12 +273,12 @@ def build_record_info(
         raise ValueError(f"status {status!r} is not documented; use one of {', '.join(task_statuses(provider))}")
     created = _format_time(_T0, create_time)
     tracks: list[dict[str, Any]] = []
-    if status in ("FIRST_SUCCESS", "SUCCESS"):
+    if status in _WITH_TRACKS:
         tracks = [
             _record_track(
                 f"{task_id[:8]:0<8}-0000-4000-8000-{i:012d}",
                 i,
-                complete=status == "SUCCESS" or i == 0,
+                complete=status == _MUSIC_STATUS.success or i == 0,
                 created=created,
                 duration=d,
             )
@@ -291,19 +298,26 @@ def build_record_info(
     }
 
 
+#: Answers of the synchronous operations (by operationId), deterministic.
+_SYNC_ANSWERS: dict[str, Any] = {
+    "get-remaining-credits": 100,
+    "get-timestamped-lyrics": {
+        "alignedWords": [{"word": "[Verse]\nNeon", "success": True, "startS": 1.36, "endS": 1.79, "palign": 0}],
+        "waveformData": [0, 0.42, 0.87, 0.5],
+        "hootCer": 0.38,
+        "isStreamed": False,
+    },
+}
+
+
 def _success_data(provider: str, operation_id: str, task_id: str, **record: Any) -> Any:
-    if operation_id == "get-music-details":
+    if operation_id == _MUSIC_DETAILS:
         return build_record_info(provider, task_id, **record)
-    if operation_id == "get-remaining-credits":
-        return 100
-    if operation_id == "get-timestamped-lyrics":
-        return {
-            "alignedWords": [{"word": "[Verse]\nNeon", "success": True, "startS": 1.36, "endS": 1.79, "palign": 0}],
-            "waveformData": [0, 0.42, 0.87, 0.5],
-            "hootCer": 0.38,
-            "isStreamed": False,
-        }
-    return {"taskId": task_id}
+    if operation_id in _SYNC_ANSWERS:
+        return json.loads(json.dumps(_SYNC_ANSWERS[operation_id]))
+    if families.operation(operation_id).creates:
+        return {"taskId": task_id}
+    raise ValueError(f"{operation_id}: no deterministic answer yet")
 
 
 def build_response(
@@ -404,9 +418,9 @@ def _record_tracks(draw: st.DrawFn, complete: bool, create_time: st.SearchStrate
 def _record_info(draw: st.DrawFn, provider: str, status: str | None) -> dict[str, Any]:
     state = status if status is not None else draw(st.sampled_from(task_statuses(provider)))
     times = create_times()
-    if state in ("FIRST_SUCCESS", "SUCCESS"):
+    if state in _WITH_TRACKS:
         count = draw(st.integers(1, 2))
-        tracks = [draw(_record_tracks(state == "SUCCESS" or i == 0, times)) for i in range(count)]
+        tracks = [draw(_record_tracks(state == _MUSIC_STATUS.success or i == 0, times)) for i in range(count)]
     elif state == "CALLBACK_EXCEPTION":
         # The music may be done even though the callback could not be delivered.
         tracks = draw(st.one_of(st.just([]), st.lists(_record_tracks(True, times), min_size=1, max_size=2)))
@@ -464,13 +478,17 @@ def _timestamped_lyrics() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def _success_strategy(provider: str, operation_id: str) -> st.SearchStrategy[Any]:
-    if operation_id == "get-music-details":
+    sync: dict[str, st.SearchStrategy[Any]] = {
+        "get-remaining-credits": st.integers(0, 10**9),
+        "get-timestamped-lyrics": _timestamped_lyrics(),
+    }
+    if operation_id == _MUSIC_DETAILS:
         return record_info_data(provider)
-    if operation_id == "get-remaining-credits":
-        return st.integers(0, 10**9)
-    if operation_id == "get-timestamped-lyrics":
-        return _timestamped_lyrics()
-    return st.fixed_dictionaries({"taskId": _task_ids()})
+    if operation_id in sync:
+        return sync[operation_id]
+    if families.operation(operation_id).creates:
+        return st.fixed_dictionaries({"taskId": _task_ids()})
+    raise ValueError(f"{operation_id}: no strategy for its answers yet")
 
 
 def _error_msgs(code: int) -> st.SearchStrategy[str]:
@@ -559,7 +577,7 @@ def _callback(draw: st.DrawFn, family: str, stage: str | None, provider: str) ->
         rest = draw(st.lists(_callback_tracks(False, times, sources), max_size=1))
         inner["data"] = [first, *rest]
     else:
-        count = 1 if family == "replace" else draw(st.integers(1, 2))
+        count = 1 if families.family(family).results == 1 else draw(st.integers(1, 2))
         inner["data"] = [draw(_callback_tracks(True, times, sources)) for _ in range(count)]
     return {"code": 200, "msg": draw(st.sampled_from(_STAGE_MSGS[chosen])), "data": inner}
 
@@ -575,14 +593,15 @@ def callback_payloads(
     except ``callbackType`` and ``createTime``, as documented.
     """
     _known_provider(provider)
-    if operation in _MUSIC_OPERATIONS:
-        family = "music"
-    elif operation in _REPLACE_OPERATIONS:
-        family = "replace"
-    else:
+    op_id = _ALIASES.get(operation, operation)
+    entry = families.OPERATIONS.get(op_id)
+    family = families.family_of(op_id).name if entry is not None and entry.creates else None
+    if family not in _DRAWN_CALLBACKS:
         raise ValueError(
-            f"operation {operation!r} has no documented callbacks; use generate, extend or replace-section"
+            f"operation {operation!r} has no documented callbacks the strategies draw; use generate, extend, "
+            "replace-section or another music operation"
         )
+    assert family is not None
     if stage is not None and stage not in CALLBACK_STAGES[family]:
         raise ValueError(
             f"{operation} callbacks have no stage {stage!r}; use one of {', '.join(CALLBACK_STAGES[family])}"

@@ -45,8 +45,17 @@ def test_suite_passes_against_the_mock_in_process(provider: str) -> None:
     # every check ran at least once
     ran = {o.check for o in result.outcomes.values() if o.passed}
     assert ran >= {"envelope", "response_schema", "rejects_invalid", "accepts_valid", "stateful_rules", "auth"}
-    assert ran >= {"not_found", "malformed_body", "lifecycle", "callbacks"}
+    assert ran >= {"not_found", "malformed_body", "lifecycle", "callbacks", "time"}
     assert result.examples > 200
+    # every rule of the table was probed and held; required fields are each dropped alone
+    assert result.coverage and all(r.held and r.probes for r in result.coverage.values()), result.coverage_table()
+    rules_probed = set(result.coverage)
+    selector = rules.track_selector(provider)
+    for field in ("taskId", selector, "prompt", "tags", "title", "infillStartS", "infillEndS"):
+        assert f"replace-section: {field} is required" in rules_probed
+    assert "generate-music: title is required when customMode is true" in rules_probed
+    assert "get-music-details: a finished task read again stays the same (music)" in rules_probed
+    assert set(result.operations) == set(rules.OPERATIONS[provider])
 
 
 def _free_port() -> int:
@@ -196,6 +205,27 @@ def _shrink(start: float, end: float) -> tuple[float, float]:
 def _fix_selector(body: dict[str, Any]) -> None:
     if not isinstance(body.get("musicIndex"), int):
         body["musicIndex"] = 0
+
+
+def _add_missing_title(body: dict[str, Any]) -> None:
+    body.setdefault("title", "Untitled")
+
+
+class _BackToPending:
+    """Once record-info has shown a task SUCCESS, it answers PENDING (and no tracks) for that task."""
+
+    def __init__(self) -> None:
+        self.finished: set[str] = set()
+
+    def __call__(self, status: int, payload: Json) -> tuple[int, Json]:
+        data = payload.get("data")
+        if isinstance(data, dict) and "status" in data:
+            if data.get("taskId") in self.finished:
+                data["status"] = "PENDING"
+                data["response"]["sunoData"] = []
+            elif data["status"] == "SUCCESS":
+                self.finished.add(data["taskId"])
+        return status, payload
 
 
 def _accept_bad_tokens(path: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
@@ -392,6 +422,18 @@ MUTANTS: dict[str, tuple[str, Callable[[Any], Any], str, str]] = {
         "response_schema",
         "is not of type 'integer'",
     ),
+    "accepts replace-section without title": (
+        "kie",
+        lambda app: Mutant(app, request=_rewrite_replace(_add_missing_title)),
+        "rejects_invalid",
+        "title: is required",
+    ),
+    "record-info back to PENDING after SUCCESS": (
+        "kie",
+        lambda app: Mutant(app, response=_on("/record-info", _BackToPending())),
+        "time",
+        "from status 'SUCCESS' to 'PENDING'",
+    ),
     "HTTP 418 for a rejection": (
         "kie",
         lambda app: Mutant(app, response=_on("", _http_status_418)),
@@ -401,8 +443,8 @@ MUTANTS: dict[str, tuple[str, Callable[[Any], Any], str, str]] = {
 }
 
 
-def test_there_are_at_least_12_mutants() -> None:
-    assert len(MUTANTS) >= 12
+def test_there_are_at_least_18_mutants() -> None:
+    assert len(MUTANTS) >= 18
 
 
 @pytest.mark.parametrize("name", list(MUTANTS))
@@ -417,6 +459,24 @@ def test_mutant_is_caught_by_name(name: str) -> None:
     summary = result.summary()
     assert "FAILED: " in summary and check in summary
     assert b"<failure" in junit_xml(result)
+    # the coverage table names the rule that broke
+    assert any(not r.held for r in result.coverage.values()), result.coverage_table()
+    assert "FAILED" in result.coverage_table()
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("accepts replace-section without title", "replace-section: title is required"),
+        ("record-info back to PENDING after SUCCESS", "get-music-details: a finished task read again stays the same"),
+    ],
+)
+def test_the_coverage_table_names_the_broken_rule(name: str, rule: str) -> None:
+    provider, wrap, _, _ = MUTANTS[name]
+    result = run(provider, wrap(mock(provider)), max_examples=3)
+    broken = [r for r in result.coverage.values() if r.rule.startswith(rule)]
+    assert broken and all(not r.held and r.probes >= 1 for r in broken), result.coverage_table()
+    assert all(r.held for r in result.coverage.values() if not r.rule.startswith(rule)), result.coverage_table()
 
 
 # -- spending guard -----------------------------------------------------------------------------
@@ -501,3 +561,36 @@ def test_unreachable_url_reports_and_fails_without_spending() -> None:
     assert not result.ok
     assert result.spend.sent == 0
     assert any("did not answer" in o.message for o in result.failures())
+
+
+# -- what the suite exercises follows the served spec ---------------------------------------------
+
+
+class _Declares:
+    """Serves the mock's /openapi.json without ``drop`` (the other paths go to the mock unchanged)."""
+
+    def __init__(self, app: Any, drop: str) -> None:
+        self.app, self.drop = app, drop
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/openapi.json":
+            spec = openapi.load_spec("kie")
+            spec["paths"] = {
+                path: item
+                for path, item in spec["paths"].items()
+                if not any(isinstance(op, dict) and op.get("operationId") == self.drop for op in item.values())
+            }
+            raw = json.dumps(spec).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": raw})
+            return
+        await self.app(scope, receive, send)
+
+
+def test_the_suite_exercises_what_the_served_spec_declares() -> None:
+    result = run("kie", _Declares(mock("kie"), "get-timestamped-lyrics"), max_examples=3)
+    assert result.ok, result.summary()
+    assert "get-timestamped-lyrics" not in result.operations
+    assert set(result.operations) == set(rules.OPERATIONS["kie"]) - {"get-timestamped-lyrics"}
+    assert not any(r.rule.startswith("get-timestamped-lyrics") for r in result.coverage.values())
