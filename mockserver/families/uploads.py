@@ -3,8 +3,9 @@ mashup, and sounds (from a prompt).  All are music tasks (two tracks, the text/f
 callbacks, read through Get Music Details).
 
 An ``uploadUrl`` is never fetched from the internet.  When it points at a file the mock itself
-serves (a track's audio), its length is known and the documented limits apply (8 minutes;
-1 minute for V4_5ALL, a third-party note); any other URL is taken as given, with the length
+serves (a track's audio), its length is known and the documented limit applies (8 minutes on
+kie, apikley and the newest sunoapi pages; a third-party note's 1 minute for V4_5ALL has no primary
+source and is not enforced); any other URL is taken as given, with the length
 unknown, and the new tracks are synthesized as usual.
 """
 
@@ -23,7 +24,6 @@ __all__ = ["BEHAVIOURS", "upload_length"]
 
 #: Longest upload (seconds) per model; other models: the default.
 UPLOAD_LIMIT_S = 480.0
-UPLOAD_LIMIT_S_BY_MODEL = {"V4_5ALL": 60.0}
 #: Sounds are short: their duration is drawn from this range (seconds).
 SOUND_DURATION = (5.0, 30.0)
 _TRACK_FILE = re.compile(r"/_mock/(?:files|stream)/([0-9a-f-]{36})(?:\.[a-z0-9]+)?$")
@@ -42,7 +42,7 @@ def _check_upload(call: Call, field: str, url: str) -> float | None:
     if track is None:
         return None
     model = str(call.body.get("model", ""))
-    limit = UPLOAD_LIMIT_S_BY_MODEL.get(model, UPLOAD_LIMIT_S)
+    limit = UPLOAD_LIMIT_S
     if track.duration > limit:
         raise invalid(
             field, url, f"the audio is {track.duration} s long; {model or 'this model'} takes at most {limit:g} s"
