@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import math
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -27,6 +25,7 @@ from .envelope import envelope, render
 from .errors import ApiError, ConfigError
 from .faults import Catalog, FaultInjector, remember_transport
 from .journal import RequestJournal, RequestRecord
+from .jsonbody import parse_body
 from .lifecycle import Stage
 from .media import MediaFiles
 from .operations import Call, behaviour_for
@@ -42,6 +41,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 _SPACE = re.compile(r"\s")
 
+#: The last mock time a task can show (``createTime`` 9999-12-31 23:59:59 UTC): the clock moves no further.
+CLOCK_END = 253402300799.0
 #: The query of a request that has none (shared: QueryParams cannot be changed).
 _NO_QUERY = QueryParams()
 #: Distinct query strings whose parsed form is kept (a poll of record-info repeats its query).
@@ -51,34 +52,6 @@ _QUERIES_KEPT = 1024
 def _headers(scope: Scope) -> dict[str, str]:
     """The request headers by lower-case name, the first of repeated ones winning (as Starlette's ``get``)."""
     return {key.decode("latin-1"): value.decode("latin-1") for key, value in reversed(scope["headers"])}
-
-
-class _BadJson(ValueError):
-    pass
-
-
-def _no_constants(name: str) -> Any:
-    raise _BadJson(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise _BadJson(f"{text} is out of range for a number")
-    return value
-
-
-def _not_finite(value: Any) -> bool:
-    """Whether a parsed JSON value holds a NaN or an infinity anywhere."""
-    items = value.values() if value.__class__ is dict else value if value.__class__ is list else (value,)
-    for item in items:
-        kind = item.__class__
-        if kind is float:
-            if not math.isfinite(item):
-                return True
-        elif (kind is dict or kind is list) and _not_finite(item):
-            return True
-    return False
 
 
 def _apply_profile(spec: dict[str, Any], profile: Profile) -> dict[str, Any]:
@@ -288,16 +261,7 @@ class MockApp:
                 raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got more)")
             if not message.get("more_body", False):
                 break
-        try:
-            body = json.loads(raw)
-            if _not_finite(body):  # NaN, Infinity or 1e999: parse again to name the offending text
-                body = json.loads(raw, parse_constant=_no_constants, parse_float=_finite)
-        except json.JSONDecodeError as exc:
-            raise ApiError(
-                422, f"Validation error: body: is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-            ) from None
-        except (_BadJson, UnicodeDecodeError, RecursionError) as exc:
-            raise ApiError(422, f"Validation error: body: is not valid JSON ({exc})") from None
+        body = parse_body(raw)
         if not isinstance(body, dict):
             kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
                 type(body), "a number"
@@ -444,6 +408,12 @@ class MockApp:
                 raise ApiError(
                     422,
                     "Validation error: the clock follows real time; start the mock with --virtual-clock to advance it",
+                )
+            if seconds > (room := CLOCK_END - self.state.now()):
+                raise ApiError(
+                    422,
+                    f"Validation error: seconds: must be at most {room:.0f}, as the mock clock stops at "
+                    f"9999-12-31 23:59:59 UTC (got {seconds:.6g})",
                 )
         except ApiError as error:
             return self._answer(error.code, error.msg)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
+from .jsonbody import abbreviated_number
 from .spec import Operation
 
 __all__ = ["MISSING", "Problem", "RequestValidator", "decimal_places"]
@@ -133,6 +134,8 @@ _TYPE_NAMES = {
 
 def _show(value: Any) -> str:
     text = repr(value)
+    if value.__class__ is int and len(text) > 40:  # a double holds integers of up to 309 digits
+        return abbreviated_number(text)
     if isinstance(value, (str, list, dict)) and len(text) > 60:
         size = f"{len(value)} characters" if isinstance(value, str) else f"{len(value)} items"
         text = f"{text[:40]}... ({size})"

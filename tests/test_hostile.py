@@ -1,0 +1,182 @@
+"""Hostile input: never a server error, never a task accepted and then lost, never a key shown.
+
+Every request goes through the served app (``httpx.ASGITransport``, app exceptions answered
+rather than raised, so a server error is seen as the client would see it) on every profile and
+every operation the profile's document serves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from contract.requests import TaskFixture, Track, valid_body
+from mockserver import MockApp, create_app
+from mockserver.spec import Operation
+
+PROVIDERS = ("kie", "sunoapi", "apibox", "apikley")
+KEY = "sk-hostile-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+JSON = {**AUTH, "Content-Type": "application/json"}
+#: A loopback port nothing listens on: deliveries are attempted (and journaled) and fail fast.
+CALLBACK = "http://127.0.0.1:9/cb"
+
+
+@asynccontextmanager
+async def served(provider: str, **options: Any) -> AsyncIterator[tuple[MockApp, httpx.AsyncClient]]:
+    app = create_app(provider, **{"seed": 1, "virtual_clock": True, **options})
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        yield app, client
+    await app.aclose()
+
+
+def refused(response: httpx.Response, code: int = 422) -> str:
+    """The message of an answer that must be the envelope with ``code`` (never a server error)."""
+    assert response.status_code < 500, response.text
+    body = response.json()
+    assert set(body) == {"code", "msg", "data"} and body["data"] is None, body
+    assert body["code"] == code, body
+    message: str = body["msg"]
+    return message
+
+
+def posts(app: MockApp) -> list[Operation]:
+    return [op for op in app.operations if op.method == "POST"]
+
+
+def fields(schema: Any) -> Iterator[str]:
+    """Every property name a body schema mentions (under allOf and if/then/else too)."""
+    if not isinstance(schema, dict):
+        return
+    yield from schema.get("properties", {})
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            yield from fields(sub)
+    for key in ("if", "then", "else"):
+        yield from fields(schema.get(key))
+
+
+def body_for(app: MockApp, operation: Operation) -> dict[str, Any]:
+    """A valid body for the operation on a finished seeded task; the spec's field names for one unknown here."""
+    task = app.seed_task([120.0, 100.0])
+    fixture = TaskFixture(task.id, tuple(Track(t.id, t.index, t.duration) for t in task.tracks))
+    try:
+        return valid_body(app.provider, operation.operation_id, fixture, callback=CALLBACK)
+    except ValueError:  # an operation the contract kit does not know yet: any body with its fields
+        return dict.fromkeys(fields(operation.body_schema), "x")
+
+
+def raw(body: dict[str, Any], field: str, literal: str) -> bytes:
+    """``body`` as JSON with ``field`` set to the JSON text ``literal`` (which json.dumps could not write)."""
+    marker = "\x00marker\x00"
+    return json.dumps({**body, field: marker}).replace(json.dumps(marker), literal).encode("utf-8", "surrogatepass")
+
+
+# 1. numbers ------------------------------------------------------------------------------
+HUGE_NUMBERS = {
+    "5000 digits": "9" * 5000,
+    "401 digits": "9" * 401,
+    "-401 digits": "-" + "9" * 401,
+    "310 digits": "1" + "0" * 309,
+    "1e999": "1e999",
+    "-1e400": "-1e400",
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_number_no_double_holds_is_refused_naming_the_field_in_every_field(provider: str) -> None:
+    async with served(provider) as (app, client):
+        tried = 0
+        for operation in posts(app):
+            body = body_for(app, operation)
+            for field in sorted({*fields(operation.body_schema), *body}):
+                for label, literal in HUGE_NUMBERS.items():
+                    response = await client.post(operation.path, content=raw(body, field, literal), headers=JSON)
+                    message = refused(response)
+                    assert message.startswith(f"Validation error: {field}: must be a number a double can hold"), (
+                        operation.operation_id,
+                        label,
+                        message,
+                    )
+                    assert len(message) < 300, message  # the value abbreviated
+                    tried += 1
+        assert tried > 100
+        assert (await client.get("/_mock/health")).json()["code"] == 200
+
+
+async def test_a_huge_number_nested_or_as_the_whole_body_is_named_with_its_path() -> None:
+    async with served("kie") as (_app, client):
+        nested = b'{"a": [1, {"b": ' + b"9" * 5000 + b'}], "c": 1e999}'
+        message = refused(await client.post("/api/v1/generate", content=nested, headers=JSON))
+        assert "a[1].b: must be a number" in message and "99999999999999999999...9999999999, 5000 digits" in message
+        assert "c: must be a number a double can hold, between -1.8e308 and 1.8e308 (got 1e999)" in message
+        whole = refused(await client.post("/api/v1/generate", content=b"9" * 5000, headers=JSON))
+        assert whole.startswith("Validation error: body: must be a number")
+        # numbers a double holds are read as before: the schema judges them
+        fine = refused(
+            await client.post("/api/v1/generate", content=b'{"customMode": 1' + b"0" * 300 + b"}", headers=JSON)
+        )
+        assert "customMode: must be a boolean (got 10000000000000000000...0000000000, 301 digits)" in fine
+
+
+async def test_the_admin_routes_follow_the_same_number_policy() -> None:
+    async with served("kie") as (_app, client):
+        for path, body in (
+            ("/_mock/tasks", b'{"durations": [' + b"9" * 5000 + b"]}"),
+            ("/_mock/credits", b'{"token": "k", "balance": ' + b"9" * 401 + b"}"),
+            ("/_mock/clock/advance", b'{"seconds": ' + b"9" * 401 + b"}"),
+            ("/_mock/faults", b'{"rules": [{"name": "n", "code": ' + b"9" * 5000 + b"}]}"),
+        ):
+            message = refused(await client.post(path, content=body, headers=JSON))
+            assert "must be a number a double can hold" in message, (path, message)
+
+
+async def test_the_virtual_clock_cannot_be_advanced_past_the_last_time_a_task_can_show() -> None:
+    async with served("kie") as (app, client):
+        before = app.state.now()
+        message = refused(await client.post("/_mock/clock/advance", json={"seconds": 1e308}))
+        assert "seconds: must be at most" in message and "9999-12-31 23:59:59 UTC (got 1e+308)" in message
+        assert app.state.now() == before
+        created = await client.post("/api/v1/generate", json=valid_body("kie", "generate-music", None), headers=AUTH)
+        task_id = created.json()["data"]["taskId"]
+        room = float(message.split("at most ")[1].split(",")[0])
+        assert (await client.post("/_mock/clock/advance", json={"seconds": room})).json()["code"] == 200
+        info = await client.get("/api/v1/generate/record-info", params={"taskId": task_id}, headers=AUTH)
+        assert info.json()["code"] == 200
+        assert "must be at most 0" in refused(await client.post("/_mock/clock/advance", json={"seconds": 1}))
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        ("bytes=" + "9" * 5000 + "-", 416),
+        ("bytes=" + "0" * 5000 + "1-", 206),
+        ("bytes=0-" + "9" * 5000, 206),
+        ("bytes=-" + "9" * 5000, 206),
+        ("bytes=" + "9" * 5000 + "-" + "9" * 4999, 200),  # last < first: an invalid range, ignored
+        ("bytes=" + "9" * 5000 + "-" + "9" * 5001, 416),
+        ("bytes=1-" + "9" * 5000 + ",3-4", 200),
+    ],
+    ids=["huge-first", "zero-padded-first", "huge-last", "huge-suffix", "last-below-first", "both-past", "several"],
+)
+async def test_range_headers_with_thousands_of_digits_are_answered_as_the_rfc_says(header: str, status: int) -> None:
+    async with served("kie") as (app, client):
+        track = app.seed_task([5.0]).tracks[0]
+        for url in (f"/_mock/stream/{track.id}", f"/_mock/files/{track.id}.png"):
+            whole = (await client.get(url)).content
+            response = await client.get(url, headers={"Range": header})
+            assert response.status_code == status, (url, header[:20], response.status_code)
+            if status == 416:
+                assert response.headers["content-range"] == f"bytes */{len(whole)}"
+            elif status == 206:
+                first = 1 if header.startswith("bytes=00") else 0
+                assert response.content == whole[first:]
+                assert response.headers["content-range"] == f"bytes {first}-{len(whole) - 1}/{len(whole)}"
+            else:
+                assert response.content == whole
