@@ -1,10 +1,13 @@
-"""Reading a request body: JSON whose numbers a double can hold.
+"""Reading a request body: JSON whose numbers a double can hold and whose text is valid Unicode.
 
 One policy for every route that reads a body (the API operations and the admin routes alike):
 
 - **Numbers.** A number must be one a double can hold, within ±1.7976931348623157e308: an
   integer of 401 (or 5,000) digits is refused naming the field, as ``1e999`` is, rather than
   overflowing wherever it is later used as seconds. NaN and Infinity are not JSON.
+- **Text.** Every string, object keys included, must be Unicode text that can be written back as
+  UTF-8: a lone surrogate (``"\\ud800"`` escaped, or the bytes ``ED A0 80``) is refused naming the
+  field, so no task is accepted that record-info or a callback could not then show.
 
 A problem is an :class:`~mockserver.errors.ApiError` with the validation code whose message names
 the field, the value (abbreviated when huge) and the rule.
@@ -26,6 +29,8 @@ MAX_NUMBER = sys.float_info.max
 #: Problems listed in one message; more are counted.
 _LISTED = 10
 _NUMBER_RULE = "must be a number a double can hold, between -1.8e308 and 1.8e308"
+_TEXT_RULE = "must be text without lone surrogates (one cannot be written as UTF-8)"
+_KEY_RULE = "must have keys without lone surrogates (one cannot be written as UTF-8)"
 
 
 def _refuse(detail: str) -> ApiError:
@@ -94,9 +99,12 @@ def _field(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _walk(value: Any, path: str, found: list[str]) -> None:
-    """Every out-of-range number under ``value``."""
+def _walk(value: Any, path: str, found: list[str], texts: bool) -> None:
+    """Every out-of-range number (and, with ``texts``, every string that is not Unicode text) under ``value``."""
     if isinstance(value, dict):
+        if texts and not all(map(_is_text, value)):
+            bad = next(key for key in value if not _is_text(key))
+            found.append(f"{path or 'body'}: {_KEY_RULE} (got the key {_shown_text(bad)})")
         items: Any = value.items()
     elif isinstance(value, list):
         items = enumerate(value)
@@ -105,8 +113,30 @@ def _walk(value: Any, path: str, found: list[str]) -> None:
     for key, item in items:
         if isinstance(item, _Huge):
             found.append(f"{_field(path, key)}: {_NUMBER_RULE} (got {abbreviated_number(item.text)})")
+        elif texts and isinstance(item, str) and not _is_text(item):
+            found.append(f"{_field(path, key)}: {_TEXT_RULE} (got {_shown_text(item)})")
         elif isinstance(item, (dict, list)):
-            _walk(item, _field(path, key), found)
+            _walk(item, _field(path, key), found, texts)
+
+
+def _is_text(value: str) -> bool:
+    """Whether ``value`` can be written as UTF-8 (it holds no lone surrogate)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown_text(value: str) -> str:
+    """A string as a message shows it: its repr (which escapes a surrogate as \\ud800), abbreviated, and where."""
+    text = repr(value)
+    bad = next(i for i, ch in enumerate(value) if 0xD800 <= ord(ch) <= 0xDFFF)
+    if len(text) > 60:
+        text = f"{text[:40]}... ({len(value)} characters)"
+    return f"{text}, U+{ord(value[bad]):04X} at character {bad}"
 
 
 def _report(found: list[str]) -> ApiError:
@@ -118,6 +148,8 @@ def _report(found: list[str]) -> ApiError:
 
 def parse_body(raw: bytes | bytearray) -> Any:
     """The JSON value of a request body under the policy above; raises ApiError 422 naming what is wrong."""
+    # a surrogate gets in only escaped or as ED A0..BF (U+D000-U+D7FF start with ED too): else no walk
+    texts = b"\\u" in raw or b"\xed" in raw
     found: list[str] = []
     try:
         try:
@@ -129,9 +161,12 @@ def parse_body(raw: bytes | bytearray) -> Any:
             huge = True
         if huge:
             value = json.loads(raw, parse_constant=_no_constant, parse_float=_float, parse_int=_int)
-            if isinstance(value, _Huge):
-                found.append(f"body: {_NUMBER_RULE} (got {abbreviated_number(value.text)})")
-            _walk(value, "", found)
+        if isinstance(value, _Huge):
+            found.append(f"body: {_NUMBER_RULE} (got {abbreviated_number(value.text)})")
+        elif texts and isinstance(value, str) and not _is_text(value):
+            found.append(f"body: {_TEXT_RULE} (got {_shown_text(value)})")
+        elif huge or texts:
+            _walk(value, "", found, texts)
     except json.JSONDecodeError as exc:
         raise _refuse(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except (_Constant, UnicodeDecodeError, RecursionError) as exc:

@@ -180,3 +180,65 @@ async def test_range_headers_with_thousands_of_digits_are_answered_as_the_rfc_sa
                 assert response.headers["content-range"] == f"bytes {first}-{len(whole) - 1}/{len(whole)}"
             else:
                 assert response.content == whole
+
+
+# 2. text ---------------------------------------------------------------------------------
+SURROGATES = {
+    "escaped": '"a\\ud800b"',
+    "escaped low": '"\\udfff"',
+    "raw bytes": '"a\udc00b"',  # written as ED B0 80 by raw()
+    "reversed pair": '"\\udc00\\ud800"',
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_lone_surrogate_in_any_string_is_refused_at_the_door_naming_the_field(provider: str) -> None:
+    async with served(provider) as (app, client):
+        tasks = len(app.state.store.tasks)
+        for operation in posts(app):
+            body = body_for(app, operation)
+            tasks += 1  # the seeded task
+            for field in sorted({*fields(operation.body_schema), *body}):
+                for label, literal in SURROGATES.items():
+                    response = await client.post(operation.path, content=raw(body, field, literal), headers=JSON)
+                    message = refused(response)
+                    assert message.startswith(f"Validation error: {field}: must be text without lone surrogates"), (
+                        operation.operation_id,
+                        label,
+                        message,
+                    )
+                    assert "U+D" in message
+            assert len(app.state.store.tasks) == tasks, "a task was accepted"
+        assert (await client.get("/_mock/health")).json()["code"] == 200
+
+
+async def test_a_lone_surrogate_in_a_key_a_nested_string_or_an_admin_body_is_refused() -> None:
+    async with served("kie") as (app, client):
+        body = valid_body("kie", "generate-music", None, callback=CALLBACK)
+        key = json.dumps(body)[:-1] + ', "\\ud800": 1}'
+        message = refused(await client.post("/api/v1/generate", content=key.encode(), headers=JSON))
+        assert "body: must have keys without lone surrogates" in message and "'\\ud800'" in message
+        nested = raw(body, "extra", '{"list": ["ok", "\\ud800"]}')
+        assert "extra.list[1]: must be text without lone surrogates" in refused(
+            await client.post("/api/v1/generate", content=nested, headers=JSON)
+        )
+        seeded = b'{"durations": [10], "title": "\\ud800"}'
+        assert "title: must be text" in refused(await client.post("/_mock/tasks", content=seeded, headers=JSON))
+        rule = b'{"rules": [{"name": "\\ud800", "code": 455}]}'
+        assert "rules[0].name: must be text" in refused(await client.post("/_mock/faults", content=rule, headers=JSON))
+        assert app.state.store.tasks == {}
+
+
+async def test_text_beyond_the_basic_plane_escaped_as_a_pair_is_stored_shown_and_called_back() -> None:
+    async with served("kie") as (app, client):
+        body = raw(valid_body("kie", "generate-music", None, callback=CALLBACK), "title", '"Note \\ud83c\\udfb5"')
+        created = (await client.post("/api/v1/generate", content=body, headers=JSON)).json()
+        assert created["code"] == 200, created
+        task_id = created["data"]["taskId"]
+        await app.advance(200)
+        info = (await client.get("/api/v1/generate/record-info", params={"taskId": task_id}, headers=AUTH)).json()
+        assert info["code"] == 200 and info["data"]["response"]["sunoData"][0]["title"] == "Note \U0001f3b5"
+        attempts = app.callbacks.attempts(task_id)
+        assert {a.stage.value for a in attempts} >= {"text", "first", "complete"}
+        assert all(a.payload["data"]["task_id"] == task_id for a in attempts)
+        assert app.state.scheduler.errors == []
