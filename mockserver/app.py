@@ -30,6 +30,7 @@ from .lifecycle import Stage
 from .media import MediaFiles
 from .operations import Call, behaviour_for
 from .providers import Profile, get_profile, interval_bounds
+from .redact import fingerprint, header_secrets, redact
 from .spec import Operation, operations
 from .state import MockState
 from .store import Task
@@ -40,6 +41,35 @@ __all__ = ["MockApp", "create_app"]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 _SPACE = re.compile(r"\s")
+#: The scheme of an Authorization header: an RFC 9110 token (perhaps empty).
+_SCHEME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]*")
+#: Schemes a 401 message names; any other word before the key could be (part of) a key.
+_SCHEMES = frozenset(
+    {"basic", "digest", "token", "apikey", "api-key", "key", "negotiate", "ntlm", "oauth", "hoba", "mutual", "dpop"}
+)
+#: Bytes a 401 message names: the usual blanks a client puts between 'Bearer' and the key.
+_BYTE_NAMES = {
+    "\t": "a tab (0x09)",
+    "\xa0": "a non-breaking space (0xA0)",
+    "\xc2": "byte 0xC2 (a non-breaking space is C2 A0 in UTF-8)",
+}
+
+
+def _byte(char: str) -> str:
+    """A character of a header (decoded as Latin-1, so one byte) by name or code, never as text of the key."""
+    return _BYTE_NAMES.get(char, f"byte 0x{ord(char):02X}")
+
+
+def _scheme_problem(value: str, scheme: str, rest: str) -> str:
+    """Why an Authorization header without the Bearer scheme is refused, naming a well-known scheme only."""
+    if not value:
+        return "got an empty header"
+    if not rest:
+        return f"got one word and no 'Bearer' before it: a bare API key? fingerprint {fingerprint(value)}"
+    if scheme.lower() in _SCHEMES:
+        return f"got the {scheme!r} scheme"
+    return f"got another scheme or none; header fingerprint {fingerprint(value)}"
+
 
 #: The last mock time a task can show (``createTime`` 9999-12-31 23:59:59 UTC): the clock moves no further.
 CLOCK_END = 253402300799.0
@@ -221,26 +251,38 @@ class MockApp:
         return envelope(code, msg, data, mode=self.settings.http_status, http_status=http_status, headers=headers)
 
     def _token(self, headers: Mapping[str, str]) -> str:
+        """The API key of ``Authorization: Bearer <key>``; a 401 naming what is wrong, never the key itself."""
         header = headers.get("authorization")
         if header is None:
             raise ApiError(
                 401, "Unauthorized: the Authorization header is missing; send 'Authorization: Bearer <API key>'"
             )
-        scheme, _, token = header.strip().partition(" ")
-        token = token.strip()
+        value = header.strip(" \t")
+        scheme = match.group() if (match := _SCHEME.match(value)) else ""
+        rest = value[len(scheme) :]
+        token = rest.lstrip(" ")
         if scheme.lower() != "bearer":
-            problem = f"got the {scheme!r} scheme" if scheme else "got an empty header"
-        elif not token:
+            problem = _scheme_problem(value, scheme, rest)
+        elif not rest:
             problem = "got no API key after 'Bearer'"
-        elif _SPACE.search(token):
-            problem = "the API key contains spaces"
+        elif not rest.startswith(" "):
+            problem = f"'Bearer' must be followed by a space, not {_byte(rest[0])}"
+        elif blank := _SPACE.search(token):
+            problem = f"the API key contains spaces: {_byte(blank.group())} at character {blank.start()}"
         else:
             problem = ""
         if problem:
             raise ApiError(401, f"Unauthorized: the Authorization header must be 'Bearer <API key>' ({problem})")
         if self.settings.tokens and token not in self.settings.tokens:
-            raise ApiError(401, "Unauthorized: this API key is not one the mock was started with (--token)")
+            raise ApiError(
+                401,
+                f"Unauthorized: this API key ({fingerprint(token)}) is not one the mock was started with (--token)",
+            )
         return token
+
+    def _redacted(self, text: str, headers: Mapping[str, str]) -> str:
+        """``text`` without the request's key or any key the mock was started with (see :mod:`redact`)."""
+        return redact(text, [*header_secrets(headers.get("authorization")), *self.settings.tokens])
 
     async def _json_body(self, request: Request, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         headers = request.headers if headers is None else headers
@@ -335,7 +377,8 @@ class MockApp:
                         data = behaviour(call)
                 code, msg, status, extra = 200, "success", None, None
             except ApiError as error:
-                code, msg, data, status, extra = error.code, error.msg, None, error.http_status, error.headers
+                code, data, status, extra = error.code, None, error.http_status, error.headers
+                msg = self._redacted(error.msg, headers)
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
             return self._answer(code, msg, data, status, extra)
 
@@ -391,7 +434,7 @@ class MockApp:
         except ApiError as error:
             return self._answer(error.code, error.msg)
         self.state.set_balance(token, balance)
-        return self._answer(200, "success", {"token": token, "balance": balance})
+        return self._answer(200, "success", {"token": fingerprint(token), "balance": balance})
 
     async def _callbacks(self, request: Request) -> Response:
         task_id = request.query_params.get("taskId")

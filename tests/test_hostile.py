@@ -20,7 +20,7 @@ from mockserver import MockApp, create_app
 from mockserver.spec import Operation
 
 PROVIDERS = ("kie", "sunoapi", "apibox", "apikley")
-KEY = "sk-hostile-0123456789abcdef"
+KEY = "sk-live-Qz7mXv2LwP9rTb4NcY8h"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 JSON = {**AUTH, "Content-Type": "application/json"}
 #: A loopback port nothing listens on: deliveries are attempted (and journaled) and fail fast.
@@ -242,3 +242,144 @@ async def test_text_beyond_the_basic_plane_escaped_as_a_pair_is_stored_shown_and
         assert {a.stage.value for a in attempts} >= {"text", "first", "complete"}
         assert all(a.payload["data"]["task_id"] == task_id for a in attempts)
         assert app.state.scheduler.errors == []
+
+
+# 3. keys ---------------------------------------------------------------------------------
+#: Authorization headers (raw bytes: the key after a tab, a non-breaking space...) that must get a 401.
+BAD_AUTHORIZATIONS = [
+    KEY.encode(),
+    b"Bearer\t" + KEY.encode(),
+    b"Bearer\xc2\xa0" + KEY.encode(),
+    b"Bearer\xa0" + KEY.encode(),
+    b"Bearer " + KEY.encode() + b"\xc2\xa0x",
+    b"Bearer " + KEY.encode() + b" extra",
+    b"Basic " + KEY.encode(),
+    b"Token " + KEY.encode(),
+    b"X" + KEY.encode() + b" " + KEY.encode(),
+    KEY.encode() + b" Bearer",
+    b"Bearer" + KEY.encode(),
+    b"\x01" + KEY.encode(),
+    b"Bearer  " + KEY.encode() + b"\t" + KEY.encode(),
+]
+
+
+def leaks(text: str, key: str = KEY) -> bool:
+    """Whether ``text`` shows the key, or any 8 characters of it in a row."""
+    return any(key[i : i + 8] in text for i in range(len(key) - 7))
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_malformed_authorization_gets_a_401_that_never_shows_the_key(provider: str) -> None:
+    async with served(provider) as (app, client):
+        for operation in app.operations:
+            for header in BAD_AUTHORIZATIONS:
+                headers = [(b"authorization", header), (b"content-type", b"application/json")]
+                response = await client.request(operation.method, operation.path, headers=headers, content=b"{}")
+                message = refused(response, 401)
+                assert not leaks(message), (header, message)
+        journal = (await client.get("/_mock/requests")).text
+        assert not leaks(journal) and journal.count('"code":401') == len(app.operations) * len(BAD_AUTHORIZATIONS)
+
+
+async def test_the_401_names_what_is_wrong_and_a_fingerprint_instead_of_the_key() -> None:
+    async with served("kie", tokens={"sk-good-0123456789abcdef"}) as (_app, client):
+
+        async def message(header: bytes) -> str:
+            return refused(await client.get("/api/v1/chat/credit", headers=[(b"authorization", header)]), 401)
+
+        assert "a bare API key? fingerprint sk-l...#" in await message(KEY.encode())
+        assert "'Bearer' must be followed by a space, not a tab (0x09)" in await message(b"Bearer\t" + KEY.encode())
+        assert "not byte 0xC2 (a non-breaking space is C2 A0 in UTF-8)" in await message(b"Bearer\xc2\xa0k")
+        assert "the API key contains spaces: a tab (0x09) at character 3" in await message(b"Bearer abc\tdef")
+        assert "got the 'Basic' scheme" in await message(b"Basic " + KEY.encode())
+        assert "got another scheme or none; header fingerprint" in await message(b"sk-live " + KEY.encode())
+        unknown = await message(b"Bearer " + KEY.encode())
+        assert "this API key (sk-l...#" in unknown and "is not one the mock was started with" in unknown
+        short = await message(b"Bearer short-key")
+        assert "this API key (#" in short, "a key shorter than 16 characters shows none of itself"
+
+
+async def test_the_scheduler_failure_log_names_the_task_not_its_key_or_body(caplog: pytest.LogCaptureFixture) -> None:
+    async with served("kie") as (app, client):
+        body = valid_body("kie", "generate-music", None, callback=CALLBACK)
+        created = (await client.post("/api/v1/generate", json=body, headers=AUTH)).json()
+        task = app.state.store.tasks[created["data"]["taskId"]]
+
+        def broken(task: Any, stage: str) -> None:
+            raise RuntimeError("a scheduled action failed")
+
+        app.state.scheduler.call_at(app.state.now(), broken, task, "complete")
+        with caplog.at_level("ERROR", logger="mockserver.clock"):
+            await app.advance(1)
+        logged = "\n".join(record.getMessage() for record in caplog.records)
+        assert f"Task {task.id}" in logged and "broken" in logged
+        assert not leaks(logged) and body["prompt"] not in logged and "token=" not in logged
+
+
+async def test_the_fault_inspector_and_the_credits_route_show_a_fingerprint_of_a_key() -> None:
+    async with served("kie") as (_app, client):
+        rule = {"rules": [{"name": "one key", "when": {"token": [KEY]}, "code": 455}]}
+        configured = await client.post("/_mock/faults", json=rule)
+        assert configured.json()["code"] == 200 and not leaks(configured.text)
+        listed = (await client.get("/_mock/faults")).json()["data"]["rules"][0]["rule"]
+        assert listed["when"]["token"][0].startswith("sk-l...#")
+        assert (await client.get("/api/v1/chat/credit", headers=AUTH)).json()["code"] == 455, "the rule still matches"
+        topped = await client.post("/_mock/credits", json={"token": KEY, "balance": 5})
+        assert topped.json()["code"] == 200 and not leaks(topped.text)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_whole_flow_with_a_known_key_shows_it_nowhere(provider: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Every answer, journal entry, inspector listing, log line and exception text of a run."""
+    seen: list[str] = []
+    caplog.set_level("DEBUG")
+    async with served(provider, tokens={KEY}, rate_limits=True) as (app, client):
+
+        async def call(method: str, path: str, **kwargs: Any) -> httpx.Response:
+            response = await client.request(method, path, **kwargs)
+            assert response.status_code < 500, response.text
+            seen.append(response.text)
+            return response
+
+        await call("POST", "/_mock/faults", json={"rules": [{"name": "k", "when": {"token": KEY}, "nth": [3]}]})
+        await call("POST", "/_mock/credits", json={"token": KEY, "balance": 100})
+        task_ids = []
+        for operation in app.operations:
+            if operation.method == "POST":
+                body = body_for(app, operation)
+                for headers in (AUTH, {"Authorization": KEY}, {"Authorization": f"Bearer\t{KEY}"}, {}):
+                    created = await call("POST", operation.path, json=body, headers=headers)
+                    if created.json()["code"] == 200 and isinstance(created.json()["data"], dict):
+                        task_ids.append(created.json()["data"].get("taskId"))
+                await call("POST", operation.path, json={**body, "prompt": 7}, headers={**AUTH, "X-Mock-Code": "x"})
+            else:
+                query = {"taskId": next((t for t in task_ids if t), "unknown")}
+                await call("GET", operation.path, params=query, headers=AUTH)
+        # a background action that fails on a task holding the key
+        task = app.state.store.tasks[next(t for t in task_ids if t)]
+
+        def broken(task: Any) -> None:
+            raise RuntimeError(f"failed on {task.id}")
+
+        app.state.scheduler.call_at(app.state.now() + 1, broken, task)
+        await app.advance(400)
+        for path in ("/_mock/requests", "/_mock/callbacks", "/_mock/faults", "/_mock/health"):
+            await call("GET", path)
+        for task_id in filter(None, task_ids):
+            await call("GET", "/api/v1/generate/record-info", params={"taskId": task_id}, headers=AUTH)
+        seen += [f"{type(e.exception).__name__}: {e.exception}" for e in app.state.scheduler.errors]
+        seen += [json.dumps(a.as_dict()) for a in app.callbacks.attempts(None)]
+    assert len(app.state.scheduler.errors) == 1
+    seen += [caplog.text, *(record.getMessage() for record in caplog.records)]
+    assert len(seen) > 20
+    shown = [text for text in seen if leaks(text)]
+    assert shown == [], [line for text in shown for line in text.splitlines() if leaks(line)][:3]
+
+
+async def test_a_key_that_reaches_a_message_any_other_way_is_replaced_by_its_fingerprint() -> None:
+    async with served("kie", tokens={KEY}) as (_app, client):
+        rule = {"rules": [{"name": "echo", "code": 455, "message": f"maintenance for {KEY} and {KEY!r}"}]}
+        assert (await client.post("/_mock/faults", json=rule)).json()["code"] == 200
+        message = refused(await client.get("/api/v1/chat/credit", headers=AUTH), 455)
+        assert not leaks(message) and message.count("<key sk-l...#") == 2, message
+        assert not leaks((await client.get("/_mock/requests")).text)
