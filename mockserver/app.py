@@ -24,7 +24,7 @@ from .config import Settings
 from .envelope import envelope, render
 from .errors import ApiError, ConfigError
 from .faults import Catalog, FaultInjector, remember_transport
-from .journal import RequestJournal, RequestRecord
+from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
 from .jsonbody import parse_body
 from .lifecycle import Stage
 from .media import MediaFiles
@@ -34,7 +34,7 @@ from .redact import fingerprint, header_secrets, redact
 from .spec import Operation, operations
 from .state import MockState
 from .store import Task
-from .validation import RequestValidator
+from .validation import RequestValidator, clear_caches
 
 __all__ = ["MockApp", "create_app"]
 
@@ -75,8 +75,13 @@ def _scheme_problem(value: str, scheme: str, rest: str) -> str:
 CLOCK_END = 253402300799.0
 #: The query of a request that has none (shared: QueryParams cannot be changed).
 _NO_QUERY = QueryParams()
-#: Distinct query strings whose parsed form is kept (a poll of record-info repeats its query).
+#: Distinct query strings whose parsed form is kept (a poll of record-info repeats its query), and the
+#: longest kept (``taskId=`` and a 32-character id is 39 bytes): at most about 1 MB however long queries get.
 _QUERIES_KEPT = 1024
+_QUERY_KEPT_BYTES = 256
+#: Distinct (host, scheme, root path) base URLs kept, and the longest Host header kept.
+_BASE_URLS_KEPT = 256
+_HOST_KEPT_BYTES = 256
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -196,10 +201,13 @@ class MockApp:
         return self.profile.name
 
     def reset(self) -> None:
-        """Forget tasks, balances, callbacks and the request journal; restart fault counters (rules stay)."""
+        """Forget tasks, balances, callbacks, the request journal and caches; restart fault counters (rules stay)."""
         self.state.reset()
         self.requests.clear()
         self.faults.reset()
+        self._queries.clear()
+        self._base_urls.clear()
+        clear_caches()
 
     @property
     def callbacks(self) -> CallbackJournal:
@@ -320,9 +328,11 @@ class MockApp:
             return _NO_QUERY
         found = self._queries.get(raw)
         if found is None:
-            if len(self._queries) >= _QUERIES_KEPT:
-                self._queries.clear()
-            found = self._queries[raw] = QueryParams(raw)
+            found = QueryParams(raw)
+            if len(raw) <= _QUERY_KEPT_BYTES:
+                if len(self._queries) >= _QUERIES_KEPT:
+                    self._queries.clear()
+                self._queries[raw] = found
         return found
 
     def _base_url(self, request: Request, headers: Mapping[str, str]) -> str:
@@ -338,9 +348,11 @@ class MockApp:
         )
         found = self._base_urls.get(key)
         if found is None:
-            if len(self._base_urls) >= 256:
-                self._base_urls.clear()
-            found = self._base_urls[key] = str(request.base_url).rstrip("/")
+            found = str(request.base_url).rstrip("/")
+            if len(headers.get("host", "")) <= _HOST_KEPT_BYTES:
+                if len(self._base_urls) >= _BASE_URLS_KEPT:
+                    self._base_urls.clear()
+                self._base_urls[key] = found
         return found
 
     def _endpoint(self, operation: Operation) -> Endpoint:
@@ -387,11 +399,13 @@ class MockApp:
     async def _http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         served = ", ".join(sorted({op.label for op in self.operations}))
+        # the scope's path, not request.url.path: urlsplit() would keep the last 128 (15 KB) URLs in its cache
+        path, method = clipped(request.scope["path"], PATH_KEPT), clipped(request.method, 32)
         if exc.status_code == 405:
-            msg = f"Not found: {request.url.path} does not accept {request.method}; {self.provider} serves {served}"
+            msg = f"Not found: {path} does not accept {method}; {self.provider} serves {served}"
         else:
-            msg = f"Not found: no operation {request.method} {request.url.path}; {self.provider} serves {served}"
-        self.requests.add(RequestRecord(self.state.now(), request.method, request.url.path, None, 404, msg))
+            msg = f"Not found: no operation {method} {path}; {self.provider} serves {served}"
+        self.requests.add(RequestRecord(self.state.now(), method, path, None, 404, msg))
         return self._answer(404, msg)
 
     async def _crash(self, request: Request, exc: Exception) -> Response:
