@@ -2,6 +2,9 @@
 
 One policy for every route that reads a body (the API operations and the admin routes alike):
 
+- **Encoding.** The providers document UTF-8 JSON: a UTF-8 body is read (a leading byte-order
+  mark is ignored, as RFC 8259 allows); a UTF-16 or UTF-32 one, which ``json.loads`` would
+  accept, is refused, and so is any byte sequence that is not UTF-8.
 - **Numbers.** A number must be one a double can hold, within ±1.7976931348623157e308: an
   integer of 401 (or 5,000) digits is refused naming the field, as ``1e999`` is, rather than
   overflowing wherever it is later used as seconds. NaN and Infinity are not JSON.
@@ -77,6 +80,18 @@ def _float(text: str) -> Any:
     return value if math.isfinite(value) else _Huge(text)
 
 
+def _decode(raw: bytes | bytearray) -> str:
+    """The body as text: UTF-8 (a leading byte-order mark dropped), encoded surrogates kept for the text rule."""
+    head = bytes(raw[:4])
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) >= 2 and 0 in head[:2]):
+        raise _refuse("it must be UTF-8; its first bytes are those of UTF-16 or UTF-32")
+    try:
+        text = raw.decode("utf-8", "surrogatepass")  # as json.loads(bytes) decodes UTF-8
+    except UnicodeDecodeError as exc:
+        raise _refuse(f"it is not UTF-8: byte 0x{raw[exc.start]:02X} at position {exc.start} is {exc.reason}") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def _out_of_range(value: Any) -> bool:
     """Whether a parsed JSON value holds, anywhere, a float that is not finite or an int no double holds."""
     items = value.values() if value.__class__ is dict else value if value.__class__ is list else (value,)
@@ -148,19 +163,20 @@ def _report(found: list[str]) -> ApiError:
 
 def parse_body(raw: bytes | bytearray) -> Any:
     """The JSON value of a request body under the policy above; raises ApiError 422 naming what is wrong."""
+    text = _decode(raw)
     # a surrogate gets in only escaped or as ED A0..BF (U+D000-U+D7FF start with ED too): else no walk
     texts = b"\\u" in raw or b"\xed" in raw
     found: list[str] = []
     try:
         try:
-            value = json.loads(raw)
+            value = json.loads(text)
             huge = _out_of_range(value)
         except json.JSONDecodeError:
             raise
         except ValueError:  # an integer past Python's int-string limit (4,300 digits)
             huge = True
         if huge:
-            value = json.loads(raw, parse_constant=_no_constant, parse_float=_float, parse_int=_int)
+            value = json.loads(text, parse_constant=_no_constant, parse_float=_float, parse_int=_int)
         if isinstance(value, _Huge):
             found.append(f"body: {_NUMBER_RULE} (got {abbreviated_number(value.text)})")
         elif texts and isinstance(value, str) and not _is_text(value):
@@ -169,7 +185,7 @@ def parse_body(raw: bytes | bytearray) -> Any:
             _walk(value, "", found, texts)
     except json.JSONDecodeError as exc:
         raise _refuse(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except (_Constant, UnicodeDecodeError, RecursionError) as exc:
+    except (_Constant, RecursionError) as exc:
         raise _refuse(str(exc)) from None
     if found:
         raise _report(found)

@@ -462,3 +462,19 @@ def test_a_journal_record_keeps_the_start_of_a_huge_path_and_message_and_the_jou
     assert len(records[-1].msg) == MSG_KEPT and records[-1].msg.endswith("... (20,000 characters)")
     journal.add(RequestRecord(1000.0, "GET", "/ok", "op", 200, "success"))
     assert list(journal)[-1].path == "/ok"
+
+
+# 5. the lesser ones ----------------------------------------------------------------------
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_only_utf8_json_is_read_a_utf16_or_utf32_body_is_refused(provider: str) -> None:
+    async with served(provider) as (app, client):
+        for operation in posts(app):
+            text = json.dumps(body_for(app, operation))
+            for encoding in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"):
+                response = await client.post(operation.path, content=text.encode(encoding), headers=JSON)
+                assert "body: is not valid JSON (it must be UTF-8" in refused(response), encoding
+            invalid = text.replace('"', '"\xff', 1).encode("latin-1")
+            message = refused(await client.post(operation.path, content=invalid, headers=JSON))
+            assert "body: is not valid JSON (it is not UTF-8: byte 0xFF at position 2 is invalid start byte" in message
+            with_bom = await client.post(operation.path, content=b"\xef\xbb\xbf" + text.encode(), headers=JSON)
+            assert with_bom.json()["code"] == 200, (operation.operation_id, with_bom.text)
