@@ -157,12 +157,37 @@ class MockApp:
             await self.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            remember_transport(scope, send)  # connection faults need the socket
-            if not scope.get("root_path") and (endpoint := self._direct.get((scope["method"], scope["path"]))):
-                await self._call_direct(endpoint, scope, receive, send)
+        try:
+            if scope["type"] == "http":
+                remember_transport(scope, send)  # connection faults need the socket
+                if not scope.get("root_path") and (endpoint := self._direct.get((scope["method"], scope["path"]))):
+                    await self._call_direct(endpoint, scope, receive, send)
+                    return
+                await self._call_routed(scope, receive, send)
                 return
-        await self._app(scope, receive, send)
+            await self._app(scope, receive, send)
+        except ClientDisconnect:
+            return  # the client left before its body was read: no one to answer, nothing the server should log
+
+    async def _call_routed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request through Starlette's router; nothing is sent once the client has disconnected.
+
+        Starlette's error middleware answers a ClientDisconnect raised mid-body with a 500 before
+        raising it again; the client is gone, so that answer is dropped here.
+        """
+        gone = False
+
+        async def receiving() -> Message:
+            nonlocal gone
+            message = await receive()
+            gone = gone or message["type"] == "http.disconnect"
+            return message
+
+        async def sending(message: Message) -> None:
+            if not gone:
+                await send(message)
+
+        await self._app(scope, receiving, sending)
 
     async def _call_direct(self, endpoint: Endpoint, scope: Scope, receive: Receive, send: Send) -> None:
         """One API request without Starlette's middleware and router walk; the same answers.
@@ -190,6 +215,8 @@ class MockApp:
                 await send({"type": "http.response.body", "body": response.body})
             else:
                 await response(scope, receive, sending)
+        except ClientDisconnect:
+            raise
         except Exception as exc:
             if not started:
                 await (await self._crash(request, exc))(scope, receive, send)
@@ -391,6 +418,10 @@ class MockApp:
             except ApiError as error:
                 code, data, status, extra = error.code, None, error.http_status, error.headers
                 msg = self._redacted(error.msg, headers)
+            except ClientDisconnect:
+                note = "the client disconnected before its body was read"
+                self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note))
+                raise
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
             return self._answer(code, msg, data, status, extra)
 
@@ -406,7 +437,8 @@ class MockApp:
         else:
             msg = f"Not found: no operation {method} {path}; {self.provider} serves {served}"
         self.requests.add(RequestRecord(self.state.now(), method, path, None, 404, msg))
-        return self._answer(404, msg)
+        # a 2xx answer to CONNECT opens a tunnel (RFC 9110 9.3.6): the envelope would never be sent
+        return self._answer(404, msg, http_status=404 if request.method == "CONNECT" else None)
 
     async def _crash(self, request: Request, exc: Exception) -> Response:
         msg = f"Server error: the mock failed on this request ({type(exc).__name__}); please report it to suno-mockkit"

@@ -389,13 +389,24 @@ async def test_a_key_that_reaches_a_message_any_other_way_is_replaced_by_its_fin
 
 
 # 4. memory -------------------------------------------------------------------------------
-async def asgi_get(app: MockApp, path: str, query: bytes = b"", headers: tuple[tuple[bytes, bytes], ...] = ()) -> int:
-    """One GET straight into the ASGI app (no client: 10,000 of them take seconds); the answer's status."""
+async def asgi(
+    app: MockApp,
+    method: str,
+    path: str,
+    query: bytes = b"",
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    messages: tuple[dict[str, Any], ...] = ({"type": "http.request", "body": b"", "more_body": False},),
+) -> list[Any]:
+    """One request straight into the ASGI app (no client: 10,000 of them take seconds); what it sent.
+
+    ``messages`` are what ``receive()`` returns in turn (then ``http.disconnect``). An exception out
+    of the app is what a server would log as "Exception in ASGI application": it fails the test.
+    """
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
@@ -406,15 +417,21 @@ async def asgi_get(app: MockApp, path: str, query: bytes = b"", headers: tuple[t
         "client": ("127.0.0.1", 50000),
     }
     sent: list[Any] = []
+    pending = list(messages)
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
 
     async def send(message: Any) -> None:
         sent.append(message)
 
     await app(scope, receive, send)
-    status: int = sent[0]["status"]
+    return sent
+
+
+async def asgi_get(app: MockApp, path: str, query: bytes = b"", headers: tuple[tuple[bytes, bytes], ...] = ()) -> int:
+    """The HTTP status of a GET straight into the ASGI app."""
+    status: int = (await asgi(app, "GET", path, query, headers))[0]["status"]
     return status
 
 
@@ -478,3 +495,30 @@ async def test_only_utf8_json_is_read_a_utf16_or_utf32_body_is_refused(provider:
             assert "body: is not valid JSON (it is not UTF-8: byte 0xFF at position 2 is invalid start byte" in message
             with_bom = await client.post(operation.path, content=b"\xef\xbb\xbf" + text.encode(), headers=JSON)
             assert with_bom.json()["code"] == 200, (operation.operation_id, with_bom.text)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_client_that_leaves_mid_body_is_journaled_and_raises_nothing_for_the_server_to_log(
+    provider: str,
+) -> None:
+    app = create_app(provider, seed=1, virtual_clock=True)
+    partial = ({"type": "http.request", "body": b'{"prompt": "a', "more_body": True},)
+    headers = ((b"authorization", AUTH["Authorization"].encode()), (b"content-type", b"application/json"))
+    paths = [op.path for op in posts(app)] + ["/_mock/tasks", "/_mock/credits", "/_mock/faults", "/_mock/clock/advance"]
+    for path in paths:
+        assert await asgi(app, "POST", path, headers=headers, messages=partial) == [], path  # nothing to answer
+    notes = [r for r in app.requests if r.msg == "the client disconnected before its body was read"]
+    assert [r.path for r in notes] == [op.path for op in posts(app)] and {r.code for r in notes} == {0}
+    assert await asgi_get(app, "/_mock/health") == 200
+
+
+async def test_connect_gets_the_404_envelope_with_http_404_as_a_2xx_would_open_a_tunnel() -> None:
+    app = create_app("kie", seed=1, virtual_clock=True)
+    for target in ("example.com:443", "/api/v1/generate", "/_mock/health"):
+        start, body = await asgi(app, "CONNECT", target)
+        assert start["status"] == 404, target
+        envelope = json.loads(body["body"])
+        assert envelope["code"] == 404 and "CONNECT" in envelope["msg"] and target in envelope["msg"]
+    for method in ("FOO", "TRACE", "OPTIONS", "PROPFIND"):
+        start, body = await asgi(app, method, "/api/v1/generate")
+        assert start["status"] == 200 and json.loads(body["body"])["code"] == 404, method
