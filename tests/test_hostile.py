@@ -7,8 +7,11 @@ every operation the profile's document serves.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
+import socket
+import time
 import tracemalloc
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -16,10 +19,14 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from uvicorn.server import ServerState
 
 from contract.requests import TaskFixture, Track, valid_body
 from mockserver import MockApp, create_app
+from mockserver.http11 import HEAD_TIMEOUT_S, MockHttpProtocol
 from mockserver.journal import JOURNAL_BYTES, MSG_KEPT, PATH_KEPT, RequestJournal, RequestRecord
+from mockserver.serving import ThreadedServer
 from mockserver.spec import Operation
 
 PROVIDERS = ("kie", "sunoapi", "apibox", "apikley")
@@ -522,3 +529,124 @@ async def test_connect_gets_the_404_envelope_with_http_404_as_a_2xx_would_open_a
     for method in ("FOO", "TRACE", "OPTIONS", "PROPFIND"):
         start, body = await asgi(app, method, "/api/v1/generate")
         assert start["status"] == 200 and json.loads(body["body"])["code"] == 404, method
+
+
+def exchange(port: int, *parts: bytes) -> bytes:
+    """Send ``parts`` (a pause between them, so the parser sees each alone) on one connection; all it answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        try:
+            for part in parts:
+                sock.sendall(part)
+                time.sleep(0.01)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before the rest was sent
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_request_the_http_parser_refuses_gets_the_envelope_and_never_its_own_text_back() -> None:
+    head = b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    cases = {
+        "a header past 16 KB": (431, [head + b"X-Big: ", *[b"a" * 4000] * 6, b"\r\n\r\n"]),
+        "a URL past 16 KB": (431, [b"GET /", *[b"u" * 4000] * 6, b" HTTP/1.1\r\nHost: x\r\n\r\n"]),
+        "an illegal header line with a key": (400, [head + b"Authorization Bearer " + KEY.encode() + b"\r\n\r\n"]),
+        "an illegal header name": (400, [head + b"Bad Name\x01: " + KEY.encode() + b"\r\n\r\n"]),
+        "TLS bytes": (400, [b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + KEY.encode() + b"\r\n\r\n"]),
+        "no request line": (400, [b"\r\n\r\n" + KEY.encode() + b"\r\n\r\n"]),
+    }
+    with ThreadedServer(create_app("kie", seed=1)) as server:
+        for label, (status, parts) in cases.items():
+            answer = exchange(server.port, *parts)
+            status_line, _, rest = answer.partition(b"\r\n")
+            assert status_line.startswith(f"HTTP/1.1 {status} ".encode()), (label, answer[:200])
+            envelope = json.loads(rest.partition(b"\r\n\r\n")[2])
+            assert envelope["code"] == 422 and envelope["msg"].startswith("Validation error: request: "), label
+            assert b"application/json" in rest and not leaks(answer.decode("latin-1")), label
+        health = exchange(server.port, b"GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert health.startswith(b"HTTP/1.1 200 ") and b'"code":200' in health
+
+
+class _Transport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = False
+        self.written = b""
+
+    def write(self, data: Any) -> None:
+        self.written += bytes(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8765), "peername": ("127.0.0.1", 50000)}.get(name, default)
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+class _Timers:
+    """The running loop, but ``call_later`` only records the timer: the test fires it (no waiting)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.timers: list[tuple[float, asyncio.TimerHandle]] = []
+
+    def call_later(self, delay: float, callback: Any, *args: Any) -> asyncio.TimerHandle:
+        handle = asyncio.TimerHandle(self.loop.time() + delay, callback, args, self.loop)
+        self.timers.append((delay, handle))
+        return handle
+
+    def head_timers(self) -> list[asyncio.TimerHandle]:
+        return [h for _, h in self.timers if getattr(h._callback, "__name__", "") == "_head_timed_out"]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loop, name)
+
+
+def _protocol(timers: _Timers) -> tuple[MockHttpProtocol, _Transport]:
+    config = uvicorn.Config(create_app("kie", seed=1), log_level="warning", lifespan="off", http=MockHttpProtocol)
+    protocol = MockHttpProtocol(config, ServerState(), {}, _loop=timers)  # type: ignore[arg-type]
+    transport = _Transport()
+    protocol.connection_made(transport)
+    return protocol, transport
+
+
+async def test_a_connection_that_never_finishes_its_request_head_is_closed_after_the_head_timeout() -> None:
+    timers = _Timers(asyncio.get_running_loop())
+    protocol, transport = _protocol(timers)
+    (timer,) = timers.head_timers()
+    assert [delay for delay, handle in timers.timers if handle is timer] == [HEAD_TIMEOUT_S]
+    for byte in b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n":  # a slow loris: one byte at a time
+        protocol.data_received(bytes([byte]))
+    assert not timer.cancelled() and not transport.closed and timers.head_timers() == [timer]
+    timer._run()  # the head timeout passes
+    assert transport.closed and transport.written == b""
+
+
+async def test_the_head_timeout_stops_once_a_head_arrives_and_starts_again_for_the_next_request() -> None:
+    timers = _Timers(asyncio.get_running_loop())
+    protocol, transport = _protocol(timers)
+    (first,) = timers.head_timers()
+    protocol.data_received(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert first.cancelled()
+    for _ in range(50):  # the request runs as a task on the loop
+        if b'"code":200' in transport.written:
+            break
+        await asyncio.sleep(0)
+    assert transport.written.startswith(b"HTTP/1.1 200 ") and not transport.closed
+    second = timers.head_timers()[-1]
+    assert second is not first and not second.cancelled(), "the next request's head is timed too"
+    protocol.data_received(b"GET /_mo")  # a byte cancels uvicorn's keep-alive timer, not this one
+    assert not second.cancelled()
+    second._run()
+    assert transport.closed
+    protocol.connection_lost(None)
