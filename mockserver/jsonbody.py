@@ -54,11 +54,12 @@ class _Huge:
 
 
 def abbreviated_number(text: str) -> str:
-    """A numeral as a message shows it: whole when short, else its ends and its length."""
+    """A numeral (or what was sent as one) as a message shows it: whole when short, else its ends and length."""
     if len(text) <= 40:
         return text
     digits = sum(ch.isdigit() for ch in text)
-    return f"{text[:20]}...{text[-10:]}, {digits} digits"
+    size = f"{digits} digits" if digits * 2 > len(text) else f"{len(text)} characters"
+    return f"{text[:20]}...{text[-10:]}, {size}"
 
 
 def _no_constant(name: str) -> Any:

@@ -650,3 +650,16 @@ async def test_the_head_timeout_stops_once_a_head_arrives_and_starts_again_for_t
     second._run()
     assert transport.closed
     protocol.connection_lost(None)
+
+
+async def test_x_mock_headers_with_huge_numbers_or_values_get_a_short_422_naming_the_header() -> None:
+    async with served("kie") as (_app, client):
+        cases = {
+            "X-Mock-Code": ("9" * 5000, "X-Mock-Code: must be an integer of at most 18 digits (got 9999"),
+            "X-Mock-Outcome": ("GENERATE_AUDIO_FAILED; code=" + "9" * 401, "X-Mock-Outcome code: must be an integer"),
+            "X-Mock-Delay-Ms": ("1e999", "delay: inf is not allowed; use a number between 0 and 60000"),
+            "X-Mock-Fault": ("x" * 10_000, "characters); use one of reset, empty, truncated, garbage"),
+        }
+        for header, (value, fragment) in cases.items():
+            message = refused(await client.get("/api/v1/chat/credit", headers={**AUTH, header: value}))
+            assert fragment in message and len(message) < 300, (header, message)
