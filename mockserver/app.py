@@ -25,7 +25,7 @@ from .envelope import envelope, render
 from .errors import ApiError, ConfigError
 from .faults import Catalog, FaultInjector, remember_transport
 from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
-from .jsonbody import parse_body
+from .jsonbody import abbreviated_number, parse_body
 from .lifecycle import Stage
 from .media import MediaFiles
 from .operations import Call, behaviour_for
@@ -326,8 +326,10 @@ class MockApp:
             raise ApiError(422, f"Validation error: Content-Type must be application/json (got {media or 'none'!r})")
         cap = self.settings.max_body_bytes
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got {declared} bytes)")
+        # ASCII digits only ('²' is a digit to isdigit(), not to int()); thousands of them are not converted
+        if declared.isascii() and declared.isdigit() and (len(declared.lstrip("0")) > 18 or int(declared) > cap):
+            got = f"{declared} bytes" if len(declared) <= 40 else f"a Content-Length of {abbreviated_number(declared)}"
+            raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got {got})")
         raw = bytearray()
         while True:  # the ASGI messages themselves: Request.stream() costs an async generator per request
             message = await request.receive()

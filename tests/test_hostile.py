@@ -46,6 +46,54 @@ async def served(provider: str, **options: Any) -> AsyncIterator[tuple[MockApp, 
     await app.aclose()
 
 
+async def asgi(
+    app: MockApp,
+    method: str,
+    path: str,
+    query: bytes = b"",
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    messages: tuple[dict[str, Any], ...] = ({"type": "http.request", "body": b"", "more_body": False},),
+) -> list[Any]:
+    """One request straight into the ASGI app (no client: 10,000 of them take seconds); what it sent.
+
+    ``messages`` are what ``receive()`` returns in turn (then ``http.disconnect``). An exception out
+    of the app is what a server would log as "Exception in ASGI application": it fails the test.
+    """
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": [*headers]
+        if any(name == b"host" for name, _ in headers)
+        else [(b"host", b"127.0.0.1:8765"), *headers],
+        "server": ("127.0.0.1", 8765),
+        "client": ("127.0.0.1", 50000),
+    }
+    sent: list[Any] = []
+    pending = list(messages)
+
+    async def receive() -> dict[str, Any]:
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def asgi_get(app: MockApp, path: str, query: bytes = b"", headers: tuple[tuple[bytes, bytes], ...] = ()) -> int:
+    """The HTTP status of a GET straight into the ASGI app."""
+    status: int = (await asgi(app, "GET", path, query, headers))[0]["status"]
+    return status
+
+
 def refused(response: httpx.Response, code: int = 422) -> str:
     """The message of an answer that must be the envelope with ``code`` (never a server error)."""
     assert response.status_code < 500, response.text
@@ -396,52 +444,6 @@ async def test_a_key_that_reaches_a_message_any_other_way_is_replaced_by_its_fin
 
 
 # 4. memory -------------------------------------------------------------------------------
-async def asgi(
-    app: MockApp,
-    method: str,
-    path: str,
-    query: bytes = b"",
-    headers: tuple[tuple[bytes, bytes], ...] = (),
-    messages: tuple[dict[str, Any], ...] = ({"type": "http.request", "body": b"", "more_body": False},),
-) -> list[Any]:
-    """One request straight into the ASGI app (no client: 10,000 of them take seconds); what it sent.
-
-    ``messages`` are what ``receive()`` returns in turn (then ``http.disconnect``). An exception out
-    of the app is what a server would log as "Exception in ASGI application": it fails the test.
-    """
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8765"), *headers],
-        "server": ("127.0.0.1", 8765),
-        "client": ("127.0.0.1", 50000),
-    }
-    sent: list[Any] = []
-    pending = list(messages)
-
-    async def receive() -> dict[str, Any]:
-        return pending.pop(0) if pending else {"type": "http.disconnect"}
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    return sent
-
-
-async def asgi_get(app: MockApp, path: str, query: bytes = b"", headers: tuple[tuple[bytes, bytes], ...] = ()) -> int:
-    """The HTTP status of a GET straight into the ASGI app."""
-    status: int = (await asgi(app, "GET", path, query, headers))[0]["status"]
-    return status
-
-
 async def test_ten_thousand_requests_with_15_kb_paths_and_queries_hold_a_bounded_journal_and_reset_frees_it() -> None:
     """Bench figure (tracemalloc, not a timing): before the byte bounds this held 182 MB, and 32 MB after reset."""
     app = create_app("kie", seed=1, virtual_clock=True)
@@ -663,3 +665,145 @@ async def test_x_mock_headers_with_huge_numbers_or_values_get_a_short_422_naming
         for header, (value, fragment) in cases.items():
             message = refused(await client.get("/api/v1/chat/credit", headers={**AUTH, header: value}))
             assert fragment in message and len(message) < 300, (header, message)
+
+
+# the corpus: every profile, every operation --------------------------------------------
+Headers = tuple[tuple[bytes, bytes], ...]
+_AUTHZ = (b"authorization", AUTH["Authorization"].encode())
+_JSON_TYPE = (b"content-type", b"application/json")
+HOSTILE_HEADERS: dict[str, Headers] = {
+    "a 60 KB key": ((b"authorization", b"Bearer " + b"k" * 60_000), _JSON_TYPE),
+    "a 60 KB content type": (_AUTHZ, (b"content-type", b"application/json; " + b"x" * 60_000)),
+    "UTF-16 charset": (_AUTHZ, (b"content-type", b"application/json; charset=utf-16")),
+    "content type with NUL": (_AUTHZ, (b"content-type", b"application/json\x00")),
+    "no content type": (_AUTHZ,),
+    "a 5,000-digit Content-Length": (_AUTHZ, _JSON_TYPE, (b"content-length", b"9" * 5000)),
+    "a superscript Content-Length": (_AUTHZ, _JSON_TYPE, (b"content-length", b"\xb2")),
+    "a negative Content-Length": (_AUTHZ, _JSON_TYPE, (b"content-length", b"-1")),
+    "1,000 junk headers": (_AUTHZ, _JSON_TYPE, *((f"x-junk-{i}".encode(), b"\xff" * 20) for i in range(1000))),
+    "hostile hosts": ((b"host", b"[::1"), _AUTHZ, _JSON_TYPE),
+    "a 15 KB host": ((b"host", b"h" * 15_000), _AUTHZ, _JSON_TYPE),
+    "a Latin-1 key": ((b"authorization", b"Bearer k\xe9y\xff"), _JSON_TYPE),
+    "an X-Mock-Code of 5,000 digits": (_AUTHZ, _JSON_TYPE, (b"x-mock-code", b"9" * 5000)),
+    "an X-Mock-Delay-Ms of 1e999": (_AUTHZ, _JSON_TYPE, (b"x-mock-delay-ms", b"1e999")),
+}
+#: Hostile to the parser, not to the rules: the request is valid (a key may be long, a host odd, a parameter
+#: of the content type is ignored as RFC 8259 defines none), so the documented success is a right answer.
+ACCEPTED_HEADERS = {
+    "a 60 KB key",
+    "a 60 KB content type",
+    "UTF-16 charset",
+    "1,000 junk headers",
+    "hostile hosts",
+    "a 15 KB host",
+    "a Latin-1 key",
+    "a negative Content-Length",
+    "a superscript Content-Length",
+}
+HOSTILE_QUERIES = [
+    b"taskId=" + b"x" * 15_000,
+    b"taskId=%ED%A0%80",
+    b"taskId=%zz%",
+    b"taskId=a&taskId=b",
+    b"taskId=%00",
+    b"&".join(b"p%d=%d" % (i, i) for i in range(2000)),
+    b"taskId=" + b"9" * 5000,
+    b"\xff\xfe=\xed\xa0\x80",
+]
+HOSTILE_BODIES = [
+    b"",
+    b" \t\r\n",
+    b"\xef\xbb\xbf",
+    b"null",
+    b"[]",
+    b'"\\ud800"',
+    b"[" * 100_000,
+    b'{"a":' * 50_000,
+    b'{"prompt": "' + b"p" * 200_000 + b'"}',
+    b"[" + b"1," * 100_000 + b"1]",
+    b'{"a": 1, "a": "\\udfff"}',
+    b'{"customMode": true, "customMode": 1e999}',
+    b"{" + b'"k": -' + b"9" * 401 + b"}",
+    b"\x00\x00\x00{",
+    b"\xed\xa0\x80",
+    b"x" * 300_000,  # past --max-body-bytes
+]
+HOSTILE_PATH_SUFFIXES = ["/" + "x" * 15_000, "/%ED%A0%80", "/..%2F..%2Fetc%2Fpasswd", "/\x00", "//", "/.."]
+HOSTILE_METHODS = ["FOO", "TRACE", "OPTIONS", "PUT", "DELETE", "PATCH", "PROPFIND", "CONNECT", "HEAD", "GET", "POST"]
+HOSTILE_RANGES = [
+    b"bytes=abc",
+    b"bytes=--1",
+    b"bytes=5-3",
+    b"bytes=-0",
+    b"bytes=0-0",
+    b"items=0-1",
+    b"bytes=\xb2-",
+    b"bytes=" + b"1" * 5000 + b"-",
+    b"bytes=0-1," * 2000,
+    b"bytes=" + b" " * 5000 + b"0-1",
+]
+
+
+def _answer(sent: list[Any]) -> tuple[int, bytes]:
+    assert sent and sent[0]["type"] == "http.response.start", sent
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def _envelope(status: int, body: bytes, *, method: str = "GET", accepted: bool = False, case: Any = None) -> None:
+    """Never a server error; the envelope (refusing, unless ``accepted`` allows the documented success)."""
+    assert status < 500, (case, status, body[:300])
+    if method == "HEAD":
+        return
+    envelope = json.loads(body)
+    assert set(envelope) == {"code", "msg", "data"}, (case, envelope)
+    assert 400 <= envelope["code"] < 500 or (accepted and envelope["code"] == 200), (case, envelope)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_the_hostile_corpus_on_every_operation_gets_the_envelope_and_the_mock_stays_healthy(
+    provider: str,
+) -> None:
+    app = create_app(provider, seed=1, virtual_clock=True)
+    track = app.seed_task([5.0]).tracks[0]
+    sent = 0
+
+    async def send(method: str, path: str, query: bytes = b"", headers: Headers = (), body: bytes = b"") -> tuple:  # type: ignore[type-arg]
+        nonlocal sent
+        sent += 1
+        message = {"type": "http.request", "body": body, "more_body": False}
+        return _answer(await asgi(app, method, path, query, headers, (message,)))
+
+    for operation in app.operations:
+        method, path = operation.method, operation.path
+        valid = json.dumps(body_for(app, operation)).encode() if method == "POST" else b""
+        query = b"taskId=" + next(iter(app.state.store.tasks)).encode() if method == "GET" else b""
+        for label, headers in HOSTILE_HEADERS.items():
+            status, answer = await send(method, path, query, headers, valid)
+            _envelope(status, answer, accepted=label in ACCEPTED_HEADERS or method == "GET", case=(path, label))
+        for hostile in HOSTILE_QUERIES:
+            status, answer = await send(method, path, hostile, (_AUTHZ, _JSON_TYPE), valid)
+            accepted = method == "POST" or operation.operation_id == "get-remaining-credits"  # the query is not read
+            _envelope(status, answer, accepted=accepted, case=(path, hostile[:30]))
+        if method == "POST":
+            for hostile in HOSTILE_BODIES:
+                _envelope(*await send(method, path, b"", (_AUTHZ, _JSON_TYPE), hostile), case=(path, hostile[:30]))
+        for suffix in HOSTILE_PATH_SUFFIXES:
+            status, answer = await send(method, path + suffix, query, (_AUTHZ, _JSON_TYPE), valid)
+            if suffix == "//" and status == 307:
+                continue  # Starlette's redirect of a trailing slash to the operation's path
+            _envelope(status, answer, case=suffix[:30])
+        for verb in HOSTILE_METHODS:
+            if verb != method:
+                _envelope(*await send(verb, path, query, (_AUTHZ, _JSON_TYPE), valid), method=verb, case=(path, verb))
+    for url in (f"/_mock/stream/{track.id}", f"/_mock/files/{track.id}.png"):
+        whole = (await send("GET", url))[1]
+        for hostile in HOSTILE_RANGES:
+            status, answer = await send("GET", url, headers=((b"range", hostile),))
+            assert status in (200, 206, 416), (hostile[:20], status)
+            assert answer == (whole if status == 200 else b"" if status == 416 else answer) and answer in whole
+    for media in ("/_mock/files/" + "x" * 15_000 + ".mp3", "/_mock/files/..%2F..%2Fetc%2Fpasswd", "/_mock/stream/\x00"):
+        _envelope(*await send("GET", media))
+    status, answer = await send("GET", "/_mock/health")
+    assert status == 200 and json.loads(answer)["code"] == 200
+    assert sent > 300
+    print(f"{provider}: {sent} hostile requests, none answered with a server error")
