@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from uvicorn.server import ServerState
 
 from contract.requests import TaskFixture, Track, valid_body
@@ -767,7 +769,9 @@ async def test_the_hostile_corpus_on_every_operation_gets_the_envelope_and_the_m
     track = app.seed_task([5.0]).tracks[0]
     sent = 0
 
-    async def send(method: str, path: str, query: bytes = b"", headers: Headers = (), body: bytes = b"") -> tuple:  # type: ignore[type-arg]
+    async def send(
+        method: str, path: str, query: bytes = b"", headers: Headers = (), body: bytes = b""
+    ) -> tuple[int, bytes]:
         nonlocal sent
         sent += 1
         message = {"type": "http.request", "body": body, "more_body": False}
@@ -807,3 +811,106 @@ async def test_the_hostile_corpus_on_every_operation_gets_the_envelope_and_the_m
     assert status == 200 and json.loads(answer)["code"] == 200
     assert sent > 300
     print(f"{provider}: {sent} hostile requests, none answered with a server error")
+
+
+# the property: raw bytes on every POST operation ---------------------------------------
+def _escaped(points: list[int]) -> str:
+    """A JSON string of these code points, each escaped: surrogates among them stay lone (or pair up by chance)."""
+    out = []
+    for point in points:
+        if point < 0x10000:
+            out.append(f"\\u{point:04x}")
+        else:
+            point -= 0x10000
+            out.append(f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}")
+    return '"' + "".join(out) + '"'
+
+
+#: Fields any text may fill (within their documented lengths).
+FREE_TEXT = {"prompt", "style", "title", "tags", "negativeTags", "vocalGender"}
+_TEXTS = st.lists(
+    st.one_of(st.integers(0x20, 0x7E), st.integers(0xD800, 0xDFFF), st.integers(0, 0x10FFFF)), max_size=20
+).map(_escaped)
+_LITERALS = st.one_of(
+    st.integers(min_value=-(10**500), max_value=10**500).map(str),
+    st.text(alphabet="0123456789", min_size=300, max_size=6000).map(lambda digits: "1" + digits),
+    st.sampled_from(
+        ["1e999", "-1e999", "1e-999", "1e308", "-0.0", "NaN", "-Infinity", "4.9e-324", "0.1e400", "1E+309"]
+    ),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    _TEXTS,
+    st.text(max_size=30).map(json.dumps),
+    st.sampled_from(["true", "false", "null", "[]", "{}", '"\\ud800"', '"\\udfff\\ud800"', '[{"a": "\\ud83c"}]']),
+)
+
+
+@st.composite
+def _bodies(draw: st.DrawFn, valid: dict[str, Any], names: list[str]) -> bytes:
+    """Raw bytes, a valid body with hostile JSON in some fields, or a valid body with bytes spliced in."""
+    kind = draw(st.sampled_from(["raw", "fields", "text", "splice"]))
+    if kind == "raw":
+        return draw(st.binary(max_size=2000))
+    if kind == "text":  # free text in the text fields: the bodies a task is accepted from
+        texts = [k for k, v in valid.items() if isinstance(v, str) and k in FREE_TEXT] or names
+        chosen = draw(st.lists(st.sampled_from(texts), min_size=1, max_size=2, unique=True))
+        parts = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in valid.items() if k not in chosen]
+        parts += [f"{json.dumps(k)}: {draw(_TEXTS)}" for k in chosen]
+        return ("{" + ", ".join(parts) + "}").encode()
+    if kind == "fields":
+        chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=4, unique=True))
+        parts = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in valid.items() if k not in chosen]
+        parts += [f"{json.dumps(k)}: {draw(_LITERALS)}" for k in chosen]
+        return ("{" + ", ".join(draw(st.permutations(parts))) + "}").encode()
+    text = json.dumps(valid).encode()
+    at = draw(st.integers(min_value=0, max_value=len(text)))
+    cut = draw(st.integers(min_value=0, max_value=8))
+    return text[:at] + draw(st.binary(min_size=1, max_size=12)) + text[at + cut :]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_no_raw_request_body_gets_a_server_error_and_every_accepted_task_answers_record_info(provider: str) -> None:
+    loop = asyncio.new_event_loop()
+    app = create_app(provider, seed=1, virtual_clock=True)
+    operations = posts(app)
+    valid = {op.operation_id: body_for(app, op) for op in operations}
+    accepted: list[str] = []
+    headers = (_AUTHZ, _JSON_TYPE)
+
+    async def record_info(task_id: str) -> None:
+        status, answer = _answer(
+            await asgi(app, "GET", "/api/v1/generate/record-info", f"taskId={task_id}".encode(), headers)
+        )
+        envelope = json.loads(answer)
+        assert status == 200 and envelope["code"] == 200 and envelope["data"]["taskId"] == task_id, envelope
+
+    async def one(operation: Operation, body: bytes) -> None:
+        message = {"type": "http.request", "body": body, "more_body": False}
+        status, answer = _answer(await asgi(app, "POST", operation.path, b"", headers, (message,)))
+        _envelope(status, answer, accepted=True, case=(operation.operation_id, body[:200]))
+        envelope = json.loads(answer)
+        task_id = envelope["data"].get("taskId") if isinstance(envelope["data"], dict) else None
+        if envelope["code"] == 200 and task_id in app.state.store.tasks:
+            accepted.append(task_id)
+            await record_info(task_id)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        operation = data.draw(st.sampled_from(operations), label="operation")
+        names = sorted({*fields(operation.body_schema), *valid[operation.operation_id]})
+        body = data.draw(_bodies(valid[operation.operation_id], names), label="body")
+        loop.run_until_complete(one(operation, body))
+
+    async def finish() -> None:
+        await app.advance(400)  # every callback of every accepted task falls due
+        for task_id in accepted:
+            await record_info(task_id)
+        assert app.state.scheduler.errors == []
+        await app.aclose()
+        print(f"{provider}: {len(accepted)} tasks accepted, each answered record-info before and after its callbacks")
+
+    try:
+        run()
+        loop.run_until_complete(finish())
+    finally:
+        loop.close()
