@@ -293,6 +293,19 @@ class MockApp:
                 401, "Unauthorized: the Authorization header is missing; send 'Authorization: Bearer <API key>'"
             )
         value = header.strip(" \t")
+        token = value[7:].lstrip(" ")
+        if value[:7] != "Bearer " or not token or _SPACE.search(token):  # not the common case: look closer
+            token = self._malformed(value)
+        if self.settings.tokens and token not in self.settings.tokens:
+            raise ApiError(
+                401,
+                f"Unauthorized: this API key ({fingerprint(token)}) is not one the mock was started with (--token)",
+            )
+        return token
+
+    @staticmethod
+    def _malformed(value: str) -> str:
+        """The key of a header other than exactly 'Bearer <key>', or the 401 naming what is wrong with it."""
         scheme = match.group() if (match := _SCHEME.match(value)) else ""
         rest = value[len(scheme) :]
         token = rest.lstrip(" ")
@@ -308,11 +321,6 @@ class MockApp:
             problem = ""
         if problem:
             raise ApiError(401, f"Unauthorized: the Authorization header must be 'Bearer <API key>' ({problem})")
-        if self.settings.tokens and token not in self.settings.tokens:
-            raise ApiError(
-                401,
-                f"Unauthorized: this API key ({fingerprint(token)}) is not one the mock was started with (--token)",
-            )
         return token
 
     def _redacted(self, text: str, headers: Mapping[str, str]) -> str:
@@ -434,6 +442,7 @@ class MockApp:
         served = ", ".join(sorted({op.label for op in self.operations}))
         # the scope's path, not request.url.path: urlsplit() would keep the last 128 (15 KB) URLs in its cache
         path, method = clipped(request.scope["path"], PATH_KEPT), clipped(request.method, 32)
+        path = self._redacted(path, request.headers)
         if exc.status_code == 405:
             msg = f"Not found: {path} does not accept {method}; {self.provider} serves {served}"
         else:

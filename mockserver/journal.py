@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
+from sys import getsizeof
 from typing import Any
 
 __all__ = ["JOURNAL_BYTES", "MSG_KEPT", "PATH_KEPT", "RequestJournal", "RequestRecord", "clipped"]
@@ -14,8 +15,8 @@ PATH_KEPT = 1024
 MSG_KEPT = 4096
 #: The journal's budget: the oldest records go once the records kept weigh more than this (bytes).
 JOURNAL_BYTES = 8 * 1024 * 1024
-#: What one record weighs besides its texts (the record, its floats and ints, the deque's slot).
-_RECORD_BYTES = 200
+#: What one record weighs besides its texts (the record, its float and int, the deque's slot).
+_RECORD_BYTES = 150
 
 
 def clipped(text: str, kept: int) -> str:
@@ -24,10 +25,6 @@ def clipped(text: str, kept: int) -> str:
         return text
     tail = f"... ({len(text):,} characters)"
     return text[: kept - len(tail)] + tail
-
-
-def _weight(text: str) -> int:
-    return len(text) if text.isascii() else 4 * len(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +43,8 @@ class RequestRecord:
 
     @property
     def weight(self) -> int:
-        """Bytes this record holds, about (non-ASCII text counted at 4 bytes a character)."""
-        return _RECORD_BYTES + _weight(self.path) + _weight(self.msg) + len(self.method)
+        """Bytes this record holds, about: its texts (as if none were shared) and the rest."""
+        return _RECORD_BYTES + getsizeof(self.path) + getsizeof(self.msg)
 
 
 class RequestJournal:
@@ -65,15 +62,18 @@ class RequestJournal:
         self.dropped = 0
 
     def add(self, record: RequestRecord) -> None:
-        if len(record.path) > PATH_KEPT or len(record.msg) > MSG_KEPT:
-            record = replace(record, path=clipped(record.path, PATH_KEPT), msg=clipped(record.msg, MSG_KEPT))
+        path, msg = record.path, record.msg
+        if len(path) > PATH_KEPT or len(msg) > MSG_KEPT:
+            record = replace(record, path=clipped(path, PATH_KEPT), msg=clipped(msg, MSG_KEPT))
+            path, msg = record.path, record.msg
         records = self._records
-        if self._size is not None and len(records) == self._size:
+        if len(records) == self._size:
             self._drop()
         records.append(record)
-        self.bytes += record.weight
-        while self.bytes > self._max_bytes and len(records) > 1:
-            self._drop()
+        self.bytes += _RECORD_BYTES + getsizeof(path) + getsizeof(msg)
+        if self.bytes > self._max_bytes:
+            while self.bytes > self._max_bytes and len(records) > 1:
+                self._drop()
 
     def _drop(self) -> None:
         self.bytes -= self._records.popleft().weight

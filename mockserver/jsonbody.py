@@ -83,14 +83,14 @@ def _float(text: str) -> Any:
 
 def _decode(raw: bytes | bytearray) -> str:
     """The body as text: UTF-8 (a leading byte-order mark dropped), encoded surrogates kept for the text rule."""
-    head = bytes(raw[:4])
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) >= 2 and 0 in head[:2]):
+    head = raw[:2]
+    if head == b"\xff\xfe" or head == b"\xfe\xff" or 0 in head:
         raise _refuse("it must be UTF-8; its first bytes are those of UTF-16 or UTF-32")
     try:
         text = raw.decode("utf-8", "surrogatepass")  # as json.loads(bytes) decodes UTF-8
     except UnicodeDecodeError as exc:
         raise _refuse(f"it is not UTF-8: byte 0x{raw[exc.start]:02X} at position {exc.start} is {exc.reason}") from None
-    return text[1:] if text.startswith("\ufeff") else text
+    return text[1:] if text[:1] == "\ufeff" else text
 
 
 def _out_of_range(value: Any) -> bool:

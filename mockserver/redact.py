@@ -10,7 +10,6 @@ rule by :func:`summary` and fingerprints, never their fields.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +19,6 @@ __all__ = ["KEY_SHOWN_FROM", "fingerprint", "header_secrets", "redact", "summary
 KEY_SHOWN_FROM = 16
 #: Shorter words are not looked for in a text: replacing every "a" would make messages unreadable.
 _REDACTED_FROM = 6
-_WORD = re.compile(r"[^\s\x00-\x20\x7f]+")
 
 
 def fingerprint(secret: str) -> str:
@@ -35,22 +33,25 @@ def header_secrets(header: str | None) -> list[str]:
     if not header:
         return []
     value = header.strip()
-    words = _WORD.findall(value)
-    if words and words[0].lower() == "bearer":
-        words = words[1:]
-    # the scheme glued to the key by a tab or a non-breaking space ("Bearer\tkey") is a word of its own
-    words += [word[6:] for word in words if word.lower().startswith("bearer") and len(word) > 6]
+    words = value.split()  # any whitespace, the non-breaking space included
+    # the scheme glued to the key by a byte that is not whitespace ("Bearer\x01key") is a word of its own
+    words += [word[6:] for word in words if len(word) > 6 and word[:6].lower() == "bearer"]
     return [secret for secret in (value, *words) if secret.lower() != "bearer"]
+
+
+def _escaped(secret: str) -> str:
+    """The secret as a repr() in a message would show it."""
+    return repr(secret)[1:-1] if "\\" in secret or not secret.isprintable() else secret
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """``text`` with each secret (or its repr) of 6 characters or more replaced by its fingerprint."""
-    for secret in sorted({s for s in secrets if len(s) >= _REDACTED_FROM}, key=len, reverse=True):
+    found = {s for s in secrets if len(s) >= _REDACTED_FROM and (s in text or _escaped(s) in text)}
+    for secret in sorted(found, key=len, reverse=True):  # the whole header before the key inside it
         shown = f"<key {fingerprint(secret)}>"
-        if secret in text:
-            text = text.replace(secret, shown)
-        escaped = repr(secret)[1:-1]
-        if escaped != secret and escaped in text:
+        text = text.replace(secret, shown)
+        escaped = _escaped(secret)
+        if escaped != secret:
             text = text.replace(escaped, shown)
     return text
 
