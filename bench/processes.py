@@ -15,6 +15,8 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from mockserver.http11 import MockHttpProtocol
+
 __all__ = ["ROOT", "Served", "serve", "start", "wait_until_answering"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,14 +27,14 @@ def serve(app: ASGIApp, name: str, host: str = "127.0.0.1", port: int = 0) -> No
     """Serve ``app`` with uvicorn exactly as ``suno-mock serve`` does, after printing its URL.
 
     Same uvicorn configuration as :func:`mockserver.cli._serve`: log level ``warning``, no access
-    log, lifespan on, one process, a pre-bound socket.
+    log, lifespan on, the mock's h11 protocol (:mod:`mockserver.http11`), one process, a pre-bound socket.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)  # connections made as soon as the URL is printed wait in the backlog
     print(f"{name}: serving at http://{host}:{sock.getsockname()[1]}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", http=MockHttpProtocol)
     uvicorn.Server(config).run(sockets=[sock])
 
 

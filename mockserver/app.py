@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import math
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -29,58 +27,68 @@ from .envelope import envelope, render
 from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
 from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
-from .journal import RequestJournal, RequestRecord
+from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
+from .jsonbody import abbreviated_number, parse_body
 from .lifecycle import Stage
 from .media import MediaFiles
 from .providers import Profile, get_profile, interval_bounds
+from .redact import fingerprint, header_secrets, redact
 from .spec import Operation, operations
 from .state import MockState
 from .store import Task
-from .validation import RequestValidator
+from .validation import RequestValidator, clear_caches
 
 __all__ = ["MockApp", "create_app"]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 _SPACE = re.compile(r"\s")
+#: The scheme of an Authorization header: an RFC 9110 token (perhaps empty).
+_SCHEME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]*")
+#: Schemes a 401 message names; any other word before the key could be (part of) a key.
+_SCHEMES = frozenset(
+    {"basic", "digest", "token", "apikey", "api-key", "key", "negotiate", "ntlm", "oauth", "hoba", "mutual", "dpop"}
+)
+#: Bytes a 401 message names: the usual blanks a client puts between 'Bearer' and the key.
+_BYTE_NAMES = {
+    "\t": "a tab (0x09)",
+    "\xa0": "a non-breaking space (0xA0)",
+    "\xc2": "byte 0xC2 (a non-breaking space is C2 A0 in UTF-8)",
+}
 
+
+def _byte(char: str) -> str:
+    """A character of a header (decoded as Latin-1, so one byte) by name or code, never as text of the key."""
+    return _BYTE_NAMES.get(char, f"byte 0x{ord(char):02X}")
+
+
+def _scheme_problem(value: str, scheme: str, rest: str) -> str:
+    """Why an Authorization header without the Bearer scheme is refused, naming a well-known scheme only."""
+    if not value:
+        return "got an empty header"
+    if not rest:
+        return f"got one word and no 'Bearer' before it: a bare API key? fingerprint {fingerprint(value)}"
+    if scheme.lower() in _SCHEMES:
+        return f"got the {scheme!r} scheme"
+    return f"got another scheme or none; header fingerprint {fingerprint(value)}"
+
+
+#: The last mock time a task can show (``createTime`` 9999-12-31 23:59:59 UTC): the clock moves no further.
+CLOCK_END = 253402300799.0
 #: The query of a request that has none (shared: QueryParams cannot be changed).
 _NO_QUERY = QueryParams()
-#: Distinct query strings whose parsed form is kept (a poll of record-info repeats its query).
+#: Distinct query strings whose parsed form is kept (a poll of record-info repeats its query), and the
+#: longest kept (``taskId=`` and a 32-character id is 39 bytes): at most about 1 MB however long queries get.
 _QUERIES_KEPT = 1024
+_QUERY_KEPT_BYTES = 256
+#: Distinct (host, scheme, root path) base URLs kept, and the longest Host header kept.
+_BASE_URLS_KEPT = 256
+_HOST_KEPT_BYTES = 256
 
 
 def _headers(scope: Scope) -> dict[str, str]:
     """The request headers by lower-case name, the first of repeated ones winning (as Starlette's ``get``)."""
     return {key.decode("latin-1"): value.decode("latin-1") for key, value in reversed(scope["headers"])}
-
-
-class _BadJson(ValueError):
-    pass
-
-
-def _no_constants(name: str) -> Any:
-    raise _BadJson(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise _BadJson(f"{text} is out of range for a number")
-    return value
-
-
-def _not_finite(value: Any) -> bool:
-    """Whether a parsed JSON value holds a NaN or an infinity anywhere."""
-    items = value.values() if value.__class__ is dict else value if value.__class__ is list else (value,)
-    for item in items:
-        kind = item.__class__
-        if kind is float:
-            if not math.isfinite(item):
-                return True
-        elif (kind is dict or kind is list) and _not_finite(item):
-            return True
-    return False
 
 
 def _apply_profile(spec: dict[str, Any], profile: Profile) -> dict[str, Any]:
@@ -153,12 +161,37 @@ class MockApp:
             await self.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            remember_transport(scope, send)  # connection faults need the socket
-            if not scope.get("root_path") and (endpoint := self._direct.get((scope["method"], scope["path"]))):
-                await self._call_direct(endpoint, scope, receive, send)
+        try:
+            if scope["type"] == "http":
+                remember_transport(scope, send)  # connection faults need the socket
+                if not scope.get("root_path") and (endpoint := self._direct.get((scope["method"], scope["path"]))):
+                    await self._call_direct(endpoint, scope, receive, send)
+                    return
+                await self._call_routed(scope, receive, send)
                 return
-        await self._app(scope, receive, send)
+            await self._app(scope, receive, send)
+        except ClientDisconnect:
+            return  # the client left before its body was read: no one to answer, nothing the server should log
+
+    async def _call_routed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request through Starlette's router; nothing is sent once the client has disconnected.
+
+        Starlette's error middleware answers a ClientDisconnect raised mid-body with a 500 before
+        raising it again; the client is gone, so that answer is dropped here.
+        """
+        gone = False
+
+        async def receiving() -> Message:
+            nonlocal gone
+            message = await receive()
+            gone = gone or message["type"] == "http.disconnect"
+            return message
+
+        async def sending(message: Message) -> None:
+            if not gone:
+                await send(message)
+
+        await self._app(scope, receiving, sending)
 
     async def _call_direct(self, endpoint: Endpoint, scope: Scope, receive: Receive, send: Send) -> None:
         """One API request without Starlette's middleware and router walk; the same answers.
@@ -186,6 +219,8 @@ class MockApp:
                 await send({"type": "http.response.body", "body": response.body})
             else:
                 await response(scope, receive, sending)
+        except ClientDisconnect:
+            raise
         except Exception as exc:
             if not started:
                 await (await self._crash(request, exc))(scope, receive, send)
@@ -197,10 +232,13 @@ class MockApp:
         return self.profile.name
 
     def reset(self) -> None:
-        """Forget tasks, balances, callbacks and the request journal; restart fault counters (rules stay)."""
+        """Forget tasks, balances, callbacks, the request journal and caches; restart fault counters (rules stay)."""
         self.state.reset()
         self.requests.clear()
         self.faults.reset()
+        self._queries.clear()
+        self._base_urls.clear()
+        clear_caches()
 
     @property
     def callbacks(self) -> CallbackJournal:
@@ -282,26 +320,46 @@ class MockApp:
         return envelope(code, msg, data, mode=self.settings.http_status, http_status=http_status, headers=headers)
 
     def _token(self, headers: Mapping[str, str]) -> str:
+        """The API key of ``Authorization: Bearer <key>``; a 401 naming what is wrong, never the key itself."""
         header = headers.get("authorization")
         if header is None:
             raise ApiError(
                 401, "Unauthorized: the Authorization header is missing; send 'Authorization: Bearer <API key>'"
             )
-        scheme, _, token = header.strip().partition(" ")
-        token = token.strip()
+        value = header.strip(" \t")
+        token = value[7:].lstrip(" ")
+        if value[:7] != "Bearer " or not token or _SPACE.search(token):  # not the common case: look closer
+            token = self._malformed(value)
+        if self.settings.tokens and token not in self.settings.tokens:
+            raise ApiError(
+                401,
+                f"Unauthorized: this API key ({fingerprint(token)}) is not one the mock was started with (--token)",
+            )
+        return token
+
+    @staticmethod
+    def _malformed(value: str) -> str:
+        """The key of a header other than exactly 'Bearer <key>', or the 401 naming what is wrong with it."""
+        scheme = match.group() if (match := _SCHEME.match(value)) else ""
+        rest = value[len(scheme) :]
+        token = rest.lstrip(" ")
         if scheme.lower() != "bearer":
-            problem = f"got the {scheme!r} scheme" if scheme else "got an empty header"
-        elif not token:
+            problem = _scheme_problem(value, scheme, rest)
+        elif not rest:
             problem = "got no API key after 'Bearer'"
-        elif _SPACE.search(token):
-            problem = "the API key contains spaces"
+        elif not rest.startswith(" "):
+            problem = f"'Bearer' must be followed by a space, not {_byte(rest[0])}"
+        elif blank := _SPACE.search(token):
+            problem = f"the API key contains spaces: {_byte(blank.group())} at character {blank.start()}"
         else:
             problem = ""
         if problem:
             raise ApiError(401, f"Unauthorized: the Authorization header must be 'Bearer <API key>' ({problem})")
-        if self.settings.tokens and token not in self.settings.tokens:
-            raise ApiError(401, "Unauthorized: this API key is not one the mock was started with (--token)")
         return token
+
+    def _redacted(self, text: str, headers: Mapping[str, str]) -> str:
+        """``text`` without the request's key or any key the mock was started with (see :mod:`redact`)."""
+        return redact(text, [*header_secrets(headers.get("authorization")), *self.settings.tokens])
 
     async def _json_body(self, request: Request, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         headers = request.headers if headers is None else headers
@@ -310,8 +368,10 @@ class MockApp:
             raise ApiError(422, f"Validation error: Content-Type must be application/json (got {media or 'none'!r})")
         cap = self.settings.max_body_bytes
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got {declared} bytes)")
+        # ASCII digits only ('²' is a digit to isdigit(), not to int()); thousands of them are not converted
+        if declared.isascii() and declared.isdigit() and (len(declared.lstrip("0")) > 18 or int(declared) > cap):
+            got = f"{declared} bytes" if len(declared) <= 40 else f"a Content-Length of {abbreviated_number(declared)}"
+            raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got {got})")
         raw = bytearray()
         while True:  # the ASGI messages themselves: Request.stream() costs an async generator per request
             message = await request.receive()
@@ -322,16 +382,7 @@ class MockApp:
                 raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got more)")
             if not message.get("more_body", False):
                 break
-        try:
-            body = json.loads(raw)
-            if _not_finite(body):  # NaN, Infinity or 1e999: parse again to name the offending text
-                body = json.loads(raw, parse_constant=_no_constants, parse_float=_finite)
-        except json.JSONDecodeError as exc:
-            raise ApiError(
-                422, f"Validation error: body: is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-            ) from None
-        except (_BadJson, UnicodeDecodeError, RecursionError) as exc:
-            raise ApiError(422, f"Validation error: body: is not valid JSON ({exc})") from None
+        body = parse_body(raw)
         if not isinstance(body, dict):
             kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
                 type(body), "a number"
@@ -348,9 +399,11 @@ class MockApp:
             return _NO_QUERY
         found = self._queries.get(raw)
         if found is None:
-            if len(self._queries) >= _QUERIES_KEPT:
-                self._queries.clear()
-            found = self._queries[raw] = QueryParams(raw)
+            found = QueryParams(raw)
+            if len(raw) <= _QUERY_KEPT_BYTES:
+                if len(self._queries) >= _QUERIES_KEPT:
+                    self._queries.clear()
+                self._queries[raw] = found
         return found
 
     def _base_url(self, request: Request, headers: Mapping[str, str]) -> str:
@@ -366,9 +419,11 @@ class MockApp:
         )
         found = self._base_urls.get(key)
         if found is None:
-            if len(self._base_urls) >= 256:
-                self._base_urls.clear()
-            found = self._base_urls[key] = str(request.base_url).rstrip("/")
+            found = str(request.base_url).rstrip("/")
+            if len(headers.get("host", "")) <= _HOST_KEPT_BYTES:
+                if len(self._base_urls) >= _BASE_URLS_KEPT:
+                    self._base_urls.clear()
+                self._base_urls[key] = found
         return found
 
     def _endpoint(self, operation: Operation) -> Endpoint:
@@ -402,9 +457,15 @@ class MockApp:
                 data = behaviour(call)
                 code, msg, status, extra = 200, "success", None, None
             except ApiError as error:
-                code, msg, data, status, extra = error.code, error.msg, None, error.http_status, error.headers
+                code, data, status, extra = error.code, None, error.http_status, error.headers
+                msg = self._redacted(error.msg, headers)
             except DomainError as error:
                 (code, msg), data, status, extra = self._domain_answer(error), None, None, None
+                msg = self._redacted(msg, headers)
+            except ClientDisconnect:
+                note = "the client disconnected before its body was read"
+                self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note))
+                raise
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
             return self._answer(code, msg, data, status, extra)
 
@@ -425,12 +486,16 @@ class MockApp:
     async def _http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         served = ", ".join(sorted({op.label for op in self.operations}))
+        # the scope's path, not request.url.path: urlsplit() would keep the last 128 (15 KB) URLs in its cache
+        path, method = clipped(request.scope["path"], PATH_KEPT), clipped(request.method, 32)
+        path = self._redacted(path, request.headers)
         if exc.status_code == 405:
-            msg = f"Not found: {request.url.path} does not accept {request.method}; {self.provider} serves {served}"
+            msg = f"Not found: {path} does not accept {method}; {self.provider} serves {served}"
         else:
-            msg = f"Not found: no operation {request.method} {request.url.path}; {self.provider} serves {served}"
-        self.requests.add(RequestRecord(self.state.now(), request.method, request.url.path, None, 404, msg))
-        return self._answer(404, msg)
+            msg = f"Not found: no operation {method} {path}; {self.provider} serves {served}"
+        self.requests.add(RequestRecord(self.state.now(), method, path, None, 404, msg))
+        # a 2xx answer to CONNECT opens a tunnel (RFC 9110 9.3.6): the envelope would never be sent
+        return self._answer(404, msg, http_status=404 if request.method == "CONNECT" else None)
 
     async def _crash(self, request: Request, exc: Exception) -> Response:
         msg = f"Server error: the mock failed on this request ({type(exc).__name__}); please report it to suno-mockkit"
@@ -478,7 +543,7 @@ class MockApp:
         except ApiError as error:
             return self._answer(error.code, error.msg)
         self.state.credits.set_balance(token, balance)
-        return self._answer(200, "success", {"token": token, "balance": balance})
+        return self._answer(200, "success", {"token": fingerprint(token), "balance": balance})
 
     async def _callbacks(self, request: Request) -> Response:
         task_id = request.query_params.get("taskId")
@@ -495,6 +560,12 @@ class MockApp:
                 raise ApiError(
                     422,
                     "Validation error: the clock follows real time; start the mock with --virtual-clock to advance it",
+                )
+            if seconds > (room := CLOCK_END - self.state.now()):
+                raise ApiError(
+                    422,
+                    f"Validation error: seconds: must be at most {room:.0f}, as the mock clock stops at "
+                    f"9999-12-31 23:59:59 UTC (got {seconds:.6g})",
                 )
         except ApiError as error:
             return self._answer(error.code, error.msg)

@@ -537,6 +537,24 @@ class RangeNotSatisfiable(ValueError):
 _RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
 
 
+def _position(digits: str, total: int) -> int:
+    """A byte position or suffix length, as given when it is at most ``total``, else ``total + 1``.
+
+    Every number past the body selects the same bytes, so a position of thousands of digits
+    (which ``int()`` refuses past Python's int-string limit) is read as just past the end.
+    """
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(total)):
+        return total + 1
+    return min(int(digits), total + 1)
+
+
+def _order(digits: str) -> tuple[int, str]:
+    """A key that orders decimal numerals as their values, without converting them."""
+    digits = digits.lstrip("0")
+    return len(digits), digits
+
+
 def parse_range(header: str | None, total: int) -> tuple[int, int] | None:
     """Resolve a ``Range`` header against a body of ``total`` bytes (RFC 9110 §14).
 
@@ -561,14 +579,14 @@ def parse_range(header: str | None, total: int) -> tuple[int, int] | None:
         return None
     first_text, last_text = match.groups()
     if first_text == "":
-        suffix = int(last_text)
+        suffix = _position(last_text, total)
         if suffix == 0 or total == 0:
             raise RangeNotSatisfiable(header, total)
         return max(0, total - suffix), total - 1
-    first = int(first_text)
-    last = None if last_text == "" else int(last_text)
-    if last is not None and last < first:
+    if last_text != "" and _order(last_text) < _order(first_text):
         return None  # an invalid range-spec: ignore the header
+    first = _position(first_text, total)
+    last = None if last_text == "" else _position(last_text, total)
     if first >= total:
         raise RangeNotSatisfiable(header, total)
     return first, total - 1 if last is None else min(last, total - 1)

@@ -169,6 +169,8 @@ def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
 
     import uvicorn
 
+    from .http11 import MockHttpProtocol
+
     freeze = _Freezer(app)
 
     class Server(uvicorn.Server):
@@ -201,7 +203,8 @@ def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
         f"suno-mock: serving provider {app.provider} at http://{shown}:{bound} (spec: /openapi.json); Ctrl-C stops",
         flush=True,
     )
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    # h11 with the envelope for requests the parser refuses and a timeout for request heads (http11.py)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", http=MockHttpProtocol)
     server = Server(config)
     # Everything built so far (modules, the spec, compiled validators) lives as long as the process;
     # keep it out of every later garbage collection, which then only walks what requests made.

@@ -30,6 +30,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .redact import summary
+
 __all__ = ["Action", "ActionError", "Callback", "Clock", "Handle", "ScaledClock", "Scheduler", "VirtualClock"]
 
 Action = Callable[[], Awaitable[None]]
@@ -289,8 +291,10 @@ class Scheduler:
             self._failed(entry, exc)
 
     def _failed(self, entry: _Entry, exc: Exception) -> None:
-        what = entry[3].action if entry[2] is self._run_handle else (entry[2], *entry[3:])
-        _log.error("scheduled action %r failed at mock time %s", what, self._clock.now(), exc_info=exc)
+        # names only (redact.summary): a task's repr would print its API key and request body
+        what = [entry[3].action] if entry[2] is self._run_handle else [entry[2], *entry[3:]]
+        shown = f"{summary(what[0])}({', '.join(map(summary, what[1:]))})"
+        _log.error("scheduled action %s failed at mock time %s", shown, self._clock.now(), exc_info=exc)
         self.errors.append(ActionError(at=self._clock.now(), exception=exc))
 
     async def _loop(self, clock: ScaledClock, wake: asyncio.Event) -> None:

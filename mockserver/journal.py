@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from sys import getsizeof
 from typing import Any
 
-__all__ = ["RequestJournal", "RequestRecord"]
+__all__ = ["JOURNAL_BYTES", "MSG_KEPT", "PATH_KEPT", "RequestJournal", "RequestRecord", "clipped"]
+
+#: What a record keeps of a path and of a message (characters); the rest is counted, not kept.
+PATH_KEPT = 1024
+MSG_KEPT = 4096
+#: The journal's budget: the oldest records go once the records kept weigh more than this (bytes).
+JOURNAL_BYTES = 8 * 1024 * 1024
+#: What one record weighs besides its texts (the record, its float and int, the deque's slot).
+_RECORD_BYTES = 150
+
+
+def clipped(text: str, kept: int) -> str:
+    """``text``, or its first characters and how long it was when it is longer than ``kept``."""
+    if len(text) <= kept:
+        return text
+    tail = f"... ({len(text):,} characters)"
+    return text[: kept - len(tail)] + tail
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,21 +41,47 @@ class RequestRecord:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def weight(self) -> int:
+        """Bytes this record holds, about: its texts (as if none were shared) and the rest."""
+        return _RECORD_BYTES + getsizeof(self.path) + getsizeof(self.msg)
+
 
 class RequestJournal:
-    """A bounded log; the oldest records go first, and ``dropped`` counts them."""
+    """A log bounded by count and by bytes; the oldest records go first, and ``dropped`` counts them.
 
-    def __init__(self, size: int) -> None:
-        self._records: deque[RequestRecord] = deque(maxlen=size or None)
+    A record keeps at most :data:`PATH_KEPT` characters of its path and :data:`MSG_KEPT` of its
+    message, so 10,000 requests to 15 KB paths cost what 10,000 to 1 KB paths do.
+    """
+
+    def __init__(self, size: int, max_bytes: int = JOURNAL_BYTES) -> None:
+        self._records: deque[RequestRecord] = deque()
+        self._size = size or None
+        self._max_bytes = max_bytes
+        self.bytes = 0
         self.dropped = 0
 
     def add(self, record: RequestRecord) -> None:
-        if self._records.maxlen is not None and len(self._records) == self._records.maxlen:
-            self.dropped += 1
-        self._records.append(record)
+        path, msg = record.path, record.msg
+        if len(path) > PATH_KEPT or len(msg) > MSG_KEPT:
+            record = replace(record, path=clipped(path, PATH_KEPT), msg=clipped(msg, MSG_KEPT))
+            path, msg = record.path, record.msg
+        records = self._records
+        if len(records) == self._size:
+            self._drop()
+        records.append(record)
+        self.bytes += _RECORD_BYTES + getsizeof(path) + getsizeof(msg)
+        if self.bytes > self._max_bytes:
+            while self.bytes > self._max_bytes and len(records) > 1:
+                self._drop()
+
+    def _drop(self) -> None:
+        self.bytes -= self._records.popleft().weight
+        self.dropped += 1
 
     def clear(self) -> None:
         self._records.clear()
+        self.bytes = 0
         self.dropped = 0
 
     def __iter__(self) -> Iterator[RequestRecord]:

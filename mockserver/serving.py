@@ -17,6 +17,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from .http11 import MockHttpProtocol
+
 __all__ = ["CallbackReceiver", "ReceivedCallback", "ThreadedServer"]
 
 
@@ -33,7 +35,7 @@ class ThreadedServer:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", http=MockHttpProtocol)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"suno-mock-{self.port}", daemon=True)
 

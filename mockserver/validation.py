@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
+from .jsonbody import abbreviated_number
 from .spec import Operation
 
-__all__ = ["MISSING", "Problem", "RequestValidator", "decimal_places"]
+__all__ = ["MISSING", "Problem", "RequestValidator", "clear_caches", "decimal_places"]
 
 
 class _Missing:
@@ -98,7 +99,20 @@ _FORMATS = FormatChecker(formats=())
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
 
+#: The longest callback URL kept in the cache (the documents allow 2,048 characters).
+_URI_KEPT = 2048
+
+
+def clear_caches() -> None:
+    """Forget the URLs judged so far (``POST /_mock/reset``)."""
+    _cached_uri_text.cache_clear()
+
+
 @functools.lru_cache(maxsize=1024)  # callback URLs repeat from request to request
+def _cached_uri_text(value: str) -> bool:
+    return _uri_text(value)
+
+
 def _uri_text(value: str) -> bool:
     if not _URI.fullmatch(value):
         return False
@@ -112,7 +126,7 @@ def _uri_text(value: str) -> bool:
 
 @_FORMATS.checks("uri")
 def _is_uri(value: object) -> bool:
-    return not isinstance(value, str) or _uri_text(value)
+    return not isinstance(value, str) or (_cached_uri_text if len(value) <= _URI_KEPT else _uri_text)(value)
 
 
 _Validator = validators.extend(  # type: ignore[no-untyped-call]
@@ -133,6 +147,8 @@ _TYPE_NAMES = {
 
 def _show(value: Any) -> str:
     text = repr(value)
+    if value.__class__ is int and len(text) > 40:  # a double holds integers of up to 309 digits
+        return abbreviated_number(text)
     if isinstance(value, (str, list, dict)) and len(text) > 60:
         size = f"{len(value)} characters" if isinstance(value, str) else f"{len(value)} items"
         text = f"{text[:40]}... ({size})"

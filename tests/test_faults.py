@@ -143,9 +143,9 @@ def test_a_code_the_operation_does_not_document_is_refused_with_the_allowed_list
 @pytest.mark.parametrize(
     ("header", "value", "fragment"),
     [
-        ("X-Mock-Code", "lots", "invalid literal"),
+        ("X-Mock-Code", "lots", "X-Mock-Code: must be an integer of at most 18 digits (got lots)"),
         ("X-Mock-Outcome", "EXPLODED", "outcome.status: 'EXPLODED' is not allowed"),
-        ("X-Mock-Delay-Ms", "soon", "could not convert"),
+        ("X-Mock-Delay-Ms", "soon", "X-Mock-Delay-Ms: must be a number (got soon)"),
         ("X-Mock-Fault", "melt", "fault: 'melt' is not allowed; use one of reset, empty, truncated, garbage"),
     ],
 )

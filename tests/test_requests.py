@@ -68,7 +68,7 @@ def test_auth_is_checked_before_the_body(client: TestClient) -> None:
         (b"{", JSON, "body: is not valid JSON (Expecting"),
         (b'{"prompt": NaN}', JSON, "NaN is not a JSON number"),
         (b'{"prompt": Infinity}', JSON, "Infinity is not a JSON number"),
-        (b'{"styleWeight": 1e999}', JSON, "1e999 is out of range"),
+        (b'{"styleWeight": 1e999}', JSON, "styleWeight: must be a number a double can hold"),
         (b"[1, 2]", JSON, "body: must be a JSON object (got an array)"),
         (b'"text"', JSON, "body: must be a JSON object (got a string)"),
         (b"null", JSON, "body: must be a JSON object (got null)"),

@@ -14,6 +14,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ApiError
 from ..lifecycle import Status
+from ..redact import fingerprint
 from ..spec import Operation
 from .connection import FaultResponse
 from .matching import RateLimiter, RateLimits, decide, sensitive_word
@@ -22,6 +23,18 @@ from .rules import _MOCK_HEADERS, Catalog, FaultConfig, header_rule, load_faults
 
 #: The decision when no rule could act.
 _NOTHING = Decision()
+
+
+def _without_keys(source: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule as written, its ``when.token`` keys shown by fingerprint (the inspector shows no key)."""
+    shown = dict(source)
+    when = shown.get("when")
+    if isinstance(when, Mapping) and "token" in when:
+        tokens = when["token"]
+        listed = tokens if isinstance(tokens, list) else [tokens]
+        hidden = [fingerprint(t) if isinstance(t, str) else t for t in listed]
+        shown["when"] = {**when, "token": hidden if isinstance(tokens, list) else hidden[0]}
+    return shown
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,7 @@ class FaultInjector:
                         "name": rule.name,
                         "calls": count.calls,
                         "fired": count.fired,
-                        "rule": dict(rule.source),
+                        "rule": _without_keys(rule.source),
                     }
                 )
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -15,6 +16,7 @@ import yaml
 from openapi import PROVIDERS
 
 from ..errors import ApiError, ConfigError
+from ..jsonbody import abbreviated_number
 from ..kind import FailureText
 from ..lifecycle import PROGRESS_STAGES, Stage
 from ..spec import Operation, deref
@@ -35,6 +37,8 @@ from .model import (
 
 
 def _fail(where: str, key: str, problem: str, allowed: str) -> NoReturn:
+    if len(problem) > 200:  # a value of kilobytes (a header, a posted rule) is named, not echoed
+        problem = f"{problem[:160]}... ({len(problem):,} characters)"
     raise ConfigError(f"{where}: {key}: {problem}; {allowed}")
 
 
@@ -413,6 +417,18 @@ def load_faults(source: str | os.PathLike[str] | Mapping[str, Any], catalog: Cat
 # X-Mock-* headers
 
 
+def _header_number(header: str, text: str, kind: type[int | float]) -> Any:
+    """A number in an ``X-Mock-*`` header; ValueError naming the header, the value and the rule."""
+    text = text.strip()
+    try:
+        if kind is int and len(text) > 18:  # past any code; int() refuses 4,300 digits with advice on sys
+            raise ValueError(text)
+        return kind(text)
+    except ValueError:
+        rule = "an integer of at most 18 digits" if kind is int else "a number"
+        raise ValueError(f"{header}: must be {rule} (got {abbreviated_number(text)})") from None
+
+
 def _params(value: str) -> tuple[str, dict[str, str]]:
     head, *rest = (part.strip() for part in value.split(";"))
     params = {}
@@ -440,18 +456,19 @@ def header_rule(headers: Mapping[str, str], facts: Facts, texts: Mapping[str, Fa
     try:
         if (value := headers.get("x-mock-code")) is not None:
             head, params = _params(value)
-            raw["code"] = int(head)
+            raw["code"] = _header_number("X-Mock-Code", head, int)
             if "http-status" in params:
-                raw["http_status"] = int(params["http-status"])
+                raw["http_status"] = _header_number("X-Mock-Code http-status", params["http-status"], int)
         if (value := headers.get("x-mock-outcome")) is not None:
             head, params = _params(value)
             outcome: dict[str, Any] = {"status": head.upper(), **params}
             if "code" in outcome:
-                outcome["code"] = int(outcome["code"])
+                outcome["code"] = _header_number("X-Mock-Outcome code", outcome["code"], int)
             raw["outcome"] = outcome
         if (value := headers.get("x-mock-delay-ms")) is not None:
             low, sep, high = value.partition("-")
-            raw["delay"] = {"uniform": [float(low), float(high)]} if sep else float(value)
+            number = functools.partial(_header_number, "X-Mock-Delay-Ms", kind=float)
+            raw["delay"] = {"uniform": [number(low), number(high)]} if sep else number(value)
         if (value := headers.get("x-mock-fault")) is not None:
             raw["fault"] = value.strip().lower()
     except ValueError as error:
