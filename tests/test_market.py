@@ -1,0 +1,269 @@
+"""kie's Market jobs: every model through createTask and recordInfo, and a whole flow.
+
+Answers are checked against the bundled kie document by the client hook, callbacks against
+the schema createTask declares, and each parsed ``resultJson`` against the result schemas the
+document names (tests/support.py reads the document with jsonschema, not the mock's code).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import io
+import json
+import wave
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import mutagen.mp4
+import pytest
+
+import openapi
+from mockserver import MockApp, create_app
+from mockserver.serving import CallbackReceiver
+
+from .support import AUTH, SpecChecker
+
+CREATE = "/api/v1/jobs/createTask"
+RECORD = "/api/v1/jobs/recordInfo"
+SPEC = openapi.load_spec("kie")
+_BODY = SPEC["paths"][CREATE]["post"]["requestBody"]["content"]["application/json"]
+#: One valid createTask body per model, as the document gives them.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    example["value"]["model"]: example["value"] for example in _BODY.get("examples", {}).values()
+}
+#: Models the mock serves (recovery and Suno Voice are documented but not served yet).
+SERVED = sorted(m for m in EXAMPLES if "recovery" not in m and m.split("/")[1] not in {
+    "validation-phrase", "regenerate-phrase", "create-voice", "check-voice"
+})  # fmt: skip
+
+
+def input_schema(model: str) -> dict[str, Any]:
+    """The document's input schema of ``model`` (from the createTask body's if/then branches)."""
+    schema = SPEC["components"]["schemas"]["MarketCreateTask"]
+    for branch in schema.get("allOf", []):
+        if branch.get("if", {}).get("properties", {}).get("model", {}).get("const") == model:
+            ref: str = branch["then"]["properties"]["input"]["$ref"]
+            found: dict[str, Any] = SPEC["components"]["schemas"][ref.rsplit("/", 1)[1]]
+            return found
+    raise KeyError(model)
+
+
+@pytest.fixture
+def receiver() -> Iterator[CallbackReceiver]:
+    with CallbackReceiver() as receiver:
+        yield receiver
+
+
+class Market:
+    """The kie mock on the virtual clock with a spec-checking client."""
+
+    def __init__(self, receiver: CallbackReceiver, **options: Any) -> None:
+        self.app: MockApp = create_app("kie", seed=9, virtual_clock=True, **options)
+        self.checker = SpecChecker("kie")
+        self.receiver = receiver
+
+        async def check(response: httpx.Response) -> None:
+            await response.aread()
+            self.checker.check_response(response)
+
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app),
+            base_url="http://mock",
+            headers=AUTH,
+            event_hooks={"response": [check]},
+        )
+
+    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = (await self.client.post(CREATE, json=body)).json()
+        return answer
+
+    async def record(self, task_id: str) -> dict[str, Any]:
+        answer = (await self.client.get(RECORD, params={"taskId": task_id})).json()
+        assert answer["code"] == 200, answer
+        data: dict[str, Any] = answer["data"]
+        return data
+
+    async def callbacks(self, task_id: str, count: int) -> list[dict[str, Any]]:
+        for _ in range(1000):  # deliveries run on this event loop: let them finish (bounded, not timed)
+            got = [r.json() for r in self.receiver.received if r.task_id == task_id]
+            if len(got) >= count:
+                break
+            await asyncio.sleep(0.01)
+        for payload in got:
+            self.checker.check_operation_callback("create-market-task", payload)
+        return got
+
+    def with_sources(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The example body with ids of real finished tasks and files the mock serves."""
+        body = copy.deepcopy(body)
+        body["callBackUrl"] = f"{self.receiver.url}/cb"
+        music = self.app.seed_task((120.0, 100.0), base_url="http://mock")
+        given = body["input"]
+        if "audio_id" in given:
+            given["audio_id"] = music.tracks[0].id
+        if "task_id" in given:
+            given["task_id"] = music.id
+        if body["model"] == "ai-music-api/generate-midi-from-audio":
+            separation = self.app.seed_operation(
+                "separate-vocals", {"taskId": music.id, "audioId": music.tracks[0].id}, base_url="http://mock"
+            )
+            given["task_id"] = separation["taskId"]
+        url = f"http://mock/_mock/files/{music.tracks[1].id}.mp3"
+        if "upload_url" in given:
+            given["upload_url"] = url
+        if "upload_url_list" in given:
+            given["upload_url_list"] = [url, f"http://mock/_mock/files/{music.tracks[0].id}.mp3"]
+        if "infill_end_s" in given:
+            given["infill_start_s"], given["infill_end_s"] = 10.0, 30.5
+        return body
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        await self.app.aclose()
+
+
+@pytest.fixture
+async def market(receiver: CallbackReceiver) -> AsyncIterator[Market]:
+    made = Market(receiver)
+    yield made
+    await made.aclose()
+
+
+def test_the_document_gives_a_valid_example_for_every_model() -> None:
+    models = SPEC["components"]["schemas"]["MarketCreateTask"]["properties"]["model"]["enum"]
+    assert sorted(EXAMPLES) == sorted(models) and len(models) == 23
+
+
+@pytest.mark.parametrize("model", SERVED)
+async def test_every_model_runs_to_success_with_its_record_and_callback_valid(market: Market, model: str) -> None:
+    sent = market.with_sources(EXAMPLES[model])
+    answer = await market.create(sent)
+    assert answer["code"] == 200, answer
+    task_id = answer["data"]["taskId"]
+    first = await market.record(task_id)
+    assert first["state"] in ("waiting", "queuing") and first["resultJson"] == "" and first["model"] == model
+    assert json.loads(first["param"]) == sent  # param echoes the whole createTask body
+    await market.app.advance(400)
+    done = await market.record(task_id)
+    assert done["state"] == "success", done
+    assert done["failCode"] == "" and done["completeTime"] >= done["createTime"]
+    result = json.loads(done["resultJson"])
+    assert set(result) & {"data", "resultUrls", "resultObject"}
+    callbacks = await market.callbacks(task_id, 1)
+    assert callbacks
+
+
+@pytest.mark.parametrize("model", SERVED)
+async def test_each_required_input_dropped_alone_is_named(market: Market, model: str) -> None:
+    body = market.with_sources(EXAMPLES[model])
+    for field in input_schema(model).get("required", []):
+        given = {k: v for k, v in body["input"].items() if k != field}
+        answer = await market.create({**body, "input": given})
+        assert answer["code"] == 422 and f"input.{field}" in answer["msg"], (model, field, answer)
+
+
+async def test_unknown_model_missing_input_and_unknown_task_get_the_documented_codes(market: Market) -> None:
+    unknown = await market.create({"model": "ai-music-api/nope", "input": {}})
+    assert unknown["code"] == 422 and "model" in unknown["msg"]
+    missing = await market.create({"model": "ai-music-api/generate"})
+    assert missing["code"] == 422 and "input" in missing["msg"]
+    nothing = (await market.client.get(RECORD, params={"taskId": "0" * 32})).json()
+    assert nothing["code"] == 404 and "recordInfo is null" in nothing["msg"]
+
+
+async def test_a_classic_error_names_the_field_as_the_market_client_spelled_it(market: Market) -> None:
+    body = market.with_sources(EXAMPLES["ai-music-api/convert-to-wav-format"])
+    body["input"]["audio_id"] = "00000000-0000-4000-8000-000000000000"
+    answer = await market.create(body)
+    assert answer["code"] == 404 and "input.audio_id" in answer["msg"]
+
+
+async def test_generate_replace_then_wav_and_video_through_market_jobs(market: Market) -> None:
+    callback = f"{market.receiver.url}/cb"
+    generate = {
+        "model": "ai-music-api/generate",
+        "callBackUrl": callback,
+        "input": {
+            "custom_mode": True,
+            "instrumental": False,
+            "model": "V6",
+            "title": "Harbour",
+            "style": "synthwave",
+            "lyrics": "[Verse]\nneon",
+        },
+    }
+    task_id = (await market.create(generate))["data"]["taskId"]
+    states = []
+    for step in (0.5, 10, 30, 40, 100):
+        await market.app.advance(step)
+        states.append((await market.record(task_id))["state"])
+    order = ["waiting", "queuing", "generating", "success"]
+    assert [order.index(s) for s in states] == sorted(order.index(s) for s in states)
+    assert states[0] == "waiting" and states[-1] == "success" and "generating" in states
+    songs = json.loads((await market.record(task_id))["resultJson"])["data"]
+    assert len(songs) == 2 and all(s["audio_url"] and s["duration"] for s in songs)
+    audio = await market.client.get(songs[0]["audio_url"])
+    assert audio.status_code == 200 and len(audio.content) > 1000
+    stages = [c["data"]["callbackType"] for c in await market.callbacks(task_id, 3)]
+    assert stages == ["text", "first", "complete"]
+
+    replace = {
+        "model": "ai-music-api/replace-section",
+        "callBackUrl": callback,
+        "input": {
+            "task_id": task_id,
+            "audio_id": songs[0]["id"],
+            "prompt": "calm piano",
+            "tags": "jazz",
+            "title": "Calm",
+            "infill_start_s": 10.0,
+            "infill_end_s": 20.5,
+            "full_lyrics": "[Verse]\nneon",
+        },
+    }
+    too_long = {**replace, "input": {**replace["input"], "infill_end_s": songs[0]["duration"]}}
+    refused = await market.create(too_long)
+    assert refused["code"] == 422 and "input.infill_end_s" in refused["msg"]
+    replaced = (await market.create(replace))["data"]["taskId"]
+    await market.app.advance(100)
+    new_song = json.loads((await market.record(replaced))["resultJson"])["data"][0]
+
+    wav = await market.create(
+        {"model": "ai-music-api/convert-to-wav-format", "input": {"task_id": replaced, "audio_id": new_song["id"]}}
+    )
+    video = await market.create(
+        {"model": "ai-music-api/create-music-video", "input": {"task_id": replaced, "audio_id": new_song["id"]}}
+    )
+    await market.app.advance(100)
+    (wav_url,) = json.loads((await market.record(wav["data"]["taskId"]))["resultJson"])["resultUrls"]
+    (video_url,) = json.loads((await market.record(video["data"]["taskId"]))["resultJson"])["resultUrls"]
+    with wave.open(io.BytesIO((await market.client.get(wav_url)).content)) as file:
+        assert abs(file.getnframes() / file.getframerate() - new_song["duration"]) < 0.05
+    mp4 = (await market.client.get(video_url)).content
+    assert abs(mutagen.mp4.MP4(io.BytesIO(mp4)).info.length - new_song["duration"]) < 0.05
+
+
+async def test_record_callbacks_carry_the_record_on_completion_only(receiver: CallbackReceiver) -> None:
+    market = Market(receiver, profile_overrides={"market_callback": "record"})
+    try:
+        body = market.with_sources(EXAMPLES["ai-music-api/generate"])
+        task_id = (await market.create(body))["data"]["taskId"]
+        await market.app.advance(400)
+        (callback,) = await market.callbacks(task_id, 1)
+        assert callback["data"]["state"] == "success" and callback["data"]["taskId"] == task_id
+        assert callback["data"]["resultJson"] == (await market.record(task_id))["resultJson"]
+    finally:
+        await market.aclose()
+
+
+async def test_an_injected_failure_reads_fail_with_its_code(market: Market) -> None:
+    body = market.with_sources(EXAMPLES["ai-music-api/generate"])
+    answer = await market.client.post(CREATE, json=body, headers={"X-Mock-Outcome": "GENERATE_AUDIO_FAILED"})
+    task_id = answer.json()["data"]["taskId"]
+    await market.app.advance(400)
+    done = await market.record(task_id)
+    assert done["state"] == "fail" and done["failCode"] == "501" and done["failMsg"] and done["resultJson"] == ""
+    wrong = await market.client.post(CREATE, json=body, headers={"X-Mock-Outcome": "GENERATE_WAV_FAILED"})
+    assert wrong.json()["code"] == 422 and "GENERATE_WAV_FAILED" in wrong.json()["msg"]
