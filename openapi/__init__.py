@@ -5,12 +5,20 @@ document refers to shared parts in ``common.yaml``; :func:`load_spec` returns on
 self-contained document with those parts inlined under ``components``. A path that refers to a
 shared path item (``$ref: common.yaml#/components/pathItems/...``) gets the item itself, so
 ``doc["paths"][path][method]`` is always the operation; ``components/pathItems`` is not kept.
+
+A provider document may name further files beside it in a top-level ``x-include`` list (kie.yaml
+includes ``kie-market.yaml``). Their ``paths`` and ``components`` are merged into the provider's
+(their other top-level keys are ignored; they may refer to ``common.yaml#`` and to their own
+``#/components``), and ``x-include`` is not kept. An included path or component may not reuse a
+name the provider or ``common.yaml`` already has, except to re-export a shared part under its
+own name (``Name: {$ref: common.yaml#/components/<kind>/Name}``).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import re
 from importlib import resources
 from typing import Any
 
@@ -20,6 +28,8 @@ __all__ = ["PROVIDERS", "UnknownProvider", "load_spec", "spec_text"]
 
 PROVIDERS: tuple[str, ...] = ("kie", "sunoapi", "apibox", "apikley")
 _COMMON = "common.yaml"
+_INCLUDE = "x-include"
+_INCLUDABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.yaml")
 
 
 class UnknownProvider(ValueError):
@@ -34,7 +44,11 @@ def spec_text(name: str) -> str:
     """The YAML text of a bundled file: a provider name or ``"common"``."""
     if name != "common" and name not in PROVIDERS:
         raise UnknownProvider(name)
-    return resources.files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    return _file_text(f"{name}.yaml")
+
+
+def _file_text(filename: str) -> str:
+    return resources.files(__name__).joinpath(filename).read_text(encoding="utf-8")
 
 
 def load_spec(provider: str) -> dict[str, Any]:
@@ -50,17 +64,45 @@ def _bundled(provider: str) -> dict[str, Any]:
     doc: dict[str, Any] = yaml.safe_load(spec_text(provider))
     common: dict[str, Any] = yaml.safe_load(spec_text("common"))
     components: dict[str, Any] = copy.deepcopy(common["components"])
-    for kind, entries in doc.get("components", {}).items():
-        target = components.setdefault(kind, {})
-        for name, value in entries.items():
-            if value == {"$ref": f"{_COMMON}#/components/{kind}/{name}"}:
-                continue  # the provider re-exports the shared part under the same name
-            target[name] = value
+    _merge_components(components, doc.get("components", {}), None)
+    paths: dict[str, Any] = dict(doc.get("paths") or {})
+    for filename in _includes(provider, doc.pop(_INCLUDE, [])):
+        part: dict[str, Any] = yaml.safe_load(_file_text(filename))
+        for path, item in (part.get("paths") or {}).items():
+            if path in paths:
+                raise ValueError(f"{filename}: path {path} is already in {provider}.yaml or an earlier include")
+            paths[path] = item
+        _merge_components(components, part.get("components", {}), filename)
+    doc["paths"] = paths
     doc["components"] = components
     result: dict[str, Any] = _localise(doc)
     items: dict[str, Any] = result["components"].pop("pathItems", {})
     result["paths"] = {path: _path_item(path, item, items) for path, item in result.get("paths", {}).items()}
     return result
+
+
+def _includes(provider: str, names: Any) -> list[str]:
+    """The file names of a provider document's ``x-include`` list, checked."""
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValueError(f"{provider}.yaml: {_INCLUDE} must be a list of file names, got {names!r}")
+    for name in names:
+        if not _INCLUDABLE.fullmatch(name) or name in (_COMMON, f"{provider}.yaml"):
+            raise ValueError(f"{provider}.yaml: {_INCLUDE} names {name!r}, not another YAML file beside it")
+        if not resources.files(__name__).joinpath(name).is_file():
+            raise ValueError(f"{provider}.yaml: {_INCLUDE} names {name!r}, which is not in the package")
+    return names
+
+
+def _merge_components(target: dict[str, Any], source: dict[str, Any], include: str | None) -> None:
+    """Add ``source``'s components to ``target``; an included file (``include``) may not replace one."""
+    for kind, entries in source.items():
+        bucket = target.setdefault(kind, {})
+        for name, value in entries.items():
+            if value == {"$ref": f"{_COMMON}#/components/{kind}/{name}"}:
+                continue  # the document re-exports the shared part under the same name
+            if include is not None and name in bucket:
+                raise ValueError(f"{include}: components/{kind}/{name} is already defined")
+            bucket[name] = value
 
 
 def _path_item(path: str, item: dict[str, Any], items: dict[str, Any]) -> dict[str, Any]:
