@@ -29,24 +29,29 @@ CREATE = "/api/v1/jobs/createTask"
 RECORD = "/api/v1/jobs/recordInfo"
 SPEC = openapi.load_spec("kie")
 _BODY = SPEC["paths"][CREATE]["post"]["requestBody"]["content"]["application/json"]
-#: One valid createTask body per model, as the document gives them.
-EXAMPLES: dict[str, dict[str, Any]] = {
-    example["value"]["model"]: example["value"] for example in _BODY.get("examples", {}).values()
-}
-#: Models the mock serves (recovery and Suno Voice are documented but not served yet).
-SERVED = sorted(m for m in EXAMPLES if "recovery" not in m and m.split("/")[1] not in {
-    "validation-phrase", "regenerate-phrase", "create-voice", "check-voice"
-})  # fmt: skip
+#: One valid createTask body per example name (a model or two: replace-section from an upload too).
+EXAMPLES: dict[str, dict[str, Any]] = {name: example["value"] for name, example in _BODY.get("examples", {}).items()}
+_NOT_SERVED = {"suno-recovery-audio", "validation-phrase", "regenerate-phrase", "create-voice", "check-voice"}
+#: Examples of the models the mock serves (recovery and Suno Voice are documented but not served yet).
+SERVED = sorted(name for name, body in EXAMPLES.items() if body["model"].split("/")[1] not in _NOT_SERVED)
+
+
+def _resolve(node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        node = SPEC["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
 
 
 def input_schema(model: str) -> dict[str, Any]:
-    """The document's input schema of ``model`` (from the createTask body's if/then branches)."""
-    schema = SPEC["components"]["schemas"]["MarketCreateTask"]
-    for branch in schema.get("allOf", []):
+    """The document's input schema of ``model``: walk createTask's if/then/else chain over ``model``."""
+    branches = [_resolve(b) for b in SPEC["components"]["schemas"]["MarketCreateTask"].get("allOf", [])]
+    while branches:
+        branch = branches.pop()
         if branch.get("if", {}).get("properties", {}).get("model", {}).get("const") == model:
-            ref: str = branch["then"]["properties"]["input"]["$ref"]
-            found: dict[str, Any] = SPEC["components"]["schemas"][ref.rsplit("/", 1)[1]]
+            found: dict[str, Any] = _resolve(branch["then"]["properties"]["input"])
             return found
+        if "else" in branch:
+            branches.append(_resolve(branch["else"]))
     raise KeyError(model)
 
 
@@ -132,13 +137,14 @@ async def market(receiver: CallbackReceiver) -> AsyncIterator[Market]:
 
 
 def test_the_document_gives_a_valid_example_for_every_model() -> None:
-    models = SPEC["components"]["schemas"]["MarketCreateTask"]["properties"]["model"]["enum"]
-    assert sorted(EXAMPLES) == sorted(models) and len(models) == 23
+    models = _resolve(SPEC["components"]["schemas"]["MarketCreateTask"]["properties"]["model"])["enum"]
+    assert sorted({body["model"] for body in EXAMPLES.values()}) == sorted(models) and len(models) == 23
 
 
-@pytest.mark.parametrize("model", SERVED)
-async def test_every_model_runs_to_success_with_its_record_and_callback_valid(market: Market, model: str) -> None:
-    sent = market.with_sources(EXAMPLES[model])
+@pytest.mark.parametrize("example", SERVED)
+async def test_every_model_runs_to_success_with_its_record_and_callback_valid(market: Market, example: str) -> None:
+    sent = market.with_sources(EXAMPLES[example])
+    model = sent["model"]
     answer = await market.create(sent)
     assert answer["code"] == 200, answer
     task_id = answer["data"]["taskId"]
@@ -150,14 +156,17 @@ async def test_every_model_runs_to_success_with_its_record_and_callback_valid(ma
     assert done["state"] == "success", done
     assert done["failCode"] == "" and done["completeTime"] >= done["createTime"]
     result = json.loads(done["resultJson"])
-    assert set(result) & {"data", "resultUrls", "resultObject"}
+    pointer = SPEC["components"]["schemas"]["MarketRecord"]["x-result-schemas"][model][1:]
+    errors = list(market.checker.validator(pointer).iter_errors(result))
+    assert not errors, (model, result, errors[0].message if errors else None)
     callbacks = await market.callbacks(task_id, 1)
     assert callbacks
 
 
-@pytest.mark.parametrize("model", SERVED)
-async def test_each_required_input_dropped_alone_is_named(market: Market, model: str) -> None:
-    body = market.with_sources(EXAMPLES[model])
+@pytest.mark.parametrize("example", SERVED)
+async def test_each_required_input_dropped_alone_is_named(market: Market, example: str) -> None:
+    body = market.with_sources(EXAMPLES[example])
+    model = body["model"]
     for field in input_schema(model).get("required", []):
         given = {k: v for k, v in body["input"].items() if k != field}
         answer = await market.create({**body, "input": given})
@@ -174,7 +183,7 @@ async def test_unknown_model_missing_input_and_unknown_task_get_the_documented_c
 
 
 async def test_a_classic_error_names_the_field_as_the_market_client_spelled_it(market: Market) -> None:
-    body = market.with_sources(EXAMPLES["ai-music-api/convert-to-wav-format"])
+    body = market.with_sources(EXAMPLES["convert-to-wav-format"])
     body["input"]["audio_id"] = "00000000-0000-4000-8000-000000000000"
     answer = await market.create(body)
     assert answer["code"] == 404 and "input.audio_id" in answer["msg"]
@@ -248,7 +257,7 @@ async def test_generate_replace_then_wav_and_video_through_market_jobs(market: M
 async def test_record_callbacks_carry_the_record_on_completion_only(receiver: CallbackReceiver) -> None:
     market = Market(receiver, profile_overrides={"market_callback": "record"})
     try:
-        body = market.with_sources(EXAMPLES["ai-music-api/generate"])
+        body = market.with_sources(EXAMPLES["generate"])
         task_id = (await market.create(body))["data"]["taskId"]
         await market.app.advance(400)
         (callback,) = await market.callbacks(task_id, 1)
@@ -259,7 +268,7 @@ async def test_record_callbacks_carry_the_record_on_completion_only(receiver: Ca
 
 
 async def test_an_injected_failure_reads_fail_with_its_code(market: Market) -> None:
-    body = market.with_sources(EXAMPLES["ai-music-api/generate"])
+    body = market.with_sources(EXAMPLES["generate"])
     answer = await market.client.post(CREATE, json=body, headers={"X-Mock-Outcome": "GENERATE_AUDIO_FAILED"})
     task_id = answer.json()["data"]["taskId"]
     await market.app.advance(400)
