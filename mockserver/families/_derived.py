@@ -18,7 +18,17 @@ from ..store import Task, Track
 from ..views import create_time
 from .music import usable
 
-__all__ = ["Source", "complete_time", "flag_lifecycle", "flag_record", "source_of", "task_seed"]
+__all__ = [
+    "Source",
+    "complete_time",
+    "derived_task",
+    "finished",
+    "flag_failures",
+    "flag_lifecycle",
+    "flag_record",
+    "source_of",
+    "task_seed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +57,43 @@ def source_of(call: Call, task_field: str = "taskId", audio_field: str = "audioI
         raise invalid(audio_field, audio_id, f"belongs to task {owner.task_id}, not to taskId {task.id}")
     usable(call, audio_field, audio_id, track, task)
     return task, track
+
+
+def derived_task(call: Call, source: Task, detail: Any, *, free: bool = False) -> Task:
+    """Charge the call (unless ``free``) and make the task that ``source`` gives rise to (not started yet)."""
+    if not free:
+        call.credits.charge(call.token, call.operation.operation_id)
+    task = call.tasks.new_task(
+        call.operation.operation_id,
+        param=call.body,
+        base_url=call.base_url,
+        token=call.token,
+        parent_music_id=source.id,
+    )
+    task.detail = detail
+    return task
+
+
+def finished(call: Call, kind: str, what: str, field: str = "taskId") -> Task:
+    """The finished task of ``kind`` the request names in ``field`` (``what`` names it in messages)."""
+    task_id = call.body[field]
+    task = call.tasks.get(task_id)
+    if task is None:
+        raise not_found(field, task_id, f"no such task; use the taskId of a finished {what}")
+    if task.kind != kind:
+        raise invalid(field, task_id, f"is a {task.kind} task; use the taskId of a {what}")
+    if not call.tasks.succeeded(task):
+        raise invalid(field, task_id, f"the {what} is not finished (status {call.tasks.status(task)})")
+    return task
+
+
+def flag_failures(failed: str, code: int, message: str, *, callback_exception: bool = True) -> dict[str, FailureText]:
+    """Creation failure, the kind's own generation failure and (usually) CALLBACK_EXCEPTION."""
+    found: dict[str, FailureText] = {Status.CREATE_TASK_FAILED: FailureText(500, "Task creation failed.", Stage.TEXT)}
+    found[failed] = FailureText(code, message, Stage.COMPLETE)
+    if callback_exception:
+        found[Status.CALLBACK_EXCEPTION] = FailureText(500, "Callback delivery failed.", Stage.COMPLETE)
+    return found
 
 
 def task_seed(task: Task) -> int:

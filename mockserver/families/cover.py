@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import artifacts
-from ..behaviour import Call, invalid, not_found
+from ..behaviour import Call
 from ..errors import Conflict
 from ..kind import Artifact, FailureText, JobKind, Renderer, Snapshot
 from ..lifecycle import Failure, Lifecycle, Progress, Stage, Status
 from ..providers import Profile
 from ..store import Task
 from ..views import create_time, file_url
-from ._derived import complete_time, task_seed
+from ._derived import complete_time, derived_task, finished, task_seed
 
 __all__ = ["BEHAVIOURS", "KIND"]
 
@@ -89,21 +89,12 @@ KIND = JobKind(
 
 def generate_cover(call: Call) -> dict[str, str]:
     """Generate Music Cover: once per finished music task."""
-    tasks, body = call.tasks, call.body
-    music = tasks.get(body["taskId"])
-    if music is None:
-        raise not_found("taskId", body["taskId"], "no such task; use the taskId of a finished music task")
-    if music.kind != "music":
-        raise invalid("taskId", body["taskId"], f"is a {music.kind} task; use the taskId of a music task")
-    if not tasks.succeeded(music):
-        raise invalid("taskId", body["taskId"], f"the music task is not finished (status {tasks.status(music)})")
+    tasks = call.tasks
+    music = finished(call, "music", "music task")
     done = tasks.store.once.get(("cover", music.id))
     if done is not None:
         raise Conflict(f"Cover record already exists for taskId {music.id} (cover task {done})")
-    call.credits.charge(call.token, "generate-cover-image")
-    task = tasks.new_task(
-        call.operation.operation_id, param=body, base_url=call.base_url, token=call.token, parent_music_id=music.id
-    )
+    task = derived_task(call, music, None)
     tasks.store.once[("cover", music.id)] = task.id
     call.start(task, "cover")
     return {"taskId": task.id}

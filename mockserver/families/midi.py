@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import artifacts
-from ..behaviour import Call, invalid, not_found
+from ..behaviour import Call, not_found
 from ..kind import FailureText, JobKind, Snapshot
 from ..lifecycle import Failure, Stage, Status
 from ..providers import Profile
 from ..store import Task
 from ..views import create_time
-from ._derived import Source, complete_time, flag_lifecycle
+from ._derived import Source, complete_time, derived_task, finished, flag_lifecycle
 
 __all__ = ["BEHAVIOURS", "KIND"]
 
@@ -93,13 +93,7 @@ class Midi:
 def generate_midi(call: Call) -> dict[str, str]:
     """Generate MIDI from a finished separation task (optionally one of its stems, by ``audioId``)."""
     tasks, body = call.tasks, call.body
-    separation = tasks.get(body["taskId"])
-    if separation is None:
-        raise not_found("taskId", body["taskId"], "no such task; use the taskId of a finished separation task")
-    if separation.kind != "separation":
-        raise invalid("taskId", body["taskId"], f"is a {separation.kind} task; use a vocal separation task's taskId")
-    if not tasks.succeeded(separation):
-        raise invalid("taskId", body["taskId"], f"the separation is not finished (status {tasks.status(separation)})")
+    separation = finished(call, "separation", "separation task")
     source: Source = separation.detail
     audio_id = body.get("audioId")
     if audio_id and audio_id != source.audio_id and not str(audio_id).startswith(f"{separation.id}-"):
@@ -107,15 +101,8 @@ def generate_midi(call: Call) -> dict[str, str]:
     track = tasks.track(source.audio_id)
     if track is None:
         raise not_found("taskId", body["taskId"], "the separated track is gone")
-    call.credits.charge(call.token, "generate-midi")
-    task = tasks.new_task(
-        call.operation.operation_id,
-        param=body,
-        base_url=call.base_url,
-        token=call.token,
-        parent_music_id=separation.id,
-    )
-    task.detail = Midi(separation.id, str(audio_id or source.audio_id), source.index, track.duration, track.seed)
+    detail = Midi(separation.id, str(audio_id or source.audio_id), source.index, track.duration, track.seed)
+    task = derived_task(call, separation, detail, free=True)  # kie: "This endpoint is free"
     call.start(task, "midi")
     return {"taskId": task.id}
 

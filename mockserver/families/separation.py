@@ -16,12 +16,12 @@ from typing import Any
 from .. import artifacts
 from ..audio import Pcm
 from ..behaviour import Call
-from ..kind import Artifact, FailureText, JobKind, Renderer, Snapshot
+from ..kind import Artifact, JobKind, Renderer, Snapshot
 from ..lifecycle import Failure, Stage, Status
 from ..providers import Profile
 from ..store import Task
 from ..views import AUDIO_EXTENSION, file_url
-from ._derived import Source, flag_lifecycle, flag_record, source_of
+from ._derived import Source, derived_task, flag_failures, flag_lifecycle, flag_record, source_of
 
 __all__ = ["BEHAVIOURS", "KIND", "SPLIT_STEMS", "stem_names"]
 
@@ -45,11 +45,7 @@ SPLIT_STEMS: tuple[str, ...] = (
 )
 _CALLBACK_NAMES = {"vocals": "vocal"}
 
-FAILURES: dict[str, FailureText] = {
-    Status.CREATE_TASK_FAILED: FailureText(500, "Task creation failed.", Stage.TEXT),
-    Status.GENERATE_AUDIO_FAILED: FailureText(400, "Vocal separation failed.", Stage.COMPLETE),
-    Status.CALLBACK_EXCEPTION: FailureText(500, "Callback delivery failed.", Stage.COMPLETE),
-}
+FAILURES = flag_failures(Status.GENERATE_AUDIO_FAILED, 400, "Vocal separation failed.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +160,9 @@ KIND = JobKind(
 def separate_vocals(call: Call) -> dict[str, str]:
     """Separate Vocals: stems of a finished track; each call is a new, charged task."""
     music, track = source_of(call)
-    call.credits.charge(call.token, "separate-vocals")
-    task = call.tasks.new_task(
-        call.operation.operation_id, param=call.body, base_url=call.base_url, token=call.token, parent_music_id=music.id
-    )
     kind = str(call.body.get("type") or "separate_vocal")
-    task.detail = Separation(music.id, track.id, track.index, kind, str(call.body.get("stemName") or ""))
+    detail = Separation(music.id, track.id, track.index, kind, str(call.body.get("stemName") or ""))
+    task = derived_task(call, music, detail)
     call.start(task, "separation")
     return {"taskId": task.id}
 

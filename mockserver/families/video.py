@@ -11,23 +11,19 @@ from typing import Any
 
 from .. import artifacts
 from ..behaviour import Call
-from ..kind import Artifact, FailureText, JobKind, Renderer, Snapshot
-from ..lifecycle import Failure, Stage, Status
+from ..kind import Artifact, JobKind, Renderer, Snapshot
+from ..lifecycle import Failure, Stage
 from ..providers import Profile
 from ..store import Task
 from ..views import file_url
-from ._derived import Source, flag_lifecycle, flag_record, source_of, task_seed
+from ._derived import Source, derived_task, flag_failures, flag_lifecycle, flag_record, source_of, task_seed
 
 __all__ = ["BEHAVIOURS", "KIND"]
 
 OFFSET_S = 60.0
 FILE = "video.mp4"
 
-FAILURES: dict[str, FailureText] = {
-    Status.CREATE_TASK_FAILED: FailureText(500, "Task creation failed.", Stage.TEXT),
-    "GENERATE_MP4_FAILED": FailureText(500, "MP4 generation failed.", Stage.COMPLETE),
-    Status.CALLBACK_EXCEPTION: FailureText(500, "Callback delivery failed.", Stage.COMPLETE),
-}
+FAILURES = flag_failures("GENERATE_MP4_FAILED", 500, "MP4 generation failed.")
 
 
 def video_url(task: Task) -> str:
@@ -75,11 +71,7 @@ KIND = JobKind(
 def create_video(call: Call) -> dict[str, str]:
     """Create Music Video from a finished track."""
     music, track = source_of(call)
-    call.credits.charge(call.token, "create-music-video")
-    task = call.tasks.new_task(
-        call.operation.operation_id, param=call.body, base_url=call.base_url, token=call.token, parent_music_id=music.id
-    )
-    task.detail = Source(music.id, track.id, track.index)
+    task = derived_task(call, music, Source(music.id, track.id, track.index))
     call.start(task, "video")
     return {"taskId": task.id}
 

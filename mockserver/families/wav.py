@@ -12,23 +12,19 @@ from typing import Any
 from .. import artifacts
 from ..behaviour import Call
 from ..errors import Conflict
-from ..kind import Artifact, FailureText, JobKind, Renderer, Snapshot
-from ..lifecycle import Failure, Stage, Status
+from ..kind import Artifact, JobKind, Renderer, Snapshot
+from ..lifecycle import Failure, Stage
 from ..providers import Profile
 from ..store import Task
 from ..views import file_url
-from ._derived import Source, flag_lifecycle, flag_record, source_of
+from ._derived import Source, derived_task, flag_failures, flag_lifecycle, flag_record, source_of
 
 __all__ = ["BEHAVIOURS", "KIND"]
 
 OFFSET_S = 30.0
 FILE = "audio.wav"
 
-FAILURES: dict[str, FailureText] = {
-    Status.CREATE_TASK_FAILED: FailureText(500, "Task creation failed.", Stage.TEXT),
-    "GENERATE_WAV_FAILED": FailureText(400, "WAV conversion failed: unsupported source format.", Stage.COMPLETE),
-    Status.CALLBACK_EXCEPTION: FailureText(500, "Callback delivery failed.", Stage.COMPLETE),
-}
+FAILURES = flag_failures("GENERATE_WAV_FAILED", 400, "WAV conversion failed: unsupported source format.")
 
 
 def wav_url(task: Task) -> str:
@@ -76,11 +72,7 @@ def convert(call: Call) -> dict[str, str]:
     done = call.tasks.store.once.get(("wav", track.id))
     if done is not None and call.profile.wav_conflict:
         raise Conflict(f"WAV record already exists for audioId {track.id} (task {done}); read it with that taskId")
-    call.credits.charge(call.token, "convert-to-wav")
-    task = call.tasks.new_task(
-        call.operation.operation_id, param=call.body, base_url=call.base_url, token=call.token, parent_music_id=music.id
-    )
-    task.detail = Source(music.id, track.id, track.index)
+    task = derived_task(call, music, Source(music.id, track.id, track.index))
     call.tasks.store.once[("wav", track.id)] = task.id
     call.start(task, "wav")
     return {"taskId": task.id}
