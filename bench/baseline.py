@@ -1,9 +1,9 @@
 """The ceiling: a bare Starlette app on the same uvicorn setup, parsing the same JSON.
 
 ``python -m bench.baseline`` serves it on 127.0.0.1 and a free port. The POST route parses
-the JSON body and answers a fixed envelope; the GET route answers a fixed envelope. Nothing
-is validated, stored or journaled, so the mock's figures divided by these are the share of
-the machine's practical ceiling the mock reaches.
+the JSON body and answers a fixed envelope; the GET routes (music and WAV record-info) answer
+a fixed envelope. Nothing is validated, stored or journaled, so the mock's figures divided by
+these are the share of the machine's practical ceiling the mock reaches.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ app = Starlette(
     routes=[
         Route("/api/v1/generate/replace-section", _post, methods=["POST"]),
         Route("/api/v1/generate/record-info", _get, methods=["GET"]),
+        Route("/api/v1/wav/record-info", _get, methods=["GET"]),
         Route("/_bench/ready", _get, methods=["GET"]),
     ]
 )

@@ -1,7 +1,9 @@
 """Run every benchmark and write the markdown report: ``python -m bench [--quick|--smoke] [--out PATH]``.
 
-Sections: served throughput and latency against the bare-Starlette ceiling, the in-process
-lifecycle flow, the contract suite's examples per second, scale from 1,000 to 10,000 tasks in
+Sections: served throughput and latency against the bare-Starlette ceiling (one family's details
+endpoint, WAV record-info, among the cases), the in-process lifecycle flow, the in-process flow of
+each job family as a ratio to the generate flow, file build times per artifact through the served
+media routes, the contract suite's examples per second, scale from 1,000 to 10,000 tasks in
 flight, and ``suno-mock serve`` start-up. Installs nothing: ``wrk`` is used when it is on PATH,
 else the Python load generator of :mod:`bench.loadgen` (the report says which).
 """
@@ -25,6 +27,8 @@ from typing import Any
 if __package__ in (None, ""):  # ``python bench/run.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.families import BASELINE, FamilyRun, run_families
+from bench.files import FileResult, run_files
 from bench.inprocess import ContractResult, FlowResult, run_contract, run_contract_suite, run_flows
 from bench.loadgen import wrk_available
 from bench.processes import ROOT, Served, start, wait_until_answering
@@ -38,6 +42,8 @@ SECTIONS = (
     "## Summary",
     "## Served throughput and latency",
     "## In-process flow",
+    "## In-process flow per family",
+    "## File build times",
     "## Contract suite",
     "## Scale",
     "## Start-up",
@@ -60,12 +66,16 @@ class Profile:
     scale_time_scale: float
     scale_timeout: float
     startups: int
+    family_rounds: int
+    family_flows: int
+    file_track_s: float
+    file_reps: int
 
 
 PROFILES = {
-    "full": Profile("full", 3.0, 3, 1.0, (16, 64), 200, 25, (1_000, 10_000), 20.0, 300.0, 5),
-    "quick": Profile("quick", 1.0, 1, 0.5, (16, 64), 50, 10, (300, 3_000), 20.0, 120.0, 3),
-    "smoke": Profile("smoke", 0.3, 1, 0.0, (16, 64), 3, 2, (20, 200), 200.0, 20.0, 1),
+    "full": Profile("full", 3.0, 3, 1.0, (16, 64), 200, 25, (1_000, 10_000), 20.0, 300.0, 5, 5, 20, 240.0, 3),
+    "quick": Profile("quick", 1.0, 1, 0.5, (16, 64), 50, 10, (300, 3_000), 20.0, 120.0, 3, 3, 10, 240.0, 1),
+    "smoke": Profile("smoke", 0.3, 1, 0.0, (16, 64), 3, 2, (20, 200), 200.0, 20.0, 1, 1, 2, 10.0, 1),
 }
 
 TARGETS = {
@@ -146,12 +156,41 @@ def _served_table(cells: list[Cell]) -> list[str]:
     return lines
 
 
+def _families_table(run: FamilyRun) -> list[str]:
+    lines = [
+        "| flow | what is timed (and checked) | flows | callbacks received | mean ms | median ms | max ms "
+        f"| ratio to {BASELINE} |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in run.rows:
+        lines.append(
+            f"| {r.name} | {r.what} | {r.flows} | {r.callbacks} | {r.mean_ms:.2f} | {r.p50_ms:.2f} "
+            f"| {r.max_ms:.1f} | {r.ratio:.2f} |"
+        )
+    return lines
+
+
+def _files_table(rows: list[FileResult]) -> list[str]:
+    lines = [
+        "| artifact | files | MB | first request ms (uncached, all files) | per file ms | cached ms (all files) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.artifact} | {r.files} | {r.bytes / 1e6:.2f} | {r.first_ms:,.1f} | {r.first_per_file_ms:,.1f} "
+            f"| {r.cached_ms:,.1f} |"
+        )
+    return lines
+
+
 def render(
     profile: Profile,
     tool: str,
     cells: list[Cell],
     commands: dict[str, str],
     flow: FlowResult,
+    families: FamilyRun,
+    files: tuple[list[FileResult], str],
     contracts: list[ContractResult],
     scale: list[dict[str, Any]],
     startup: list[float],
@@ -219,6 +258,31 @@ def render(
         "|---:|---:|---:|---:|---:|---:|",
         f"| {flow.flows} | {flow.callbacks} | {flow.mean_ms:.1f} | {flow.p50_ms:.1f} | {flow.max_ms:.1f} "
         f"| {flow.create_app_ms:.0f} |",
+        "",
+        "## In-process flow per family",
+        "",
+        'Every flow on one `create_app("kie", virtual_clock=True, seed=1)` through `httpx.ASGITransport`, '
+        "callbacks over loopback HTTP to `mockserver.serving.CallbackReceiver`. Untimed set-up per flow: the "
+        "finished music task it starts from, seeded through `POST /_mock/tasks` (for MIDI also a finished "
+        "separation). Timed: the family's requests and `app.advance` to its end; each flow checks the documented "
+        "final state, and then that exactly the documented number of callbacks arrived, all about its own tasks. "
+        f"{families.rounds} round(s) of {families.flows_per_round} flows per row after one warm-up flow each, "
+        "the rows in an order rotated by one each round; ratio = the median over rounds of (the row's median / "
+        f"the {BASELINE} median of the same round); mean, median and max over all of a row's flows.",
+        "",
+        *_families_table(families),
+        *(["", *(f"- {note}" for note in families.notes)] if families.notes else []),
+        "",
+        "## File build times",
+        "",
+        f"`{files[1]}`; per artifact and repetition a fresh finished music task with one "
+        f"{profile.file_track_s:g} s track (`POST /_mock/tasks`), the job made through the API, the clock advanced, "
+        "then each file fetched twice in a row from `/_mock/files/{task}/{name}`: the first request builds it, the "
+        "second comes from the mock's cache of the last 8 task files. Client wall time for the whole answer over "
+        f"loopback, summed over the artifact's files; medians over {profile.file_reps} repetition(s). MIDI has no "
+        "file route, so its row times `GET /api/v1/midi/record-info` (which transcribes the track on each call).",
+        "",
+        *_files_table(files[0]),
         "",
         "## Contract suite",
         "",
@@ -296,12 +360,14 @@ def main(argv: list[str] | None = None) -> int:
         "served", lambda: run_served(profile.connections, profile.duration, tool, profile.warmup, profile.rounds)
     )
     flow = _timed("in-process flow", lambda: run_flows(profile.flows))
+    families = _timed("in-process flow per family", lambda: run_families(profile.family_rounds, profile.family_flows))
+    files = _timed("file build times", lambda: run_files(profile.file_track_s, profile.file_reps))
     contracts = [c for c in [_timed("contract suite", lambda: run_contract_suite(profile.contract_examples))] if c]
     contracts.append(_timed("schemathesis run", lambda: run_contract(profile.contract_examples)))
     scale = _timed("scale", lambda: measure_scale(profile))
     startup = _timed("start-up", lambda: measure_startup(profile.startups))
     report = render(
-        profile, tool, cells, commands, flow, contracts, scale, startup,
+        profile, tool, cells, commands, flow, families, files, contracts, scale, startup,
         (load_before, os.getloadavg()), time.perf_counter() - began,
     )  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,7 @@
 """Served throughput and latency: ``suno-mock serve`` against the bare-Starlette ceiling.
 
+Cases: a valid and an invalid replace-section, the music record-info and one family's details
+endpoint, the WAV record-info of a finished WAV task (made through the API before the rounds).
 Both servers run in their own processes on 127.0.0.1 (uvicorn, log level ``warning``, no
 access log); the load comes from a third process. The mock runs with ``--virtual-clock`` so
 that the accepted replace-sections stay pending instead of calling back in the middle of
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +22,9 @@ import httpx
 
 from bench.loadgen import LoadResult, Request, run_load
 from bench.processes import Served, start, wait_until_answering
+from mockserver.serving import CallbackReceiver
 
-__all__ = ["Cell", "run_served"]
+__all__ = ["Cell", "run_served", "seed_wav"]
 
 AUTH = {"Authorization": "Bearer bench-token"}
 
@@ -76,7 +80,35 @@ def _cases(mock_url: str, ceiling_url: str) -> dict[str, tuple[Request, Request,
         raw = json.dumps(body).encode()
         cases[name] = (Request("POST", mock_url + replace, raw), Request("POST", ceiling_url + replace, raw), code)
     cases["record-info"] = (Request("GET", mock_url + info), Request("GET", ceiling_url + info), 200)
+    wav = f"/api/v1/wav/record-info?taskId={seed_wav(mock_url)}"
+    cases["wav record-info"] = (Request("GET", mock_url + wav), Request("GET", ceiling_url + wav), 200)
     return cases
+
+
+def seed_wav(mock_url: str, timeout: float = 60.0) -> str:
+    """A finished WAV task, made through the API: a seeded music task, convert-to-wav, then its end.
+
+    The clock is advanced with ``POST /_mock/clock/advance`` when the mock runs with
+    ``--virtual-clock``; on a scaled clock this waits (real time) for ``successFlag`` SUCCESS.
+    The callback goes to a loopback receiver in this process and must arrive.
+    """
+    with CallbackReceiver() as receiver, httpx.Client(base_url=mock_url, headers=AUTH, trust_env=False) as client:
+        music = client.post("/_mock/tasks", json={"durations": [180.0]}).json()["data"]
+        body = {"taskId": music["taskId"], "audioId": music["tracks"][0]["id"], "callBackUrl": receiver.url + "/cb"}
+        answer = client.post("/api/v1/wav/generate", json=body).json()
+        if answer.get("code") != 200:
+            raise RuntimeError(f"convert-to-wav answered {answer}")
+        task_id: str = answer["data"]["taskId"]
+        client.post("/_mock/clock/advance", json={"seconds": 120})  # 422 on a scaled clock: then wait
+        deadline = time.monotonic() + timeout
+        while (
+            flag := client.get("/api/v1/wav/record-info", params={"taskId": task_id}).json()["data"]["successFlag"]
+        ) != "SUCCESS":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"WAV task {task_id} is {flag} after {timeout} s, not SUCCESS")
+            time.sleep(0.05)
+        receiver.wait_for(task_id=task_id, timeout=timeout)
+    return task_id
 
 
 def _check(request: Request, code: int) -> None:
