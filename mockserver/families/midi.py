@@ -7,6 +7,7 @@ failed) and ``midiData``; the callback carries ``task_id`` at the top level, bes
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,12 @@ FLAGS = {"PENDING": 0, "SUCCESS": 1, "CREATE_TASK_FAILED": 2, "GENERATE_MIDI_FAI
 
 
 def _instruments(task: Task, duration: float, seed: int) -> list[dict[str, object]]:
-    return [instrument.as_dict() for instrument in artifacts.transcribe(duration, seed)]
+    return [instrument.as_dict() for instrument in _transcribed(duration, seed)]
+
+
+@functools.lru_cache(maxsize=64)  # the callback and every details read show the same notes
+def _transcribed(duration: float, seed: int) -> tuple[artifacts.Instrument, ...]:
+    return artifacts.transcribe(duration, seed)
 
 
 def midi_record(shot: Snapshot) -> dict[str, Any]:

@@ -9,6 +9,7 @@ switch ``stems_key``.  Calling again on the same track is charged again (documen
 
 from __future__ import annotations
 
+import threading
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -126,10 +127,25 @@ def separation_file(task: Task, name: str, renderer: Renderer) -> Artifact | Non
     track = renderer.track(detail.audio_id)
     if track is None:
         return None
-    source = renderer.pcm(track)
     if stem == "origin":
-        return renderer.encode(source)
-    return renderer.encode(stems_of(source, track.seed, detail)[stem])
+        return renderer.encode(renderer.pcm(track))
+    # everything the samples depend on, so that equal keys mean equal stems in any mock instance
+    key = (track.id, track.seed, track.duration, track.span, detail.type, detail.stem_name)
+    with _split_lock:
+        stems = _split.get(key)
+    if stems is None:  # one split serves every stem file of the task (clients fetch them one by one)
+        stems = stems_of(renderer.pcm(track), track.seed, detail)
+        with _split_lock:
+            _split[key] = stems
+            while len(_split) > _SPLITS_KEPT:
+                del _split[next(iter(_split))]
+    return renderer.encode(stems[stem])
+
+
+#: The stems of the last few splits (files are built in worker threads, hence the lock).
+_SPLITS_KEPT = 4
+_split: dict[tuple[object, ...], dict[str, Pcm]] = {}
+_split_lock = threading.Lock()
 
 
 def stems_of(source: Pcm, seed: int, detail: Separation) -> dict[str, Pcm]:
