@@ -276,3 +276,11 @@ async def test_an_injected_failure_reads_fail_with_its_code(market: Market) -> N
     assert done["state"] == "fail" and done["failCode"] == "501" and done["failMsg"] and done["resultJson"] == ""
     wrong = await market.client.post(CREATE, json=body, headers={"X-Mock-Outcome": "GENERATE_WAV_FAILED"})
     assert wrong.json()["code"] == 422 and "GENERATE_WAV_FAILED" in wrong.json()["msg"]
+
+
+async def test_a_conflict_message_keeps_its_words_and_names_the_sent_field(market: Market) -> None:
+    body = market.with_sources(EXAMPLES["convert-to-wav-format"])
+    assert (await market.create(body))["code"] == 200
+    again = await market.create(body)
+    assert again["code"] == 409 and "read it with that taskId" in again["msg"] and "input.read" not in again["msg"]
+    assert f"audioId {body['input']['audio_id']}" in again["msg"]

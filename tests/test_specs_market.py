@@ -401,7 +401,7 @@ def test_response_examples_fit_their_schemas() -> None:
 
 def test_code_lists() -> None:
     schemas = DOC["components"]["schemas"]
-    assert schemas["MarketCode"]["enum"] == [200, 401, 402, 404, 422, 429, 455, 500, 501, 505]
+    assert schemas["MarketCode"]["enum"] == [200, 401, 402, 404, 409, 422, 429, 455, 500, 501, 505]
     assert schemas["MarketRecordCode"]["enum"] == [200, 401, 404, 422, 429, 455, 500, 501, 505]
 
 
@@ -477,9 +477,7 @@ def test_callback_accepts_the_record_and_the_classic_bodies() -> None:
 def test_the_mock_serves_both_operations_from_the_spec() -> None:
     app = create_app("kie", seed=1, virtual_clock=True)
     with spec_client(app, "kie") as client:  # every answer is checked against the kie document
-        for name, body in EXAMPLES.items():
-            answer = client.post(CREATE, json=body, headers=AUTH).json()
-            assert answer["code"] == 200 and answer["data"]["taskId"], name
+        # (each model's example run to success with real ids is in tests/test_market.py)
         assert client.post(CREATE, json=EXAMPLES["generate"]).json()["code"] == 401  # no API key
         for model, field in (("ai-music-api/generate", "instrumental"), ("ai-music-api/create-voice", "verify_url")):
             answer = client.post(CREATE, json=_with(model, **{field: None}), headers=AUTH).json()
@@ -490,6 +488,6 @@ def test_the_mock_serves_both_operations_from_the_spec() -> None:
         answer = client.post(CREATE, json=_with("ai-music-api/replace-section", infill_end_s=3), headers=AUTH).json()
         assert answer["code"] == 422 and "input.infill_end_s" in answer["msg"], answer
         record = client.get(DETAILS, params={"taskId": "5c79b2e8a1f34d6b9c0e7a1d2f3b4e8e"}, headers=AUTH).json()
-        assert record["code"] == 200 and record["data"]["state"] in {"waiting", "queuing", "generating", "success"}
+        assert record["code"] == 404 and "recordInfo is null" in record["msg"]
         missing = client.get(DETAILS, headers=AUTH).json()
         assert missing["code"] == 422 and "taskId" in missing["msg"]

@@ -195,17 +195,14 @@ def market_payload(
 _FIELD = re.compile(r"(^|; )([A-Za-z][A-Za-z0-9_]*)(?=[:\s\[])")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
 def respell(message: str, sent: Mapping[str, Any]) -> str:
     """A classic error message with its field names as the Market client spelled them (``input.audio_id``)."""
     names = {_camel(key): key for key in sent}
+    if "lyrics" in sent:
+        names["prompt"] = "lyrics"  # the classic body took the lyrics as its prompt
 
     def name(match: re.Match[str]) -> str:
-        field = match.group(2)
-        known = names.get(field) or (_snake(field) if field not in ("body", "outcome") else None)
+        known = names.get(match.group(2))  # only the fields the client sent: other words stay as they are
         return f"{match.group(1)}input.{known}" if known else match.group(0)
 
     return _FIELD.sub(name, message)
