@@ -117,6 +117,28 @@ def state_goes_back() -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def generating_then_waiting() -> Callable[[dict[str, Any]], None]:
+    generating: set[str] = set()
+
+    def change(data: dict[str, Any]) -> None:
+        if data["state"] == "generating":
+            if data["taskId"] in generating:
+                data["state"] = "waiting"
+            generating.add(data["taskId"])
+
+    return change
+
+
+def drops_callbacks(path: str, body: bytes) -> bytes:
+    """Sends the callback nowhere (and records the body it really got: param then shows it too)."""
+    if path != CREATE:
+        return body
+    sent = json.loads(body)
+    if "callBackUrl" in sent:
+        sent["callBackUrl"] = "http://127.0.0.1:9/nowhere"
+    return json.dumps(sent).encode()
+
+
 def result_object(data: dict[str, Any]) -> None:
     if data["resultJson"]:
         data["resultJson"] = json.loads(data["resultJson"])
@@ -168,6 +190,16 @@ def test_market_section_passes_against_the_mock_on_the_virtual_clock() -> None:
             "state back to queuing after success",
             lambda app: rewriting(app, response=on_record(state_goes_back())),
             "recordInfo: a finished record read again twice is identical",
+        ),
+        (
+            "state back from generating to waiting",
+            lambda app: rewriting(app, response=on_record(generating_then_waiting())),
+            "recordInfo: state is documented and only moves forward",
+        ),
+        (
+            "callbacks sent elsewhere",
+            lambda app: rewriting(app, request=drops_callbacks),
+            "createTask: a callback arrives",
         ),
         (
             "resultJson as an object",
