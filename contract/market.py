@@ -469,6 +469,7 @@ def run_market_section(host: Host) -> bool:
     if not declares_market(served_spec(host)):
         return False
     host.progress("market jobs (createTask / recordInfo)")
+    host.notes.append(f"{CREATE} and {RECORD}: judged by the Market section (contract/market.py)")
     _Section(host).run()
     return True
 
