@@ -973,6 +973,9 @@ def run_server_suite(config: SuiteConfig) -> SuiteResult:
             if config.schemathesis:
                 suite.generated()
             suite.callbacks()
+            from .market import run_market_section  # kie's Market pair, when the served document declares it
+
+            run_market_section(suite)
     if not loopback and suite.spend.withheld:
         suite.notes.append(
             f"{suite.spend.withheld} creating call(s) that could succeed were not sent: the target is not loopback "
