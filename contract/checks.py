@@ -53,6 +53,8 @@ CHECKS: dict[str, str] = {
     "auth": "a request without, or with a bad, Bearer token gets code 401",
     "not_found": "an unknown task, track or path gets code 404 (an unknown track: 404 or 422)",
     "malformed_body": "malformed JSON, a non-object body or a wrong Content-Type gets 422, never a 500",
+    "once_only": "a once-only operation (cover image, persona, WAV) called again on the same task or track gets "
+    "the documented repeat answer (409; cover 400 or 409; WAV may also convert again)",
     "lifecycle": "details states only move forward, match each stage's shape, and echo the request in param",
     "time": "a finished task read again several times stays exactly the same (states never leave a final one)",
     "callbacks": "callbacks arrive in each family's documented order and count with documented payloads",

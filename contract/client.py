@@ -137,7 +137,7 @@ class Force:
     operations: frozenset[str]
     code: int = 200
     http_status: int | None = None
-    statuses: tuple[str, ...] = ()
+    statuses: tuple[Any, ...] = ()
     create_time: CreateTimeStyle = "string"
     times: int | None = None
     #: How many requests this rule answered.
@@ -162,6 +162,11 @@ class Force:
         return build_response(
             provider, operation_id, self.code, http_status=self.http_status, task_id=task_id, **record
         )
+
+
+def _among(value: Any, states: Sequence[Any]) -> bool:
+    """``value`` is one of ``states`` (True is not the integer state 1)."""
+    return any(type(value) is type(state) and value == state for state in states)
 
 
 class _LoopThread:
@@ -311,7 +316,7 @@ class SunoRouter(respx.MockRouter):
         self,
         *,
         code: int = 200,
-        status: str | Sequence[str] | None = None,
+        status: str | int | Sequence[str | int] | None = None,
         operation: str | None = None,
         http_status: int | None = None,
         create_time: CreateTimeStyle = "string",
@@ -323,15 +328,17 @@ class SunoRouter(respx.MockRouter):
         ``operation=None`` it applies to every operation that documents the code.
         ``status``: a task state (or a sequence, one per poll, the last repeating) for a details
         operation, e.g. ``"GENERATE_AUDIO_FAILED"`` or ``["PENDING", "FIRST_SUCCESS", "SUCCESS"]``
-        for Get Music Details. With ``operation=None`` it applies to the first served details
-        operation whose family documents every given state (the contract's table says which).
+        for Get Music Details, ``"GENERATE_WAV_FAILED"`` for Get WAV Details, or an integer
+        ``successFlag`` such as ``3`` for Get MIDI or Cover Details. With ``operation=None`` it
+        applies to the first served details operation whose family documents every given state
+        (the contract's table says which).
         ``create_time="epoch_ms"`` writes ``createTime`` as epoch milliseconds (a real quirk).
         ``times`` limits how many requests the rule answers. The request is still checked.
         """
-        statuses: tuple[str, ...] = ()
+        statuses: tuple[Any, ...] = ()
         served = rules.OPERATIONS[self.provider]
         if status is not None:
-            statuses = (status,) if isinstance(status, str) else tuple(status)
+            statuses = (status,) if isinstance(status, (str, int)) else tuple(status)
             if not statuses:
                 raise ValueError("status=[] forces nothing; give at least one task state")
             operation = self._details_for(statuses, operation)
@@ -355,7 +362,7 @@ class SunoRouter(respx.MockRouter):
         self._forces.append(rule)
         return rule
 
-    def _details_for(self, statuses: tuple[str, ...], operation: str | None) -> str:
+    def _details_for(self, statuses: tuple[Any, ...], operation: str | None) -> str:
         """The details operation a forced ``status=`` applies to (see :meth:`force`)."""
         served = rules.OPERATIONS[self.provider]
         details = [op for op in served if families.reading(op)]
@@ -363,10 +370,10 @@ class SunoRouter(respx.MockRouter):
             raise ValueError(f"status= applies to a details operation ({', '.join(details)}); {operation!r} is not one")
         for op in [operation] if operation is not None else details:
             documented = self._states(op)
-            if all(value in documented for value in statuses):
+            if all(_among(value, documented) for value in statuses):
                 return op
         documented = self._states(operation or details[0])
-        wrong = next(v for v in statuses if v not in documented)
+        wrong = next(v for v in statuses if not _among(v, documented))
         raise ValueError(f"status {wrong!r} is not documented; use one of {', '.join(map(str, documented))}")
 
     def _states(self, details: str) -> list[Any]:
@@ -434,6 +441,12 @@ class SunoRouter(respx.MockRouter):
                     body_ok = False
             if body_ok:
                 problems += rules.request_violations(self.provider, operation_id, body, query)
+                # A rule the documents disagree on binds a client: only a request both readings accept
+                # works against every server (the server suite accepts either answer instead).
+                disputed = rules.disputed_violations(self.provider, operation_id, body)
+                problems += [
+                    rules.Violation(v.field, v.value, f"{v.rule}; the documents disagree, so keep it") for v in disputed
+                ]
             duration = self._named_track(operation_id, body)
             if duration is not None and isinstance(body, dict):
                 problems += rules.stateful_violations(self.provider, operation_id, body, duration)

@@ -6,7 +6,8 @@ write a probe for it. For each operation and provider, :func:`derived_probes` se
 
 - the valid body, and every required field dropped alone;
 - each conditional requirement on both sides of its condition (the field dropped where the
-  condition holds, and where one value of the condition is flipped);
+  condition holds, and where one value of the condition is flipped), the requirements the
+  documents disagree on included (their rule ends with :data:`DISPUTED`: either answer holds);
 - every field given each wrong JSON type; each enum given near misses (case, a trailing space,
   a value another provider documents);
 - each string limit at, and one past, its bound, per model and per documented mode;
@@ -30,6 +31,7 @@ from .families import CALLBACK, DROP, UNKNOWN_AUDIO, UNKNOWN_TASK, Field, Operat
 
 __all__ = [
     "CALLBACK",
+    "DISPUTED",
     "UNKNOWN_AUDIO",
     "UNKNOWN_TASK",
     "Probe",
@@ -84,8 +86,13 @@ def valid_query(provider: str, operation: str, task: Source | None) -> dict[str,
 _TYPE_WORDS = {"uri": "URL string", "uri-list": "array of URLs"}
 
 
-def _rule(op: Operation, field: Field, what: str) -> str:
-    return f"{op.id}: {field.name} {what}"
+#: Appended to the rule of a probe whose outcome the documents disagree on (either answer holds).
+DISPUTED = " (the documents disagree: either answer)"
+
+
+def _rule(op: Operation, field: Field, what: str, provider: str = "") -> str:
+    rule = f"{op.id}: {field.name} {what}"
+    return rule + DISPUTED if provider and field.is_disputed(provider) else rule
 
 
 def _fill(op: Operation, provider: str, body: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,7 +152,7 @@ def _length_probes(op: Operation, provider: str, base: dict[str, Any], track: Tr
                 if limit is None:
                     continue
                 where = " ".join(x for x in (f"on {name}" if name else "", f"({mode})" if mode else "") if x)
-                rule = _rule(op, field, f"is at most {limit} characters {where}".rstrip())
+                rule = _rule(op, field, f"is at most {limit} characters {where}".rstrip(), provider)
                 for n in (limit, limit + 1):
                     probe = changed(context, {field.name: "x" * n})
                     out.append(
@@ -154,7 +161,9 @@ def _length_probes(op: Operation, provider: str, base: dict[str, Any], track: Tr
     return out
 
 
-def _number_probes(op: Operation, field: Field, body: dict[str, Any], track: Track | None) -> list[Probe]:
+def _number_probes(
+    op: Operation, provider: str, field: Field, body: dict[str, Any], track: Track | None
+) -> list[Probe]:
     step: float = 10.0 ** -(field.places or 0) if field.type == "number" and field.places else 1.0
     values: list[tuple[Any, str]] = []
     if field.minimum is not None:
@@ -173,7 +182,8 @@ def _number_probes(op: Operation, field: Field, body: dict[str, Any], track: Tra
     for value, what in values:
         value = round(value, (field.places or 0) + 1) if isinstance(value, float) else value
         probe = changed(body, {field.name: value})
-        out.append(Probe(op.id, f"{field.name} {value!r}", probe, track=track, rule=_rule(op, field, what)))
+        rule = _rule(op, field, what, provider)
+        out.append(Probe(op.id, f"{field.name} {value!r}", probe, track=track, rule=rule))
     return out
 
 
@@ -209,9 +219,11 @@ def derived_probes(provider: str, operation: str, source: Source | None) -> list
     for field in fields:
         if field.is_required(provider):
             body = changed(base, {field.name: DROP})
-            out.append(Probe(op.id, f"without {field.name}", body, track=track, rule=_rule(op, field, "is required")))
-        for condition in field.when:
-            rule = _rule(op, field, f"is required {condition.why}")
+            rule = _rule(op, field, "is required", provider)
+            out.append(Probe(op.id, f"without {field.name}", body, track=track, rule=rule))
+        conditions = [(c, _rule(op, field, f"is required {c.why}", provider)) for c in field.when]
+        conditions += [(c, _rule(op, field, f"is required {c.why}") + DISPUTED) for c in field.disputed_when]
+        for condition, rule in conditions:
             sides = [
                 (condition.values, "holds"),
                 *((flip, "does not hold") for flip in _flips(condition.values, field_of, provider)),
@@ -228,19 +240,22 @@ def derived_probes(provider: str, operation: str, source: Source | None) -> list
             if kind in _ACCEPTS[field.type]:
                 continue
             body = changed(home, {field.name: sample})
-            rule = _rule(op, field, f"is a JSON {_TYPE_WORDS.get(field.type, field.type)}")
+            if kind == "null" and field.nullable:
+                rule = _rule(op, field, "may be null", provider)
+            else:
+                rule = _rule(op, field, f"is a JSON {_TYPE_WORDS.get(field.type, field.type)}", provider)
             out.append(Probe(op.id, f"{field.name} as a JSON {kind}", body, track=track, rule=rule))
         for miss in _near_misses(field, provider):
             body = changed(home, {field.name: miss})
-            rule = _rule(op, field, "is one of the documented values")
+            rule = _rule(op, field, "is one of the documented values", provider)
             out.append(Probe(op.id, f"{field.name} {miss!r} (near miss)", body, track=track, rule=rule))
         if field.type in ("number", "integer") and field.values(provider) is None:
-            out += _number_probes(op, field, home, track)
+            out += _number_probes(op, provider, field, home, track)
         if field.type == "uri-list" and field.min_items is not None:
             url = "https://example.com/a.mp3"
             for n in sorted({field.min_items - 1, field.min_items, (field.max_items or field.min_items) + 1}):
                 if n >= 0:
-                    rule = _rule(op, field, f"lists {field.min_items} to {field.max_items} URLs")
+                    rule = _rule(op, field, f"lists {field.min_items} to {field.max_items} URLs", provider)
                     body = changed(home, {field.name: [url] * n})
                     out.append(Probe(op.id, f"{field.name} of {n} URLs", body, track=track, rule=rule))
     out += _length_probes(op, provider, base, track)

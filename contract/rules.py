@@ -11,6 +11,8 @@ Public API:
 
 - :class:`Violation`: one broken rule (``field``, ``value``, ``rule``);
 - :func:`request_violations`: every stateless rule of an operation's query and body;
+- :func:`disputed_violations`: the rules a body breaks that the documents disagree on (a
+  correct server may accept or reject it; the suite accepts either answer and says so);
 - :func:`stateful_violations`: the rules that need the named track's duration
   (:func:`replace_section_violations` for replace-section);
 - :data:`OPERATIONS`: provider -> operationId -> (METHOD, path), for the operations the bundled
@@ -37,6 +39,7 @@ __all__ = [
     "PROVIDERS",
     "Violation",
     "decimal_places",
+    "disputed_violations",
     "interval_rule",
     "models",
     "prompt_limit",
@@ -93,6 +96,16 @@ def request_violations(
             f"(or another operation of the contract's table: {', '.join(families.OPERATIONS)})"
         )
     return families.operation(operation_id).violations(provider, body, query)
+
+
+def disputed_violations(provider: str, operation_id: str, body: Mapping[str, Any] | None) -> list[Violation]:
+    """The rules ``body`` breaks on which the documents disagree (see each field's ``dispute``).
+
+    Such a body is neither required to be accepted nor to be rejected: a server following either
+    document is right. A client should keep them (the router reports them as violations).
+    """
+    _known(provider)
+    return families.operation(operation_id).disputed(provider, body)
 
 
 def stateful_violations(

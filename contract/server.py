@@ -12,10 +12,16 @@ which operations the server declares (the contract's table, :mod:`contract.famil
 each one must do; a family is exercised when its operations are declared), the authentication
 and not-found checks, malformed bodies, the lifecycle of one task per served family (polled to a
 final state, then read again: a finished task must stay the same), the probes
-:mod:`contract.requests` derives from the table, drawn boundary probes, and requests generated
-from the bundled document by Schemathesis (positive and negative). Every answer is judged by
-:mod:`contract.checks` against the rules of :mod:`contract.rules`; the summary ends with the
-coverage table: per documented rule, how many probes were sent and whether it held.
+:mod:`contract.requests` derives from the table, a second call of each once-only operation
+(cover image, persona, WAV) on the task or track of its first, drawn boundary probes, and
+requests generated from the bundled document by Schemathesis (positive and negative). Every
+answer is judged by :mod:`contract.checks` against the rules of :mod:`contract.rules` (a body
+that breaks only a rule the documents disagree on may be accepted or rejected); the summary
+ends with the coverage table: per documented rule, how many probes were sent and whether it held.
+
+Once-only operations: on the mock, every probe that names a task or track an earlier call
+already used is moved onto a freshly seeded task (``POST /_mock/tasks``), so probes that must
+be accepted still can be; elsewhere the documented repeat answer is accepted for them too.
 
 No spending by accident: against a non-loopback URL, a creating call that the rules say could
 succeed is sent only while ``spend_budget`` allows; every such call is counted.
@@ -269,6 +275,10 @@ class CallbackReceiver:
 # -- the suite -----------------------------------------------------------------------------------
 
 
+def _codes(codes: list[int]) -> str:
+    return " or ".join(map(str, codes))
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -311,6 +321,11 @@ class _Suite:
         self.served: dict[str, Operation] = {}
         #: Finished tasks requests may name, by family (the music fixture, then what the lifecycle made).
         self.sources: dict[str, Source] = {}
+        #: More finished music tasks seeded on the mock, so that each probe of a once-only operation
+        #: that must be accepted names a task or track no earlier call used.
+        self.fresh: list[Source] = []
+        #: (operation, task or track id) a once-only operation has already been called on.
+        self.spent: set[tuple[str, str]] = set()
         self.expected_callbacks: list[_Expected] = []
         self.receiver: CallbackReceiver | None = None
 
@@ -452,23 +467,32 @@ class _Suite:
             self.record("malformed_body", op, failure, exchange)
             return failure
         found = rules.request_violations(self.provider, op, body, query)
+        repeat = self._repeated(entry, body)
         if found:
             why = f"breaks the documented rule '{found[0]}'"
-            failure = checks.expect_code(exchange, [422], why)
+            failure = checks.expect_code(exchange, [422, *repeat], why)
             self.record("rejects_invalid", op, failure, exchange)
             return failure
         if track is not None and entry.stateful is not None:
             stateful = rules.stateful_violations(self.provider, op, body, track.duration)
             if stateful:
                 why = f"breaks the documented rule '{stateful[0]}'"
-                failure = checks.expect_code(exchange, [422], why)
+                failure = checks.expect_code(exchange, [422, *repeat], why)
                 self.record("stateful_rules", op, failure, exchange)
                 return failure
+        disputed = rules.disputed_violations(self.provider, op, body) if entry.body is not None else []
         if self._ids_known(entry, body, query):
             allowed = [200, 402] if entry.creates else [200]
             why = "keeps every documented rule, so it must not be rejected"
-            failure = checks.expect_code(exchange, allowed, why)
+            if disputed:
+                allowed.append(422)
+                why = f"breaks only '{disputed[0]}', on which the documents disagree, so it is accepted or rejected"
+            if repeat:
+                why += f"; it names a {entry.once} {op} was already called on"
+            failure = checks.expect_code(exchange, [*allowed, *repeat], why)
             self.record("accepts_valid", op, failure, exchange)
+            if exchange.code == 200:
+                self._spend(entry, body)
         elif 200 in entry.unknown_codes:
             why = "keeps every documented rule (unknown task)"
             failure = checks.expect_code(exchange, list(entry.unknown_codes), why)
@@ -479,25 +503,130 @@ class _Suite:
             self.record("not_found", op, failure, exchange)
         return failure
 
+    def _known_sources(self, entry: Operation) -> list[Source]:
+        source = self.sources.get(entry.needs) if entry.needs else None
+        if source is None:
+            return []
+        return [source, *self.fresh] if entry.needs == "music" else [source]
+
     def _ids_known(self, entry: Operation, body: Any, query: Mapping[str, str]) -> bool:
         """Whether every task or track the request names is one the suite knows to exist."""
         if not entry.refs:
             return True
-        source = self.sources.get(entry.needs) if entry.needs else None
-        if source is None:
-            return False
-        values = {**query, **(body if isinstance(body, Mapping) else {})}
-        for ref in entry.refs:
-            if (ref.providers is not None and self.provider not in ref.providers) or ref.field not in values:
+        return self._named_source(entry, body, query) is not None
+
+    def _named_source(self, entry: Operation, body: Any, query: Mapping[str, str] | None = None) -> Source | None:
+        """The known finished task whose ids the request names (None: it names an unknown one)."""
+        values = {**(query or {}), **(body if isinstance(body, Mapping) else {})}
+        for source in self._known_sources(entry):
+            if all(self._names(source, ref.names, values[ref.field]) for ref in self._refs(entry, values)):
+                return source
+        return None
+
+    def _refs(self, entry: Operation, values: Mapping[str, Any]) -> list[families.Ref]:
+        return [
+            ref
+            for ref in entry.refs
+            if (ref.providers is None or self.provider in ref.providers) and ref.field in values
+        ]
+
+    @staticmethod
+    def _names(source: Source, kind: str, value: Any) -> bool:
+        if kind == "task":
+            return bool(value == source.task_id)
+        if kind == "track":
+            return value in {t.id for t in source.tracks}
+        return is_integer(value) and 0 <= value < len(source.tracks)
+
+    # once-only operations ----------------------------------------------------------------------
+    def _once_key(self, entry: Operation, body: Any) -> tuple[str, str] | None:
+        """(operation, the task or track id) that a call of a once-only operation uses up."""
+        if entry.once is None or not isinstance(body, Mapping):
+            return None
+        field = next((r.field for r in entry.refs if r.names == entry.once), None)
+        value = body.get(field) if field else None
+        return (entry.id, value) if isinstance(value, str) else None
+
+    def _spend(self, entry: Operation, body: Any) -> None:
+        key = self._once_key(entry, body)
+        if key is not None:
+            self.spent.add(key)
+
+    def _repeated(self, entry: Operation, body: Any) -> list[int]:
+        """The documented repeat codes when ``body`` names a task or track already used up, else []."""
+        key = self._once_key(entry, body)
+        return list(entry.repeat_codes) if key is not None and key in self.spent else []
+
+    def _fresh_source(self) -> Source | None:
+        """A newly seeded finished music task (on the mock only), with the fixture's durations."""
+        if not self.is_mock or "music" not in self.sources:
+            return None
+        durations = [t.duration for t in self.sources["music"].tracks]
+        response = self.client.post("/_mock/tasks", json={"durations": durations})
+        self.requests += 1
+        try:
+            data = response.json()["data"]
+            tracks = tuple(Track(str(t["id"]), int(t["index"]), float(t["duration"])) for t in data["tracks"])
+            source = Source(str(data["taskId"]), tracks)
+        except (ValueError, KeyError, TypeError):
+            return None
+        self.fresh.append(source)
+        return source
+
+    def unspent(self, operation: str, body: Any, track: Track | None) -> tuple[Any, Track | None]:
+        """The request of a once-only operation moved onto a fresh task when its own was used up.
+
+        Probes that must be accepted then still can be: each names a task (or track) no earlier
+        call used. Only the mock can seed fresh tasks; elsewhere the request is left as it is
+        and :meth:`judge` accepts the documented repeat answer as well.
+        """
+        entry = families.operation(operation)
+        key = self._once_key(entry, body)
+        if key is None or key not in self.spent:
+            return body, track
+        source = self._named_source(entry, body)
+        fresh = self._fresh_source() if source is not None else None
+        if source is None or fresh is None:
+            return body, track
+        moved = dict(body)
+        index = next((t.index for t in source.tracks if t.id == body.get("audioId")), 0)
+        for ref in self._refs(entry, body):
+            if ref.names == "task":
+                moved[ref.field] = fresh.task_id
+            elif ref.names == "track":
+                moved[ref.field] = fresh.tracks[min(index, len(fresh.tracks) - 1)].id
+        new_track = fresh.tracks[min(track.index, len(fresh.tracks) - 1)] if track is not None else None
+        return moved, new_track
+
+    def once_only(self) -> None:
+        """A once-only operation called twice on the same task or track: the documented repeat answer."""
+        for op_id, op in self.served.items():
+            if op.once is None or op.valid is None:
                 continue
-            value = values[ref.field]
-            if ref.names == "task" and value != source.task_id:
-                return False
-            if ref.names == "track" and value not in {t.id for t in source.tracks}:
-                return False
-            if ref.names == "index" and not (is_integer(value) and 0 <= value < len(source.tracks)):
-                return False
-        return True
+            source = self.source_for(op_id)
+            if source is None:
+                self.notes.append(f"{op_id}: the repeat was not tried (it needs a finished {op.needs} task)")
+                continue
+            body, track = self.unspent(op_id, valid_body(self.provider, op_id, source), source.tracks[0])
+            key = self._once_key(op, body)
+            first: Exchange | None = None
+            if key not in self.spent:
+                first = self.send(op_id, body=body, track=track, label="once-only: first call")
+                self.judge(first, track)
+            if key not in self.spent:
+                answer = "was not sent (spend budget)" if first is None else f"answered {first.code}"
+                self.notes.append(f"{op_id}: the repeat was not tried (the first call {answer})")
+                continue
+            again = self.send(op_id, body=body, track=track, label="once-only: the same call again")
+            if again is None:
+                continue
+            self.examples += 1
+            self.judge_shape(again)
+            allowed = list(op.repeat_codes)
+            why = f"{op_id} called again on the same {op.once} (the documents allow it once)"
+            failure = checks.expect_code(again, allowed, why)
+            self.record("once_only", op_id, failure, again)
+            self.cover(f"{op_id}: a second call on the same {op.once} answers {_codes(allowed)}", failure)
 
     # sections ----------------------------------------------------------------------------------
     def probe_mock(self) -> None:
@@ -544,6 +673,12 @@ class _Suite:
         for fam in families.FAMILIES:
             if fam.unverified and any(op.id in self.served for op in fam.operations):
                 self.notes.append(f"{fam.name}: unverified in the documents: {fam.unverified}")
+        for op in self.served.values():
+            for item in op.fields(self.provider):
+                if item.dispute and (item.is_disputed(self.provider) or item.disputed_when):
+                    self.notes.append(
+                        f"{op.id}: {item.name}: the documents disagree ({item.dispute}); either answer is accepted"
+                    )
 
     def fixture(self) -> None:
         """A finished music task for the stateful checks: seeded on the mock, or the user's --task-id."""
@@ -673,10 +808,12 @@ class _Suite:
     def run_probe(self, probe: Probe) -> None:
         if probe.query is not None:
             exchange = self.send(probe.operation, query=probe.query, label=probe.label)
+            track = probe.track
         else:
-            exchange = self.send(probe.operation, body=probe.body, track=probe.track, label=probe.label)
+            body, track = self.unspent(probe.operation, probe.body, probe.track)
+            exchange = self.send(probe.operation, body=body, track=track, label=probe.label)
         if exchange is not None:
-            self.cover(probe.rule, self.judge(exchange, probe.track))
+            self.cover(probe.rule, self.judge(exchange, track))
 
     def drawn(self) -> None:
         """Hypothesis-drawn probes around the cross-field boundaries."""
@@ -749,8 +886,8 @@ class _Suite:
                 continue
             path = f"/callback/{fam.name}-{nonce}"
             callback = f"{callback_base}{path}" if callback_base else CALLBACK
-            body = valid_body(self.provider, op.id, source, callback=callback)
             track = source.tracks[0] if source and source.tracks else None
+            body, track = self.unspent(op.id, valid_body(self.provider, op.id, source, callback=callback), track)
             exchange = self.send(op.id, body=body, track=track, label="lifecycle")
             if exchange is None:
                 self.notes.append(
@@ -762,6 +899,7 @@ class _Suite:
                 failure = checks.expect_code(exchange, [200], f"a valid {op.id} request (lifecycle)")
                 self.record("lifecycle", op.id, failure or "no taskId in the answer", exchange)
                 continue
+            self._spend(op, body)
             task_id = str(exchange.body["data"]["taskId"])
             final = self.poll(fam, op.id, task_id, body)
             if final is not None and fam.name not in self.sources:
@@ -969,6 +1107,7 @@ def run_server_suite(config: SuiteConfig) -> SuiteResult:
             suite.lifecycle()
             suite.progress("pinned boundaries")
             suite.pinned()
+            suite.once_only()
             suite.drawn()
             if config.schemathesis:
                 suite.generated()

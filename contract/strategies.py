@@ -11,15 +11,20 @@ documented real-world quirks (suno-api.md 2.3, 4.2, 4.3, 8):
   string (kie replace-section);
 - the ``first`` stage listing the unfinished second track (``audio_url: ""``, no duration);
 - ``source_*`` URLs present or absent; ``record-info.type`` as ``"GENERATE"`` or ``chirp-*``;
-  a failed task's ``response.errorMessage`` beside ``data.errorMessage``.
+  a failed task's ``response.errorMessage`` beside ``data.errorMessage``;
+- for the families with their own details endpoint (lyrics, WAV, stem separation, MIDI, music
+  video, cover image) and the synchronous helpers (persona, boost style): each family's states,
+  its provider keys and its callback quirks (see :mod:`contract._family_answers`), through
+  :func:`responses`, :func:`details_data` and :func:`callback_payloads`.
 
 The enums (codes, task states, callback codes, ``operationType``) are read from the bundled
 OpenAPI document of the provider, so the strategies follow the documents when they change.
 Every drawn value validates against the provider's schema (``tests/test_contract_client.py``
 checks this property-based with jsonschema).
 
-Besides the strategies, :func:`build_response` and :func:`build_record_info` make one
-deterministic, spec-valid answer; the client router uses them to answer a forced code or state.
+Besides the strategies, :func:`build_response`, :func:`build_record_info` and
+:func:`build_details` make one deterministic, spec-valid answer; the client router uses them to
+answer a forced code or state.
 
 Example::
 
@@ -39,17 +44,25 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from hypothesis import strategies as st
 
 import openapi
 
+from . import _family_answers as _answers
 from . import families
+from ._drawing import T0 as _T0
+from ._drawing import CreateTimeStyle, create_times
+from ._drawing import audio_ids as _audio_ids
+from ._drawing import durations as _durations
+from ._drawing import format_time as _format_time
+from ._drawing import task_ids as _task_ids
+from ._drawing import texts as _texts
+from ._drawing import urls as _urls
 
 __all__ = [
     "CALLBACK_STAGES",
@@ -57,11 +70,13 @@ __all__ = [
     "OPERATION_IDS",
     "CreateTimeStyle",
     "SpecResponse",
+    "build_details",
     "build_record_info",
     "build_response",
     "callback_codes",
     "callback_payloads",
     "create_times",
+    "details_data",
     "documented_codes",
     "record_info_data",
     "responses",
@@ -90,17 +105,25 @@ FAILURE_STATUSES: tuple[str, ...] = tuple(_MUSIC_STATUS.failures)
 CALLBACK_STAGES: dict[str, tuple[str, ...]] = {
     f.name: (*f.callbacks.stages, "error") for f in families.FAMILIES if f.callbacks is not None
 }
-#: How ``createTime`` is written: the documented string, or epoch milliseconds (real callbacks).
-CreateTimeStyle = Literal["string", "epoch_ms"]
 
 #: Music states whose details list tracks (4.2: the first track is done at FIRST_SUCCESS).
 _WITH_TRACKS = _MUSIC_STATUS.order[_MUSIC_STATUS.order.index("FIRST_SUCCESS") :]
 #: Short names users may pass to :func:`callback_payloads`.
-_ALIASES = {"generate": "generate-music", "extend": "extend-music", "replace": "replace-section"}
-#: The families whose callbacks the strategies can draw so far.
-_DRAWN_CALLBACKS = frozenset({"music", "replace"})
-_HEX = "0123456789abcdef"
-_T0 = 1_758_044_664.461  # the epoch of the real api.box callback (suno-api.md 4.2), in seconds
+_ALIASES = {
+    "generate": "generate-music",
+    "extend": "extend-music",
+    "replace": "replace-section",
+    "lyrics": "generate-lyrics",
+    "wav": "convert-to-wav",
+    "separation": "separate-vocals",
+    "midi": "generate-midi",
+    "video": "create-music-video",
+    "cover": "generate-cover-image",
+}
+#: The families whose callbacks the strategies draw: music and replace here, the others per family.
+_DRAWN_CALLBACKS = frozenset({"music", "replace", *_answers.CALLBACKS})
+#: The details operations of the table (Get Music Details and one per family with its own).
+_DETAILS_IDS: tuple[str, ...] = (_MUSIC_DETAILS, *_answers.DETAILS)
 
 # Messages the documents and real payloads show (suno-api.md 1.3, 4.2, 4.3).
 _STAGE_MSGS: dict[str, tuple[str, ...]] = {
@@ -232,12 +255,6 @@ class SpecResponse:
         return httpx.Response(self.http_status, json=self.body, request=request)
 
 
-def _format_time(at: float, style: CreateTimeStyle) -> str | int:
-    if style == "epoch_ms":
-        return int(at * 1000)
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
-
-
 def _record_track(audio_id: str, index: int, *, complete: bool, created: str | int, duration: float) -> dict[str, Any]:
     return {
         "id": audio_id,
@@ -310,11 +327,36 @@ _SYNC_ANSWERS: dict[str, Any] = {
 }
 
 
-def _success_data(provider: str, operation_id: str, task_id: str, **record: Any) -> Any:
+def build_details(
+    provider: str,
+    operation_id: str,
+    task_id: str,
+    status: Any = None,
+    *,
+    create_time: CreateTimeStyle = "string",
+    **record: Any,
+) -> dict[str, Any]:
+    """The ``data`` of any details operation for a task in ``status`` (default: its family's success).
+
+    Get Music Details goes to :func:`build_record_info` (``record`` holds its extra options); the
+    other families' details show what their state implies (files at success, none before).
+    """
     if operation_id == _MUSIC_DETAILS:
-        return build_record_info(provider, task_id, **record)
+        options = dict(record, create_time=create_time)
+        return build_record_info(provider, task_id, **({"status": status} if status is not None else {}), **options)
+    shape = _answers.DETAILS.get(operation_id)
+    if shape is None:
+        raise ValueError(f"{operation_id} is not a details operation; use one of {', '.join(_DETAILS_IDS)}")
+    return shape.build(_known_provider(provider), task_id, status, create_time)
+
+
+def _success_data(provider: str, operation_id: str, task_id: str, **record: Any) -> Any:
+    if operation_id in _DETAILS_IDS:
+        return build_details(provider, operation_id, task_id, **record)
     if operation_id in _SYNC_ANSWERS:
         return json.loads(json.dumps(_SYNC_ANSWERS[operation_id]))
+    if operation_id in _answers.SYNC:
+        return _answers.build_sync(operation_id)
     if families.operation(operation_id).creates:
         return {"taskId": task_id}
     raise ValueError(f"{operation_id}: no deterministic answer yet")
@@ -355,43 +397,6 @@ def build_response(
 # --------------------------------------------------------------------------------------------
 # Strategies
 # --------------------------------------------------------------------------------------------
-
-
-def _task_ids() -> st.SearchStrategy[str]:
-    # Real task ids are 32 lowercase hex characters (suno-api.md 1.1).
-    return st.text(_HEX, min_size=32, max_size=32)
-
-
-def _audio_ids() -> st.SearchStrategy[str]:
-    return st.uuids().map(str)
-
-
-def _texts(max_size: int = 40) -> st.SearchStrategy[str]:
-    return st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=max_size)
-
-
-def _durations() -> st.SearchStrategy[float]:
-    return st.integers(100, 48_000).map(lambda cs: cs / 100)
-
-
-def create_times(style: CreateTimeStyle | None = None) -> st.SearchStrategy[str | int]:
-    """``createTime`` values: the documented string, epoch milliseconds (real callbacks), or both."""
-    seconds = st.floats(1_600_000_000, 1_900_000_000, allow_nan=False, allow_infinity=False)
-    as_string: st.SearchStrategy[str | int] = seconds.map(lambda s: _format_time(s, "string"))
-    as_ms: st.SearchStrategy[str | int] = seconds.map(lambda s: _format_time(s, "epoch_ms"))
-    if style == "string":
-        return as_string
-    if style == "epoch_ms":
-        return as_ms
-    return st.one_of(as_string, as_ms)
-
-
-def _urls(kind: str) -> st.SearchStrategy[str]:
-    return st.builds(
-        lambda host, name: f"https://{host}/{name}.{kind}",
-        st.sampled_from(["apiboxfiles.erweima.ai", "cdn1.suno.ai", "tempfile.aiquickdraw.com", "cdn.mock.invalid"]),
-        st.text(_HEX, min_size=8, max_size=32),
-    )
 
 
 def _model_names() -> st.SearchStrategy[str]:
@@ -477,15 +482,34 @@ def _timestamped_lyrics() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+def details_data(provider: str, operation_id: str, status: Any = None) -> st.SearchStrategy[dict[str, Any]]:
+    """The ``data`` of any details operation, for ``status`` (default: every state its family documents).
+
+    Get Music Details is :func:`record_info_data`; the others (lyrics, WAV, separation, MIDI,
+    video, cover image) follow their family: files only at success, times as strings or epoch
+    ms, error fields on failures, and the documented provider quirks.
+    """
+    if operation_id == _MUSIC_DETAILS:
+        return record_info_data(provider, status)
+    shape = _answers.DETAILS.get(operation_id)
+    if shape is None:
+        raise ValueError(f"{operation_id} is not a details operation; use one of {', '.join(_DETAILS_IDS)}")
+    if status is not None:
+        shape.build(_known_provider(provider), "0" * 32, status, "string")  # refuses an undocumented state
+    return shape.draw(_known_provider(provider), status)
+
+
 def _success_strategy(provider: str, operation_id: str) -> st.SearchStrategy[Any]:
     sync: dict[str, st.SearchStrategy[Any]] = {
         "get-remaining-credits": st.integers(0, 10**9),
         "get-timestamped-lyrics": _timestamped_lyrics(),
     }
-    if operation_id == _MUSIC_DETAILS:
-        return record_info_data(provider)
+    if operation_id in _DETAILS_IDS:
+        return details_data(provider, operation_id)
     if operation_id in sync:
         return sync[operation_id]
+    if operation_id in _answers.SYNC:
+        return _answers.draw_sync(operation_id)
     if families.operation(operation_id).creates:
         return st.fixed_dictionaries({"taskId": _task_ids()})
     raise ValueError(f"{operation_id}: no strategy for its answers yet")
@@ -587,10 +611,14 @@ def callback_payloads(
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Every documented callback body POSTed to ``callBackUrl`` for ``operation``.
 
-    ``operation``: ``"generate"``/``"extend"`` (or their operationIds) for music callbacks with
-    stages text, first, complete, error; ``"replace-section"`` for complete and error.
-    ``stage`` narrows the draw. Payloads are snake_case inside (``task_id``, ``audio_url``)
-    except ``callbackType`` and ``createTime``, as documented.
+    ``operation``: ``"generate"``/``"extend"`` (or any music operationId) for music callbacks with
+    stages text, first, complete, error; ``"replace-section"`` for complete and error; and the
+    creating operation (or the family name: ``"lyrics"``, ``"wav"``, ``"separation"``,
+    ``"midi"``, ``"video"``, ``"cover"``) of every other family, each with one ``complete`` or
+    ``error`` callback. ``stage`` narrows the draw. Music payloads are snake_case inside
+    (``task_id``, ``audio_url``) except ``callbackType`` and ``createTime``, as documented; the
+    other families carry their provider's keys (e.g. lyrics ``data.taskId`` on sunoapi and
+    ``data.task_id`` on kie).
     """
     _known_provider(provider)
     op_id = _ALIASES.get(operation, operation)
@@ -598,12 +626,16 @@ def callback_payloads(
     family = families.family_of(op_id).name if entry is not None and entry.creates else None
     if family not in _DRAWN_CALLBACKS:
         raise ValueError(
-            f"operation {operation!r} has no documented callbacks the strategies draw; use generate, extend, "
-            "replace-section or another music operation"
+            f"operation {operation!r} has no documented callbacks the strategies draw; use a creating operation "
+            f"or one of {', '.join(_ALIASES)}"
         )
     assert family is not None
     if stage is not None and stage not in CALLBACK_STAGES[family]:
         raise ValueError(
             f"{operation} callbacks have no stage {stage!r}; use one of {', '.join(CALLBACK_STAGES[family])}"
         )
+    if family in _answers.CALLBACKS:
+        codes = tuple(c for c in callback_codes(provider) if c != 200)
+        stages = st.just(stage) if stage is not None else st.sampled_from(CALLBACK_STAGES[family])
+        return stages.flatmap(lambda chosen: _answers.draw_callback(family, provider, chosen, codes))
     return _callback(family, stage, provider)

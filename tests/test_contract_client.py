@@ -21,14 +21,15 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 import openapi
-from contract import rules
+from contract import families, rules
 from contract.client import BASE_URLS, ContractViolation, RequestBudgetExceeded, suno_router
 from contract.readiness import Verdict, check_client
 from contract.strategies import (
     FAILURE_STATUSES,
-    OPERATION_IDS,
+    build_details,
     build_response,
     callback_payloads,
+    details_data,
     documented_codes,
     record_info_data,
     responses,
@@ -74,7 +75,36 @@ def assert_valid(provider: str, pointer: str, instance: Any) -> None:
     assert not errors, f"{pointer}: {errors[0].message} at {list(errors[0].absolute_path)} in {instance!r}"
 
 
-CASES = [(p, op, status) for p in openapi.PROVIDERS for op in OPERATION_IDS for status in (200, 500)]
+#: Every operation each bundled document serves, with both documented HTTP answers.
+CASES = [(p, op, status) for p in openapi.PROVIDERS for op in rules.OPERATIONS[p] for status in (200, 500)]
+
+
+def _callback_pointer(provider: str, operation_id: str) -> str:
+    """The body schema of the callback the creating operation declares, found in the document itself."""
+    spec = openapi.load_spec(provider)
+    for item in spec["paths"].values():
+        for op in item.values():
+            if isinstance(op, dict) and op.get("operationId") == operation_id:
+                node = next(iter(op["callbacks"].values()))
+                ref = node["$ref"]
+                expression = next(iter(spec["components"]["callbacks"][ref.rsplit("/", 1)[1]]))
+                escaped = expression.replace("~", "~0").replace("/", "~1")
+                return f"{ref[1:]}/{escaped}/post/requestBody/content/application~1json/schema"
+    raise AssertionError(f"{provider} has no {operation_id}")
+
+
+#: Every creating operation each document serves, whose callbacks the strategies draw.
+CALLBACK_CASES = [(p, op) for p in openapi.PROVIDERS for op in rules.OPERATIONS[p] if op in rules.CREATING]
+#: Every details operation each document serves, with each state its family documents there.
+DETAILS_CASES = [
+    (p, op, state)
+    for p in openapi.PROVIDERS
+    for op in rules.OPERATIONS[p]
+    for family in families.reading(op)[:1]
+    for status in [family.status_for(p)]
+    if status is not None
+    for state in (*status.order, *status.failures)
+]
 
 # ------------------------------------------------------------------------------------------------
 # Strategies
@@ -97,7 +127,7 @@ def test_every_drawn_response_validates_against_the_spec(provider: str, operatio
 
 @pytest.mark.parametrize("provider", openapi.PROVIDERS)
 def test_every_documented_code_has_a_valid_deterministic_answer(provider: str) -> None:
-    for operation_id in OPERATION_IDS:
+    for operation_id in rules.OPERATIONS[provider]:
         for http_status, code in documented_codes(provider, operation_id):
             answer = build_response(provider, operation_id, code, http_status=http_status)
             assert (answer.http_status, answer.code) == (http_status, code)
@@ -155,6 +185,88 @@ def test_every_callback_payload_validates(provider: str, operation: str, pointer
         assert_valid(provider, pointer, payload)
 
     check()
+
+
+@pytest.mark.parametrize(("provider", "operation_id"), CALLBACK_CASES)
+def test_every_callback_of_every_family_validates(provider: str, operation_id: str) -> None:
+    pointer = _callback_pointer(provider, operation_id)
+    family = families.family_of(operation_id)
+    callbacks = family.callbacks
+    assert callbacks is not None
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(callback_payloads(operation_id, provider=provider))
+    def check(payload: dict[str, Any]) -> None:
+        assert_valid(provider, pointer, payload)
+        # the contract's table reads the stage and (on the documented key) the task id
+        assert callbacks.stage(payload) in (*callbacks.stages, "error")
+        if family.name != "midi":  # MIDI: task_id beside code (pages) or data.taskId (a client)
+            assert isinstance(callbacks.task_id(payload, provider), str), payload
+
+    check()
+
+
+@pytest.mark.parametrize(("provider", "operation_id", "state"), DETAILS_CASES)
+def test_details_of_every_family_validate_and_show_their_state(provider: str, operation_id: str, state: Any) -> None:
+    family = families.reading(operation_id)[0]
+    status = family.status_for(provider)
+    assert status is not None
+    pointer = _response_pointer(provider, operation_id, 200)
+
+    def judge(data: dict[str, Any]) -> None:
+        assert_valid(provider, pointer, {"code": 200, "msg": "success", "data": data})
+        assert data[status.field] == state
+        if family.record_check is not None:  # what the contract's table says the state shows
+            assert family.record_check(data, state, None) is None, data
+
+    judge(build_details(provider, operation_id, "5c79b2e8a1f34d6b9c0e7a1d2f3b4e8e", state))
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(details_data(provider, operation_id, state))
+    def check(data: dict[str, Any]) -> None:
+        judge(data)
+
+    check()
+
+
+def test_details_data_refuses_an_undocumented_state() -> None:
+    with pytest.raises(ValueError, match="not documented"):
+        details_data("kie", "get-wav-details", "GENERATE_AUDIO_FAILED")  # separation's, not WAV's
+    with pytest.raises(ValueError, match="not documented"):
+        details_data("apikley", "get-cover-image-details", 1)  # apikley's page lists strings
+    with pytest.raises(ValueError, match="not a details operation"):
+        details_data("kie", "convert-to-wav")
+
+
+@pytest.mark.parametrize(
+    ("operation", "provider", "quirk"),
+    [
+        ("lyrics", "sunoapi", lambda p: "taskId" in p["data"] and "task_id" not in p["data"]),
+        ("lyrics", "kie", lambda p: p["code"] == 200 and "error_message" in p["data"]["data"][0]),
+        ("wav", "kie", lambda p: "audio_wav_url" in p["data"]),
+        ("wav", "sunoapi", lambda p: p["code"] != 200 and p["data"]["audioWavUrl"] is None),
+        ("separation", "sunoapi", lambda p: p["code"] == 200 and "vocal_removal_info" in p["data"]),
+        ("separation", "kie", lambda p: p["code"] == 200 and "vocal_separation_info" in p["data"]),
+        ("separation", "kie", lambda p: "origin_data" in (p["data"].get("vocal_removal_info") or {})),
+        ("midi", "kie", lambda p: "task_id" in p),
+        ("midi", "kie", lambda p: "task_id" not in p and "taskId" in p["data"]),
+        ("video", "kie", lambda p: p["code"] != 200 and p["data"]["video_url"] is None),
+        ("cover", "sunoapi", lambda p: p["code"] == 501 and p["data"]["images"] is None),
+    ],
+)
+def test_family_callbacks_reach_the_documented_quirks(operation: str, provider: str, quirk: Any) -> None:
+    assert _reaches(callback_payloads(operation, provider=provider), quirk)
+
+
+def test_details_reach_epoch_ms_and_provider_flags() -> None:
+    assert _reaches(details_data("kie", "get-wav-details", "SUCCESS"), lambda d: isinstance(d["createTime"], int))
+    assert _reaches(details_data("kie", "get-midi-details", 1), lambda d: d["midiData"]["instruments"] == [])
+    assert _reaches(
+        details_data("kie", "get-midi-details", 1),
+        lambda d: any(isinstance(n["start"], str) for i in d["midiData"]["instruments"] for n in i["notes"]),
+    )
+    assert _reaches(details_data("apikley", "get-cover-image-details"), lambda d: d["successFlag"] == "PENDING")
+    assert _reaches(details_data("sunoapi", "get-cover-image-details"), lambda d: d["successFlag"] == 2)
 
 
 class _Found(Exception):
@@ -450,8 +562,35 @@ def test_force_refuses_undocumented_choices() -> None:
             router.force(code=409, operation="get-music-details")
         with pytest.raises(ValueError, match="not documented"):
             router.force(status="FAILED")
-        with pytest.raises(ValueError, match="no operation"):
-            router.force(code=402, operation="generate-lyrics")
+    with suno_router("apibox") as router, pytest.raises(ValueError, match="no operation"):
+        router.force(code=402, operation="boost-music-style")  # in the table, not in api.box's document
+
+
+@pytest.mark.parametrize(
+    ("operation", "state"),
+    [("get-wav-details", "GENERATE_WAV_FAILED"), ("get-cover-image-details", 3), ("get-lyrics-details", "SUCCESS")],
+)
+def test_forced_states_of_other_families_are_documented_answers(operation: str, state: Any) -> None:
+    path = next(p for op, (_, p) in rules.OPERATIONS["kie"].items() if op == operation)
+    with suno_router("kie") as router:
+        http = httpx.Client(base_url=BASE_URLS["kie"], headers={"Authorization": "Bearer k"})
+        with router.forced(status=state, operation=operation):
+            answer = http.get(path, params={"taskId": "t1"}).json()
+    assert_valid("kie", _response_pointer("kie", operation, 200), answer)
+    family = families.reading(operation)[0]
+    assert family.status is not None
+    assert answer["data"][family.status.field] == state and answer["data"]["taskId"] == "t1"
+
+
+def test_a_rule_the_documents_disagree_on_binds_the_client() -> None:
+    # upload-extend without prompt (defaultParamFlag false): only one sunoapi page requires it, so a
+    # server may accept it, but a client must send it to work against every reading.
+    body = {"uploadUrl": "https://example.com/a.mp3", "defaultParamFlag": False, "model": "V4_5"}
+    with suno_router("kie") as router:
+        http = httpx.Client(base_url=BASE_URLS["kie"], headers={"Authorization": "Bearer k"})
+        with pytest.raises(ContractViolation, match="the documents disagree"):
+            http.post("/api/v1/generate/upload-extend", json={**body, "callBackUrl": "https://example.com/cb"})
+        router.violations.clear()
 
 
 def test_request_budget_stops_an_endless_poll() -> None:

@@ -121,10 +121,79 @@ def test_every_required_field_dropped_alone_is_a_violation(provider: str) -> Non
         if op.valid is None:
             continue
         body = op.valid(provider, None, "https://example.com/cb")
+        assert rules.disputed_violations(provider, op.id, body) == [], (op.id, body)
         for field in op.fields(provider):
             if field.is_required(provider):
-                found = request_violations(provider, op.id, {k: v for k, v in body.items() if k != field.name})
-                assert found == [Violation(field.name, MISSING, "is required")], (op.id, field.name)
+                without = {k: v for k, v in body.items() if k != field.name}
+                found = request_violations(provider, op.id, without)
+                disputed = rules.disputed_violations(provider, op.id, without)
+                expected = [Violation(field.name, MISSING, "is required")]
+                # a requirement the documents disagree on is reported apart (either answer is right)
+                assert (disputed, found) == ((expected, []) if field.is_disputed(provider) else ([], expected)), (
+                    op.id,
+                    field.name,
+                )
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_add_instrumental_title_limit_is_sunoapis(provider: str) -> None:
+    # api-family.md 2.1 #5: title <= 100 on sunoapi's page (api.box shares it); kie states none.
+    body = families.operation("add-instrumental").valid
+    assert body is not None
+    found = request_violations(provider, "add-instrumental", {**body(provider, None, CB), "title": "t" * 101})
+    assert _fields(found) == ({"title"} if provider in ("sunoapi", "apibox") else set())
+
+
+def test_sounds_tempo_may_be_null() -> None:
+    # api-family.md 2.1 #9: soundTempo is "int | null".
+    body = {"prompt": "rain", "model": "V5", "callBackUrl": CB}
+    assert request_violations("kie", "generate-sounds", {**body, "soundTempo": None}) == []
+    assert _fields(request_violations("kie", "generate-sounds", {**body, "soundTempo": 1.5})) == {"soundTempo"}
+    assert _fields(request_violations("kie", "generate-sounds", {**body, "soundTempo": 301})) == {"soundTempo"}
+
+
+@pytest.mark.parametrize("provider", ["kie", "sunoapi", "apibox", "apikley"])
+def test_upload_extend_prompt_without_custom_parameters_is_disputed(provider: str) -> None:
+    # suno-api.md 2.7 [SA-v1]: "only uploadUrl"; api-family.md 2.1 #4: the newer page "uploadUrl and prompt".
+    body = {"uploadUrl": "https://example.com/a.mp3", "defaultParamFlag": False, "model": "V4_5", "callBackUrl": CB}
+    assert request_violations(provider, "upload-extend", body) == []
+    assert _fields(rules.disputed_violations(provider, "upload-extend", body)) == {"prompt"}
+    assert rules.disputed_violations(provider, "upload-extend", {**body, "prompt": "p"}) == []
+    # with the custom parameters the requirement is firm
+    custom = {**body, "defaultParamFlag": True, "style": "s", "title": "t", "continueAt": 10, "instrumental": False}
+    assert _fields(request_violations(provider, "upload-extend", custom)) == {"prompt"}
+
+
+def test_upload_models_per_provider() -> None:
+    # suno-api.md 2.6: apikley's upload-cover page lists V5_5 [APK-UC]; its generate page stops at V5.
+    cover = {"uploadUrl": "https://example.com/a.mp3", "customMode": False, "instrumental": False, "prompt": "p"}
+    assert request_violations("apikley", "upload-cover", {**cover, "model": "V5_5", "callBackUrl": CB}) == []
+    assert _fields(request_violations("apikley", "generate-music", generate(model="V5_5"))) == {"model"}
+    # 2.7 (G1, which api.box follows) lists no personaModel for upload-extend: an unknown field there
+    extend = {"uploadUrl": "https://example.com/a.mp3", "defaultParamFlag": False, "model": "V4_5", "callBackUrl": CB}
+    assert request_violations("apibox", "upload-extend", {**extend, "personaModel": 7}) == []
+    assert _fields(request_violations("kie", "upload-extend", {**extend, "personaModel": 7})) == {"personaModel"}
+
+
+def test_timestamped_lyrics_on_sunoapi_is_disputed() -> None:
+    # the newest sunoapi page requires audioId; its G1 page takes audioId or musicIndex (api-family.md 2.2 #11)
+    assert request_violations("sunoapi", "get-timestamped-lyrics", {"taskId": "t", "musicIndex": "x"}) == []
+    disputed = rules.disputed_violations("sunoapi", "get-timestamped-lyrics", {"taskId": "t", "musicIndex": "x"})
+    assert _fields(disputed) == {"audioId", "musicIndex"}
+    assert _fields(request_violations("apibox", "get-timestamped-lyrics", {"taskId": "t", "musicIndex": "x"})) == {
+        "musicIndex"
+    }
+    assert _fields(request_violations("kie", "get-timestamped-lyrics", {"taskId": "t"})) == {"audioId"}
+
+
+def test_once_only_operations_and_their_repeat_answers() -> None:
+    # 2.18 cover: once per music task, 400 or 409; 2.15 persona: once per audioId, 409; 2.11 WAV: 409 inferred
+    once = {op.id: (op.once, op.repeat_codes) for op in families.OPERATIONS.values() if op.once}
+    assert once == {
+        "convert-to-wav": ("track", (200, 402, 409)),
+        "generate-cover-image": ("task", (400, 409)),
+        "generate-persona": ("track", (409,)),
+    }
 
 
 def test_conditional_requirements_of_new_families() -> None:
@@ -341,9 +410,24 @@ def test_unknown_provider_and_operation_are_refused() -> None:
         request_violations("kie", "lyrics", {})
 
 
+def _without_family(spec: dict[str, Any], *operation_ids: str) -> dict[str, Any]:
+    """A copy of ``spec`` whose paths declare none of ``operation_ids``."""
+    out = dict(spec)
+    out["paths"] = {
+        path: item
+        for path, item in spec["paths"].items()
+        if not any(isinstance(op, dict) and op.get("operationId") in operation_ids for op in item.values())
+    }
+    return out
+
+
 def test_a_family_a_spec_declares_is_planned_without_code_changes() -> None:
-    # A spec that declares Convert to WAV (as the mock will): the table supplies everything else.
-    spec = openapi.load_spec("kie")
+    # A spec without Convert to WAV plans nothing of the family ...
+    wav_ids = ("convert-to-wav", "get-wav-details")
+    spec = _without_family(openapi.load_spec("kie"), *wav_ids)
+    assert not set(wav_ids) & set(families.served(spec))
+    assert set(families.served(openapi.load_spec("kie"))) - set(families.served(spec)) == set(wav_ids)
+    # ... and one that declares it, with nothing but the operation ids, gets it from the table alone.
     spec["paths"]["/api/v1/wav/generate"] = {"post": {"operationId": "convert-to-wav", "x-job-kind": "wav"}}
     spec["paths"]["/api/v1/wav/record-info"] = {"get": {"operationId": "get-wav-details", "x-details-of": "wav"}}
     served = families.served(spec)
@@ -360,8 +444,9 @@ def test_a_family_a_spec_declares_is_planned_without_code_changes() -> None:
         "get-wav-details: a valid query is accepted",
         "get-wav-details: taskId is required",
     ]
-    # a spec without them plans nothing of the family
-    assert "convert-to-wav" not in families.served(openapi.load_spec("kie"))
+    # the operations' own rules come with them: once per track, a repeat answers 409 (or converts again)
+    convert = families.operation("convert-to-wav")
+    assert convert.once == "track" and 409 in convert.repeat_codes
 
 
 def test_status_flavours_and_orders() -> None:

@@ -25,10 +25,11 @@ Json = Any
 Scope = dict[str, Any]
 
 
-def mock(provider: str, time_scale: float = 300.0) -> Any:
+def mock(provider: str, time_scale: float = 300.0, **switches: str) -> Any:
     # A fast clock keeps the lifecycle short; the suite also works at the default speed. The
     # passing runs use 60 (stages 250 ms apart) so concurrent callback deliveries keep their order.
-    return create_app(provider, seed=1, tokens=frozenset({TOKEN}), time_scale=time_scale)
+    # ``switches`` set the mock's profile switches (a documented difference set the other way).
+    return create_app(provider, seed=1, tokens=frozenset({TOKEN}), time_scale=time_scale, profile_overrides=switches)
 
 
 def run(provider: str, app: Any, **options: Any) -> SuiteResult:
@@ -345,6 +346,39 @@ class _BrokenCallbacks:
                 httpx.post(url, json={"code": 200, "msg": "success", "data": stage}, timeout=5)
 
 
+def _wav_success_without_file(status: int, payload: Json) -> tuple[int, Json]:
+    data = payload.get("data")
+    if isinstance(data, dict) and data.get("successFlag") == "SUCCESS":
+        data["response"] = {"audioWavUrl": ""}
+    return status, payload
+
+
+def _midi_success_without_notes(status: int, payload: Json) -> tuple[int, Json]:
+    data = payload.get("data")
+    if isinstance(data, dict) and data.get("successFlag") == 1:
+        data["midiData"] = None
+    return status, payload
+
+
+class _StemlessCallback:
+    """Also POSTs a separation callback of its own that lacks the stems object."""
+
+    def __call__(self, path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
+        body = _body(raw)
+        if path == "/api/v1/vocal-removal/generate" and payload.get("code") == 200 and isinstance(body, dict):
+            url = body.get("callBackUrl", "")
+            stemless = {"code": 200, "msg": "success", "data": {"task_id": payload["data"]["taskId"]}}
+            if url.startswith("http://127.0.0.1"):
+                threading.Thread(target=httpx.post, args=(url,), kwargs={"json": stemless}, daemon=True).start()
+        return status, payload
+
+
+def _cover_again_accepted(path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
+    if path == "/api/v1/suno/cover/generate" and payload.get("code") in (400, 409):
+        return 200, {"code": 200, "msg": "success", "data": {"taskId": "c" * 32}}
+    return status, payload
+
+
 MUTANTS: dict[str, tuple[str, Callable[[Any], Any], str, str]] = {
     # name: (provider, wrapper, check that must fail, words the failure message must contain)
     "accepts a 5.99 s interval": (
@@ -380,19 +414,19 @@ MUTANTS: dict[str, tuple[str, Callable[[Any], Any], str, str]] = {
     "code as a string": ("kie", lambda app: Mutant(app, response=_on("", _code_as_string)), "envelope", "integer"),
     "snake_case in record-info": (
         "kie",
-        lambda app: Mutant(app, response=_on("/record-info", _snake_record)),
+        lambda app: Mutant(app, response=_on("/generate/record-info", _snake_record)),
         "response_schema",
         "audioUrl",
     ),
     "wrong state order": (
         "kie",
-        lambda app: Mutant(app, response=_on("/record-info", _StateOrder())),
+        lambda app: Mutant(app, response=_on("/generate/record-info", _StateOrder())),
         "lifecycle",
         "went back from TEXT_SUCCESS to PENDING",
     ),
     "param not echoed": (
         "kie",
-        lambda app: Mutant(app, response=_on("/record-info", _no_param_echo)),
+        lambda app: Mutant(app, response=_on("/generate/record-info", _no_param_echo)),
         "lifecycle",
         "does not echo",
     ),
@@ -430,7 +464,7 @@ MUTANTS: dict[str, tuple[str, Callable[[Any], Any], str, str]] = {
     ),
     "record-info back to PENDING after SUCCESS": (
         "kie",
-        lambda app: Mutant(app, response=_on("/record-info", _BackToPending())),
+        lambda app: Mutant(app, response=_on("/generate/record-info", _BackToPending())),
         "time",
         "from status 'SUCCESS' to 'PENDING'",
     ),
@@ -440,11 +474,51 @@ MUTANTS: dict[str, tuple[str, Callable[[Any], Any], str, str]] = {
         "envelope",
         "HTTP 418",
     ),
+    # -- one per family served since the table came: each breaks a rule of that family's entry
+    "WAV details SUCCESS without audioWavUrl": (
+        "kie",
+        lambda app: Mutant(app, response=_on("/wav/record-info", _wav_success_without_file)),
+        "lifecycle",
+        "response.audioWavUrl is empty",
+    ),
+    "separation callback without the stems": (
+        "sunoapi",
+        lambda app: Mutant(app, response=_StemlessCallback()),
+        "callbacks",
+        "a separation callback breaks the documented payload",
+    ),
+    "cover image accepts a second call": (
+        "apikley",
+        lambda app: Mutant(app, response=_cover_again_accepted),
+        "once_only",
+        "called again on the same task",
+    ),
+    "MIDI details success without midiData": (
+        "kie",
+        lambda app: Mutant(app, response=_on("/midi/record-info", _midi_success_without_notes)),
+        "response_schema",
+        "midiData",
+    ),
 }
 
+#: Documented differences set the other way with the mock's own profile switches.
+SWITCHED: dict[str, tuple[str, dict[str, str], str, str]] = {
+    # sunoapi names the lyrics task data.taskId (api-family.md 2.3 #15); kie's key sent instead
+    "sunoapi lyrics callbacks with kie's task_id": (
+        "sunoapi",
+        {"lyrics_task_key": "task_id"},
+        "callbacks",
+        "callback data.taskId None is not the created task",
+    ),
+    # one persona per audioId, 409 (suno-api.md 2.15); the third-party "same persona again" reading
+    "persona accepts a second call": ("kie", {"persona_repeat": "same"}, "once_only", "called again on the same track"),
+}
+for _name, (_provider, _switches, _check, _words) in SWITCHED.items():
+    MUTANTS[_name] = (_provider, lambda app, s=_switches, p=_provider: mock(p, **s), _check, _words)
 
-def test_there_are_at_least_18_mutants() -> None:
-    assert len(MUTANTS) >= 18
+
+def test_there_are_at_least_24_mutants() -> None:
+    assert len(MUTANTS) >= 24
 
 
 @pytest.mark.parametrize("name", list(MUTANTS))
@@ -469,6 +543,9 @@ def test_mutant_is_caught_by_name(name: str) -> None:
     [
         ("accepts replace-section without title", "replace-section: title is required"),
         ("record-info back to PENDING after SUCCESS", "get-music-details: a finished task read again stays the same"),
+        ("WAV details SUCCESS without audioWavUrl", "get-wav-details: the details show what the successFlag says"),
+        ("cover image accepts a second call", "generate-cover-image: a second call on the same task"),
+        ("persona accepts a second call", "generate-persona: a second call on the same track"),
     ],
 )
 def test_the_coverage_table_names_the_broken_rule(name: str, rule: str) -> None:

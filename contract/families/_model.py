@@ -158,6 +158,15 @@ class Field:
     providers: frozenset[str] | None = None
     #: A valid value, to fill a body that needs the field (conditional requirements).
     example: Any = None
+    #: JSON null is accepted too (e.g. Generate Sounds' ``soundTempo``: "int | null").
+    nullable: bool = False
+    #: Providers on which the documents disagree about this field (whether it exists, is required,
+    #: its values): a body breaking its rules there may be accepted or rejected.
+    disputed: frozenset[str] = frozenset()
+    #: Conditions under which some documents require the field and others do not (any provider).
+    disputed_when: tuple[When, ...] = ()
+    #: Which documents disagree, for the notes and the coverage table.
+    dispute: str = ""
 
     def applies(self, provider: str) -> bool:
         return self.providers is None or provider in self.providers
@@ -171,9 +180,14 @@ class Field:
     def limit(self, provider: str, body: Mapping[str, Any]) -> int | None:
         return self.max_length(provider, body) if callable(self.max_length) else self.max_length
 
+    def is_disputed(self, provider: str) -> bool:
+        return provider in self.disputed
+
     def judge(self, check: Checker, provider: str) -> None:
         """Type, values and limits of the field when it is present."""
         name = self.name
+        if self.nullable and check.body.get(name, MISSING) is None:
+            return
         values = self.values(provider)
         if values is not None:
             check.enum(name, values)
@@ -255,6 +269,9 @@ class Operation:
     unknown_codes: tuple[int, ...] = (404, 422)
     #: "task" or "track": the documents allow one call per source task or track.
     once: str | None = None
+    #: What a second call on the same task or track answers (see :attr:`once`); 200 among them
+    #: when the documents only suggest the limit.
+    repeat_codes: tuple[int, ...] = (409,)
     #: The providers whose documents show the operation (a fact; the suites go by the served spec).
     documented_by: frozenset[str] = ALL_PROVIDERS
 
@@ -265,7 +282,17 @@ class Operation:
         return [f for f in (self.body or ()) if f.applies(provider)]
 
     def violations(self, provider: str, body: Any, query: Mapping[str, str] | None) -> list[Violation]:
-        """Every documented stateless rule ``body`` and ``query`` break."""
+        """Every documented stateless rule ``body`` and ``query`` break (the firm ones, see :meth:`judged`)."""
+        return self.judged(provider, body, query)[0]
+
+    def disputed(self, provider: str, body: Any) -> list[Violation]:
+        """The rules ``body`` breaks that the documents disagree on (a server may accept or reject it)."""
+        return self.judged(provider, body, None)[1]
+
+    def judged(
+        self, provider: str, body: Any, query: Mapping[str, str] | None
+    ) -> tuple[list[Violation], list[Violation]]:
+        """(firm, disputed): the rules ``body`` and ``query`` break, and those of them the documents disagree on."""
         out: list[Violation] = []
         if self.query:
             check = Checker(query or {})
@@ -276,23 +303,28 @@ class Operation:
                     item.judge(check, provider)
             out += check.out
         if self.body is None:
-            return out
+            return out, []
         if body is None:
-            return [*out, Violation("body", MISSING, "is required (a JSON object)")]
+            return [*out, Violation("body", MISSING, "is required (a JSON object)")], []
         if not isinstance(body, Mapping):
-            return [*out, Violation("body", body, "must be a JSON object")]
-        check = Checker(body)
+            return [*out, Violation("body", body, "must be a JSON object")], []
+        check, moot = Checker(body), Checker(body)
         fields = self.fields(provider)
-        check.required(*(f.name for f in fields if f.is_required(provider)))
         for item in fields:
-            item.judge(check, provider)
+            if item.is_required(provider):
+                (moot if item.is_disputed(provider) else check).required(item.name)
+        for item in fields:
+            item.judge(moot if item.is_disputed(provider) else check, provider)
         for item in fields:
             reason = next((c for c in item.when if c.holds(body, self.defaults)), None)
             if reason is not None:
-                check.required(item.name, why=reason.why)
+                (moot if item.is_disputed(provider) else check).required(item.name, why=reason.why)
+            contested = next((c for c in item.disputed_when if c.holds(body, self.defaults)), None)
+            if reason is None and contested is not None:
+                moot.required(item.name, why=f"{contested.why} (on some documents)")
         if self.cross is not None:
             self.cross(check, provider)
-        return [*out, *check.out]
+        return [*out, *check.out], moot.out
 
 
 # -- lifecycle ------------------------------------------------------------------------------------

@@ -36,7 +36,11 @@ GENERATE_COVER = Operation(
     creates=True,
     needs="music",
     refs=(Ref("taskId", "task"),),
-    once="task",  # "Each music task can only generate a Cover once"
+    # 2.18: "Each music task can only generate a Cover once" [KIE-3P]; 400 "Cover already
+    # generated", 409 "Cover record already exists" [SA-v1] (api-family.md 2.3 #25: "a repeat
+    # returns 400 plus the existing taskId (409 is also listed)").
+    once="task",
+    repeat_codes=(400, 409),
     documented_by=frozenset({"kie", "sunoapi", "apikley"}),
 )
 

@@ -10,6 +10,7 @@ cases may skip text and first"), or ``error``; the receiver has 15 s.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -55,8 +56,12 @@ _MODELS: dict[str, tuple[str, ...]] = {
     "apikley": ("V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5"),
     "apibox": ("V3_5", "V4", "V4_5", "V4_5PLUS", "V5"),
 }
+# 2.6: upload-cover lists V5_5 on kie and apikley ("V5_5 & V5 | 1000 | 100 | 5000" [KIE-UC],
+# [APK-UC]); api-family 6.10: apikley pages not seen (upload-extend, mashup) are taken to mirror kie.
+_UPLOAD_MODELS = {**_MODELS, "apikley": _MODELS["kie"]}
 # api-family 2.1 #7: mashup models K V4..V5_5, S V4..V5 (no V5_5, F:56945751550).
-_MASHUP_MODELS = {**_MODELS, "sunoapi": ("V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5")}
+_MASHUP_MODELS = {**_UPLOAD_MODELS, "sunoapi": ("V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5")}
+_UPLOADS = frozenset({"upload-cover", "upload-extend"})
 # 2.8 / 2.9: add-instrumental and add-vocals: V4_5PLUS (default) | V5, kie and S-CN add V5_5.
 _ADD_MODELS = ("V4_5PLUS", "V5", "V5_5")
 # 2.19 / api-family #9: sounds: S-CN enum V5 only (clients also send V5_5; unverified).
@@ -129,6 +134,8 @@ def _prompt(operation_id: str, mode_field: str | None) -> LimitFn:
 def _models_for(operation_id: str, provider: str) -> tuple[str, ...]:
     if operation_id == "generate-mashup":
         return _MASHUP_MODELS[provider]
+    if operation_id in _UPLOADS:
+        return _UPLOAD_MODELS[provider]
     return _MODELS[provider]
 
 
@@ -199,22 +206,42 @@ _CUSTOM_MODES = (
 )
 
 
+#: 2.7 [SA-v1] says "defaultParamFlag false: only uploadUrl is needed"; api-family.md 2.1 #4 quotes
+#: the newer sunoapi page "only uploadUrl and prompt" [SA-CN:upload-and-extend-audio]. No kie,
+#: api.box or apikley page settles it.
+_UPLOAD_EXTEND_PROMPT = "sunoapi's newer page needs prompt when defaultParamFlag is false; its G1 page does not"
+
+
 def _extend_fields(operation_id: str, source_field: Field) -> tuple[Field, ...]:
     """2.2 / 2.7: defaultParamFlag and the custom parameters it requires."""
-    custom_prompt = (
-        When({"defaultParamFlag": True, "instrumental": False}) if operation_id == "upload-extend" else _FLAG
-    )
+    upload = operation_id == "upload-extend"
+    custom_prompt = When({"defaultParamFlag": True, "instrumental": False}) if upload else _FLAG
+    optional = _OPTIONAL
+    if upload:
+        # 2.7 lists personaId (G3) but no personaModel among the optional fields; api.box follows
+        # that G1 page, so personaModel is an unknown field there.
+        optional = tuple(
+            replace(f, providers=frozenset(_MODELS) - {"apibox"}) if f.name == "personaModel" else f for f in _OPTIONAL
+        )
     return (
         Field("defaultParamFlag", "boolean", required=True, example=False),
         source_field,
-        Field("model", "string", required=True, enum=models, example="V4_5"),
+        Field("model", "string", required=True, enum=lambda p: _models_for(operation_id, p), example="V4_5"),
         _CB,
-        *_OPTIONAL,
+        *optional,
         Field("instrumental", "boolean", example=False),
         # "true = use custom params (then continueAt, prompt, style, title are required)" [SA-v1];
         # "continueAt > 0 and < total duration of the source audio"; seconds with 2 decimals.
         Field("continueAt", "number", when=(_FLAG,), exclusive_minimum=0, places=2, example=30.5),
-        Field("prompt", "string", when=(custom_prompt,), max_length=_prompt(operation_id, None), example="p"),
+        Field(
+            "prompt",
+            "string",
+            when=(custom_prompt,),
+            max_length=_prompt(operation_id, None),
+            example="p",
+            disputed_when=(When({"defaultParamFlag": False}),) if upload else (),
+            dispute=_UPLOAD_EXTEND_PROMPT if upload else "",
+        ),
         Field("style", "string", when=(_FLAG,), max_length=_style_limit(operation_id), example="s"),
         Field("title", "string", when=(_FLAG,), max_length=_title_limit(operation_id), example="t"),
     )
@@ -275,7 +302,14 @@ def _upload_cover_body(provider: str, source: Source | None, callback: str) -> d
 
 
 def _upload_extend_body(provider: str, source: Source | None, callback: str) -> dict[str, Any]:
-    return {"uploadUrl": _upload_url(source), "defaultParamFlag": False, "model": "V4_5", "callBackUrl": callback}
+    # prompt keeps both readings of defaultParamFlag false (see _UPLOAD_EXTEND_PROMPT).
+    return {
+        "uploadUrl": _upload_url(source),
+        "defaultParamFlag": False,
+        "model": "V4_5",
+        "prompt": "Carry the melody into a bright chorus",
+        "callBackUrl": callback,
+    }
 
 
 def _add_instrumental_body(provider: str, source: Source | None, callback: str) -> dict[str, Any]:
@@ -459,6 +493,15 @@ UPLOAD_EXTEND = Operation(
 
 _ADD_OPTIONAL = (_GENDER, *_WEIGHTS, Field("model", "string", enum=_ADD_MODELS, example="V4_5PLUS"))
 
+# api-family.md 2.1 #5: "title (<= 100, S)": sunoapi's page, which api.box follows (api-family
+# 0.5: the same document set); no kie or apikley page states a limit.
+_SUNOAPI_PAGES = frozenset({"sunoapi", "apibox"})
+
+
+def _add_instrumental_title(provider: str, body: Mapping[str, Any]) -> int | None:
+    return 100 if provider in _SUNOAPI_PAGES else None
+
+
 ADD_INSTRUMENTAL = Operation(
     id="add-instrumental",
     method="POST",
@@ -466,7 +509,7 @@ ADD_INSTRUMENTAL = Operation(
     source="suno-api.md 2.8 [SA-v1], [KIE-3P]; api-family.md 2.1 #5 (title <= 100 on S)",
     body=(
         _UPLOAD_URL,
-        Field("title", "string", required=True, max_length=100, example="Backing Track"),
+        Field("title", "string", required=True, max_length=_add_instrumental_title, example="Backing Track"),
         Field("tags", "string", required=True, example="acoustic"),
         Field("negativeTags", "string", required=True, example="metal"),
         _CB,
@@ -540,7 +583,8 @@ SOUNDS = Operation(
         Field("prompt", "string", required=True, max_length=500, example="Rain on a tin roof"),
         Field("model", "string", required=True, enum=_SOUNDS_MODELS, example="V5"),
         Field("soundLoop", "boolean", example=False),
-        Field("soundTempo", "integer", minimum=1, maximum=300, example=90),
+        # api-family.md 2.1 #9: "soundTempo (int | null; 1-300 per clients)".
+        Field("soundTempo", "integer", minimum=1, maximum=300, example=90, nullable=True),
         Field("soundKey", "string", enum=("Any", *(f"{k}m" for k in _KEYS), *_KEYS), example="Any"),
         Field("grabLyrics", "boolean", example=False),
         Field("callBackUrl", "uri", example=CALLBACK),

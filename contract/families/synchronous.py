@@ -35,18 +35,36 @@ def _lyrics_body(provider: str, source: Source | None, callback: str) -> dict[st
     return {"taskId": source.task_id if source else UNKNOWN_TASK, "audioId": track.id if track else UNKNOWN_AUDIO}
 
 
-# 2.13 / bundled documents: kie and apikley require taskId and audioId; sunoapi and api.box
-# require taskId and accept audioId or musicIndex (0 or 1).
+# 2.13: kie (G3) requires taskId and audioId [KIE-TSL]; sunoapi (G1) and api.box require taskId
+# and accept audioId or musicIndex (0 or 1) [SA-v1], [BOX-TSL]. api-family.md 2.2 #11: the newest
+# sunoapi page requires audioId too [SA-MD:get-timestamped-lyrics]. The two sunoapi pages
+# disagree, so on sunoapi a body either one rejects may be accepted or rejected.
 _OLDER = frozenset({"sunoapi", "apibox"})
+_SA_TSL = "sunoapi's newest page requires audioId and names no musicIndex; its G1 page takes either"
 TIMESTAMPED_LYRICS = Operation(
     id="get-timestamped-lyrics",
     method="POST",
     path="/api/v1/generate/get-timestamped-lyrics",
-    source="suno-api.md 2.13 [KIE-TSL], [SA-v1], [BOX-TSL]",
+    source="suno-api.md 2.13 [KIE-TSL], [SA-v1], [BOX-TSL]; api-family.md 2.2 #11 [SA-MD:get-timestamped-lyrics]",
     body=(
         TASK_ID,
-        Field("audioId", "string", required=frozenset({"kie", "apikley"}), example=UNKNOWN_AUDIO),
-        Field("musicIndex", "integer", enum=(0, 1), providers=_OLDER, example=0),
+        Field(
+            "audioId",
+            "string",
+            required=frozenset({"kie", "apikley", "sunoapi"}),
+            example=UNKNOWN_AUDIO,
+            disputed=frozenset({"sunoapi"}),
+            dispute=_SA_TSL,
+        ),
+        Field(
+            "musicIndex",
+            "integer",
+            enum=(0, 1),
+            providers=_OLDER,
+            example=0,
+            disputed=frozenset({"sunoapi"}),
+            dispute=_SA_TSL,
+        ),
     ),
     valid=_lyrics_body,
     needs="music",
@@ -111,7 +129,11 @@ PERSONA = Operation(
     needs="music",
     refs=TRACK_REFS,
     probes=_persona_probes,
-    once="track",  # "Each audioId can create a persona only once" (409)
+    # 2.15: "Each audioId can create a persona only once. The code table has 409 'Persona already
+    # exists for this music'" [SA-PERSONA]. (A third party saw kie return the first persona again;
+    # secondary, so not accepted.)
+    once="track",
+    repeat_codes=(409,),
     documented_by=frozenset({"kie", "sunoapi", "apikley"}),
 )
 

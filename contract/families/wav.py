@@ -35,6 +35,10 @@ CONVERT = Operation(
     creates=True,
     needs="music",
     refs=TRACK_REFS,
+    # 2.11: "Code 409 'WAV record already exists' appears in the code tables, which suggests a
+    # duplicate conversion returns 409 (inference)": a second conversion may answer 409 or convert again.
+    once="track",
+    repeat_codes=(200, 402, 409),
 )
 
 FAMILY = Family(
