@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..behaviour import Call, invalid, not_found
-from ..kind import FailureText, Snapshot
+from ..kind import FailureText, Renderer, Snapshot
 from ..lifecycle import Lifecycle, Progress, Stage, Status
 from ..store import Task, Track
 from ..views import create_time
@@ -27,6 +27,7 @@ __all__ = [
     "flag_lifecycle",
     "flag_record",
     "source_of",
+    "source_track",
     "task_seed",
 ]
 
@@ -94,6 +95,12 @@ def flag_failures(failed: str, code: int, message: str, *, callback_exception: b
     if callback_exception:
         found[Status.CALLBACK_EXCEPTION] = FailureText(500, "Callback delivery failed.", Stage.COMPLETE)
     return found
+
+
+def source_track(task: Task, renderer: Renderer) -> Track | None:
+    """The finished track a derived task was made from, as the media layer has it."""
+    source: Source = task.detail
+    return renderer.track(source.audio_id)
 
 
 def task_seed(task: Task) -> int:

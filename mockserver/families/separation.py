@@ -30,20 +30,7 @@ OFFSET_S = 60.0
 
 #: The 12 stems of ``split_stem``, as file names (the callback names them ``<name>_url``; the
 #: vocals stem is documented as ``vocal_url``).
-SPLIT_STEMS: tuple[str, ...] = (
-    "vocals",
-    "backing_vocals",
-    "drums",
-    "bass",
-    "guitar",
-    "keyboard",
-    "percussion",
-    "strings",
-    "synth",
-    "fx",
-    "brass",
-    "woodwinds",
-)
+SPLIT_STEMS: tuple[str, ...] = artifacts.STEMS
 _CALLBACK_NAMES = {"vocals": "vocal"}
 
 FAILURES = flag_failures(Status.GENERATE_AUDIO_FAILED, 400, "Vocal separation failed.")

@@ -16,7 +16,16 @@ from ..lifecycle import Failure, Stage
 from ..providers import Profile
 from ..store import Task
 from ..views import file_url
-from ._derived import Source, derived_task, flag_failures, flag_lifecycle, flag_record, source_of, task_seed
+from ._derived import (
+    Source,
+    derived_task,
+    flag_failures,
+    flag_lifecycle,
+    flag_record,
+    source_of,
+    source_track,
+    task_seed,
+)
 
 __all__ = ["BEHAVIOURS", "KIND"]
 
@@ -47,10 +56,7 @@ def video_payload(task: Task, stage: Stage, failure: Failure | None, profile: Pr
 
 
 def video_file(task: Task, name: str, renderer: Renderer) -> Artifact | None:
-    if name != FILE:
-        return None
-    source: Source = task.detail
-    track = renderer.track(source.audio_id)
+    track = source_track(task, renderer) if name == FILE else None
     if track is None:
         return None
     return Artifact(artifacts.music_video(track.duration, task_seed(task)), "video/mp4")

@@ -17,7 +17,7 @@ from ..lifecycle import Failure, Stage
 from ..providers import Profile
 from ..store import Task
 from ..views import file_url
-from ._derived import Source, derived_task, flag_failures, flag_lifecycle, flag_record, source_of
+from ._derived import Source, derived_task, flag_failures, flag_lifecycle, flag_record, source_of, source_track
 
 __all__ = ["BEHAVIOURS", "KIND"]
 
@@ -45,10 +45,7 @@ def wav_payload(task: Task, stage: Stage, failure: Failure | None, profile: Prof
 
 
 def wav_file(task: Task, name: str, renderer: Renderer) -> Artifact | None:
-    if name != FILE:
-        return None
-    source: Source = task.detail
-    track = renderer.track(source.audio_id)
+    track = source_track(task, renderer) if name == FILE else None
     if track is None:
         return None
     return Artifact(artifacts.wav_file(renderer.pcm(track)), artifacts.WAV_CONTENT_TYPE)
