@@ -55,7 +55,16 @@ from .checks import CHECKS, Exchange, ResponseShapes
 from .families import CALLBACK, UNKNOWN_TASK, Family, Operation, Probe, Source, Track
 from .requests import boundary_probes, derived_probes, valid_body, valid_query
 
-__all__ = ["CallbackReceiver", "Outcome", "RuleOutcome", "SpendGuard", "SuiteConfig", "SuiteResult", "run_server_suite"]
+__all__ = [
+    "CallbackReceiver",
+    "Outcome",
+    "RuleOutcome",
+    "SpendGuard",
+    "SuiteConfig",
+    "SuiteResult",
+    "run_server_suite",
+    "suite_session",
+]
 
 ASGIApp = Callable[..., Any]
 Progress = Callable[[str], None]
@@ -1087,8 +1096,14 @@ def _client(config: SuiteConfig) -> Iterator[httpx.Client]:
         yield client
 
 
-def run_server_suite(config: SuiteConfig) -> SuiteResult:
-    """Run every section against the target and return what was found (never raises on a violation)."""
+@contextlib.contextmanager
+def suite_session(config: SuiteConfig, operations: tuple[str, ...] | None = None) -> Iterator[_Session]:
+    """The set-up every suite shares: a client, the suite state, the loopback receiver, the mock probe.
+
+    The body runs the sections it wants on ``session.suite``; on leaving, the withheld-spend note is
+    added and ``session.result`` holds the :class:`SuiteResult` (``operations`` names what was
+    exercised; None: the operations the served document declared).
+    """
     started = time.monotonic()
     loopback = config.app is not None or _is_loopback(config.base_url)
     with _client(config) as client:
@@ -1097,30 +1112,14 @@ def run_server_suite(config: SuiteConfig) -> SuiteResult:
         with receiver if receiver else contextlib.nullcontext():
             suite.receiver = receiver
             suite.probe_mock()
-            suite.discover()
-            suite.fixture()
-            suite.progress("authentication, not-found, malformed bodies")
-            suite.auth()
-            suite.not_found()
-            suite.malformed()
-            suite.progress("lifecycle")
-            suite.lifecycle()
-            suite.progress("pinned boundaries")
-            suite.pinned()
-            suite.once_only()
-            suite.drawn()
-            if config.schemathesis:
-                suite.generated()
-            suite.callbacks()
-            from .market import run_market_section  # kie's Market pair, when the served document declares it
-
-            run_market_section(suite)
+            session = _Session(suite)
+            yield session
     if not loopback and suite.spend.withheld:
         suite.notes.append(
             f"{suite.spend.withheld} creating call(s) that could succeed were not sent: the target is not loopback "
             f"and the spend budget is {config.spend_budget}"
         )
-    return SuiteResult(
+    session.result = SuiteResult(
         provider=config.provider,
         base_url=config.base_url,
         outcomes=suite.outcomes,
@@ -1131,8 +1130,42 @@ def run_server_suite(config: SuiteConfig) -> SuiteResult:
         elapsed=time.monotonic() - started,
         is_mock=suite.is_mock,
         coverage=suite.coverage,
-        operations=tuple(suite.served),
+        operations=tuple(suite.served) if operations is None else operations,
     )
+
+
+@dataclass
+class _Session:
+    """What :func:`suite_session` yields: the running suite, then (after the block) its result."""
+
+    suite: _Suite
+    result: SuiteResult | None = None
+
+
+def run_server_suite(config: SuiteConfig) -> SuiteResult:
+    """Run every section against the target and return what was found (never raises on a violation)."""
+    with suite_session(config) as session:
+        suite = session.suite
+        suite.discover()
+        suite.fixture()
+        suite.progress("authentication, not-found, malformed bodies")
+        suite.auth()
+        suite.not_found()
+        suite.malformed()
+        suite.progress("lifecycle")
+        suite.lifecycle()
+        suite.progress("pinned boundaries")
+        suite.pinned()
+        suite.once_only()
+        suite.drawn()
+        if config.schemathesis:
+            suite.generated()
+        suite.callbacks()
+        from .market import run_market_section  # kie's Market pair, when the served document declares it
+
+        run_market_section(suite)
+    assert session.result is not None
+    return session.result
 
 
 def check_names() -> list[str]:
