@@ -671,3 +671,38 @@ def test_the_suite_exercises_what_the_served_spec_declares() -> None:
     assert "get-timestamped-lyrics" not in result.operations
     assert set(result.operations) == set(rules.OPERATIONS["kie"]) - {"get-timestamped-lyrics"}
     assert not any(r.rule.startswith("get-timestamped-lyrics") for r in result.coverage.values())
+
+
+# -- sources a request may not use: a track of another task, a task past its retention ---------
+
+
+def test_a_task_past_its_retention_is_probed_on_a_virtual_clock() -> None:
+    from contract.server import suite_session
+    from contract.sources import past_retention
+
+    app = create_app("apikley", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
+    with suite_session(SuiteConfig(provider="apikley", token=TOKEN, app=app)) as session:
+        session.suite.discover()
+        session.suite.fixture()
+        past_retention(session.suite)
+    result = session.result
+    assert result is not None
+    aged = {r.rule: r for r in result.coverage.values() if "past its retention" in r.rule}
+    assert "replace-section: a music task past its retention gets 404 or 422" in aged
+    assert "get-music-details: a music task past its retention answers 200 or 404" in aged
+    assert all(r.probes == 1 for r in aged.values())
+    # the mock still makes a cover image for music older than its 14 days (reported, not hidden)
+    assert {rule for rule, r in aged.items() if not r.held} == {
+        "generate-cover-image: a music task past its retention gets 404 or 422"
+    }, result.coverage_table()
+
+
+def test_without_a_virtual_clock_the_retention_probe_says_it_did_not_run() -> None:
+    result = run("kie", mock("kie"), max_examples=3, schemathesis=False)
+    assert any("past their retention were not probed" in n for n in result.notes)
+    held = {r.rule for r in result.coverage.values() if r.held}
+    assert "replace-section: a track of another task gets 404 or 422" in held
+    assert "generate-music: a refused callback is delivered again, 3 attempts at most" in held
+    assert "convert-to-wav: a refused callback is not sent more than 3 times (retries undocumented)" in held
+    no_scheme = "a request with the key but no Bearer scheme gets the 401 envelope, not showing the key"
+    assert f"get-music-details: {no_scheme}" in held
