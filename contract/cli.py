@@ -2,6 +2,7 @@
 
     suno-contract server --base-url URL --token T --provider P [--spend-budget N]
                          [--max-examples N] [--seed N] [--junit FILE]
+    suno-contract selftest [--only NAME ...] [--list]   # the mutation score of the server suite
 
 Progress goes to stderr, the summary table (checks per operation, then the rule coverage: per
 documented rule, the probes sent and whether it held) to stdout; the exit code is 1 when a check
@@ -51,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--callback-wait", type=float, default=2.0, metavar="S", help="seconds (2)")
     server.add_argument("--require-callbacks", action="store_true", help="fail when no callback arrives")
     server.add_argument("--no-schemathesis", action="store_true", help="only the hand-written probes")
+    selftest = sub.add_parser(
+        "selftest",
+        help="run the server suite against broken servers (the mock behind wrappers); every one must be caught",
+    )
+    selftest.add_argument("--only", action="append", metavar="NAME", help="this mutant only (repeatable)")
+    selftest.add_argument("--list", action="store_true", help="list the mutants and exit")
+    selftest.add_argument("--max-examples", type=int, default=3, metavar="N", help="examples per generator (3)")
     return parser
 
 
@@ -90,9 +98,27 @@ def _progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _selftest(args: argparse.Namespace) -> int:
+    from .selftest import MUTANTS, run_selftest
+
+    if args.list:
+        for name, mutation in MUTANTS.items():
+            print(f"{mutation.provider:8s} {mutation.check:16s} {name}")
+        return 0
+    try:
+        report = run_selftest(args.only, max_examples=args.max_examples, progress=_progress)
+    except ValueError as exc:
+        print(f"suno-contract: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``suno-contract``."""
     args = _parser().parse_args(argv)
+    if args.command == "selftest":
+        return _selftest(args)
     try:
         config = SuiteConfig(
             provider=args.provider,
