@@ -50,7 +50,8 @@ CHECKS: dict[str, str] = {
     "rejects_invalid": "a request that breaks a documented rule is rejected with the documented code 422",
     "accepts_valid": "a request that keeps every documented rule is not rejected as invalid",
     "stateful_rules": "replace-section: span <= 50% of the track and end within the track (422 otherwise)",
-    "auth": "a request without, or with a bad, Bearer token gets code 401",
+    "auth": "a request without a key, with a bad key, without the Bearer scheme or with Basic gets the 401 "
+    "envelope on every operation, and the answer never shows the key",
     "not_found": "an unknown task, track or path gets code 404 (an unknown track: 404 or 422)",
     "malformed_body": "malformed JSON, a non-object body or a wrong Content-Type gets 422, never a 500",
     "once_only": "a once-only operation (cover image, persona, WAV) called again on the same task or track gets "

@@ -2,6 +2,8 @@
 
     suno-contract server --base-url URL --token T --provider P [--spend-budget N]
                          [--max-examples N] [--seed N] [--junit FILE]
+    suno-contract client --provider P [--only WORDS] [--junit FILE] -- COMMAND ...   # any language
+    suno-contract selftest [--only NAME ...] [--list]   # the mutation score of the server suite
 
 Progress goes to stderr, the summary table (checks per operation, then the rule coverage: per
 documented rule, the probes sent and whether it held) to stdout; the exit code is 1 when a check
@@ -51,6 +53,27 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--callback-wait", type=float, default=2.0, metavar="S", help="seconds (2)")
     server.add_argument("--require-callbacks", action="store_true", help="fail when no callback arrives")
     server.add_argument("--no-schemathesis", action="store_true", help="only the hand-written probes")
+    client = sub.add_parser(
+        "client",
+        help="run a client program in any language against the served mock, once per documented outcome",
+        description="Runs COMMAND (after --) once per scenario with SUNO_BASE_URL and SUNO_API_KEY set ({url} and "
+        "{key} in an argument are replaced too). Exit 0: the flow succeeded; --failure-exit: it reported a "
+        "failure; anything else: a crash.",
+    )
+    client.add_argument("--provider", default="kie", choices=rules.PROVIDERS)
+    client.add_argument("--url-env", default="SUNO_BASE_URL", help="the variable the base URL is passed in")
+    client.add_argument("--timeout", type=float, default=20.0, metavar="S", help="seconds before a run hangs (20)")
+    client.add_argument("--failure-exit", type=int, default=2, metavar="N", help="exit code of a reported failure")
+    client.add_argument("--only", action="append", metavar="WORDS", help="scenarios whose name has WORDS")
+    client.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    client.add_argument("cmd", nargs=argparse.REMAINDER, help="-- COMMAND ARG ...")
+    selftest = sub.add_parser(
+        "selftest",
+        help="run the server suite against broken servers (the mock behind wrappers); every one must be caught",
+    )
+    selftest.add_argument("--only", action="append", metavar="NAME", help="this mutant only (repeatable)")
+    selftest.add_argument("--list", action="store_true", help="list the mutants and exit")
+    selftest.add_argument("--max-examples", type=int, default=3, metavar="N", help="examples per generator (3)")
     return parser
 
 
@@ -90,9 +113,53 @@ def _progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _client(args: argparse.Namespace) -> int:
+    from .runner import run_client
+
+    command = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    try:
+        report = run_client(
+            command,
+            args.provider,
+            url_env=args.url_env,
+            timeout=args.timeout,
+            failure_exit=args.failure_exit,
+            only=args.only,
+            progress=_progress,
+        )
+    except ValueError as exc:
+        print(f"suno-contract: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    if args.junit:
+        with open(args.junit, "wb") as handle:
+            handle.write(report.junit_xml())
+    return 0 if report.ok else 1
+
+
+def _selftest(args: argparse.Namespace) -> int:
+    from .selftest import MUTANTS, run_selftest
+
+    if args.list:
+        for name, mutation in MUTANTS.items():
+            print(f"{mutation.provider:8s} {mutation.check:16s} {name}")
+        return 0
+    try:
+        report = run_selftest(args.only, max_examples=args.max_examples, progress=_progress)
+    except ValueError as exc:
+        print(f"suno-contract: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``suno-contract``."""
     args = _parser().parse_args(argv)
+    if args.command == "selftest":
+        return _selftest(args)
+    if args.command == "client":
+        return _client(args)
     try:
         config = SuiteConfig(
             provider=args.provider,

@@ -38,6 +38,7 @@ import asyncio
 import contextvars
 import json
 import threading
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ __all__ = [
     "BASE_URLS",
     "ContractViolation",
     "Force",
+    "NoRequestSeen",
     "RecordedViolation",
     "RequestBudgetExceeded",
     "SunoRouter",
@@ -108,6 +110,10 @@ def summarise(violations: Sequence[RecordedViolation]) -> list[str]:
         line = str(violation)
         counts[line] = counts.get(line, 0) + 1
     return [line if n == 1 else f"{line} [x{n}]" for line, n in counts.items()]
+
+
+class NoRequestSeen(UserWarning):
+    """A router saw no request at all: the client may not go through it (another host, not httpx)."""
 
 
 class ContractViolation(AssertionError):
@@ -236,6 +242,7 @@ class SunoRouter(respx.MockRouter):
         base_url: str | None = None,
         max_requests: int | None = None,
         assert_all_mocked: bool = True,
+        expect_requests: bool = True,
     ) -> None:
         if provider not in openapi.PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}: choose one of {', '.join(openapi.PROVIDERS)}")
@@ -244,6 +251,10 @@ class SunoRouter(respx.MockRouter):
         self.strict = strict
         self.base_url = (base_url or BASE_URLS[provider]).rstrip("/")
         self.max_requests = max_requests
+        #: Warn (:class:`NoRequestSeen`) at teardown when no request came at all.
+        self.expect_requests = expect_requests
+        #: Requests that reached the router (refused ones too).
+        self.requests_seen = 0
         if app is None:
             from mockserver import create_app  # only the app to answer from; no rule code
 
@@ -295,6 +306,15 @@ class SunoRouter(respx.MockRouter):
             super().__exit__(exc_type, exc_value, traceback)
         finally:
             self._bridge.close()
+        if exc_type is None and not self.requests_seen and self.expect_requests:
+            warnings.warn(
+                NoRequestSeen(
+                    f"the {self.provider} router saw no request to {self.base_url}: the client under test may "
+                    "send to another host or through a library the router does not intercept (only httpx is); "
+                    "pass expect_requests=False when no request is expected"
+                ),
+                stacklevel=2,
+            )
         if exc_type is None and self.violations:
             raise ContractViolation(self.violations, at_teardown=True)
 
@@ -483,6 +503,7 @@ class SunoRouter(respx.MockRouter):
                 f"{request.method} {request.url}: more than {self.max_requests} requests; the client seems to poll "
                 "forever (does it stop on failure states and codes?)"
             )
+        self.requests_seen += 1
         if request.url.path.startswith("/_mock/"):
             # The mock's own files and controls (audioUrl, streamAudioUrl point here): no API rules apply.
             return self._forward_async(request, None) if _ASYNC.get() else self._bridge.run(self._send(request))
@@ -535,6 +556,7 @@ def suno_router(
     base_url: str | None = None,
     max_requests: int | None = None,
     assert_all_mocked: bool = True,
+    expect_requests: bool = True,
 ) -> SunoRouter:
     """A :class:`SunoRouter` to use as ``with suno_router("kie") as router:`` (or ``async with``)."""
     return SunoRouter(
@@ -544,4 +566,5 @@ def suno_router(
         base_url=base_url,
         max_requests=max_requests,
         assert_all_mocked=assert_all_mocked,
+        expect_requests=expect_requests,
     )

@@ -20,7 +20,6 @@ polls; elsewhere the poll waits ``poll_interval`` real seconds, up to ``lifecycl
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import secrets
@@ -34,7 +33,7 @@ import openapi
 
 from .checks import Exchange
 from .families import Source, Track
-from .server import CallbackReceiver, RuleOutcome, SpendGuard, SuiteConfig, SuiteResult
+from .server import CallbackReceiver, SpendGuard, SuiteConfig, SuiteResult
 
 __all__ = ["CREATE", "RECORD", "REQUIRED", "declares_market", "run_market_section", "run_market_suite"]
 
@@ -476,29 +475,11 @@ def run_market_section(host: Host) -> bool:
 
 def run_market_suite(config: SuiteConfig) -> SuiteResult:
     """Only the Market section (with the mock probe and the finished-task fixture), as a suite result."""
-    from .server import _client, _is_loopback, _Suite
+    from .server import suite_session
 
-    started = time.monotonic()
-    loopback = config.app is not None or _is_loopback(config.base_url)
-    with _client(config) as client:
-        suite = _Suite(config, client, loopback)
-        receiver = CallbackReceiver() if loopback else None
-        with receiver if receiver else contextlib.nullcontext():
-            suite.receiver = receiver
-            suite.probe_mock()
-            suite.fixture()
-            if not run_market_section(suite):
-                suite.notes.append(f"the served document does not declare {CREATE}: nothing checked")
-    return SuiteResult(
-        provider=config.provider,
-        base_url=config.base_url,
-        outcomes=suite.outcomes,
-        notes=suite.notes,
-        spend=suite.spend,
-        requests=suite.requests,
-        examples=suite.examples,
-        elapsed=time.monotonic() - started,
-        is_mock=suite.is_mock,
-        coverage=dict[str, RuleOutcome](suite.coverage),
-        operations=("create-market-task", "get-market-task"),
-    )
+    with suite_session(config, operations=("create-market-task", "get-market-task")) as session:
+        session.suite.fixture()
+        if not run_market_section(session.suite):
+            session.suite.notes.append(f"the served document does not declare {CREATE}: nothing checked")
+    assert session.result is not None
+    return session.result

@@ -64,7 +64,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import families
+from . import families, rules
 from .client import ContractViolation, RecordedViolation, RequestBudgetExceeded, SunoRouter, summarise
 from .strategies import CreateTimeStyle, documented_codes
 
@@ -153,11 +153,15 @@ class ScenarioResult:
         return self.verdict is Verdict.HANDLED and not self.violations
 
     def __str__(self) -> str:
-        mark = "ok  " if self.ok else "FAIL"
-        line = f"{mark} {self.scenario.name}: {self.verdict.value} ({self.detail})"
+        line = self.headline()
         for violation in summarise(self.violations):
             line += f"\n       request rule broken: {violation}"
         return line
+
+    def headline(self) -> str:
+        """The verdict line alone (a report lists the broken request rules once, after every verdict)."""
+        mark = "ok  " if self.ok else "FAIL"
+        return f"{mark} {self.scenario.name}: {self.verdict.value} ({self.detail})"
 
 
 @dataclass(frozen=True)
@@ -181,20 +185,42 @@ class ReadinessReport:
         """Scenario name -> verdict."""
         return {result.scenario.name: result.verdict for result in self.results}
 
+    def broken_rules(self) -> dict[str, list[str]]:
+        """Each broken request rule once -> the scenarios it was seen in."""
+        seen: dict[str, list[str]] = {}
+        for result in self.results:
+            for line in dict.fromkeys(_rule_line(v) for v in result.violations):
+                seen.setdefault(line, []).append(result.scenario.name)
+        return seen
+
+    def _lines(self, results: Sequence[ScenarioResult]) -> list[str]:
+        lines = [result.headline() for result in results]
+        for rule, where in self.broken_rules().items():
+            scope = where[0] if len(where) == 1 else f"{len(where)} scenarios, first {where[0]}"
+            lines.append(f"request rule broken: {rule} (in {scope})")
+        return lines
+
     def __str__(self) -> str:
         head = f"ready check ({self.provider}): {len(self.results) - len(self.problems)}/{len(self.results)} ok"
-        return "\n".join([head, *(str(result) for result in self.results)])
+        return "\n".join([head, *self._lines(self.results)])
 
     def assert_ready(self) -> None:
-        """Raise ``AssertionError`` listing every mishandled scenario."""
+        """Raise ``AssertionError`` listing every mishandled scenario, and each broken request rule once."""
         if not self.ok:
-            lines = "\n".join(str(result) for result in self.problems)
+            lines = "\n".join(self._lines(self.problems))
             raise AssertionError(
                 f"the client mishandles {len(self.problems)} of {len(self.results)} documented outcomes "
                 f"({self.provider}):\n{lines}\n"
                 "Check the body `code` (HTTP 200 carries failures), stop polling on failure states, "
                 "and accept both createTime formats."
             )
+
+
+def _rule_line(violation: RecordedViolation) -> str:
+    """A broken rule without the ids of one request, so that it reads the same in every scenario."""
+    value = "missing" if violation.value is rules.MISSING else repr(violation.value)
+    where = violation.operation_id or f"{violation.method} {violation.url}"
+    return f"{where}: {violation.field}: {violation.rule} (got {value})"
 
 
 def _default_is_failure(result: Any) -> bool:
@@ -291,7 +317,12 @@ class _Runner:
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         router = SunoRouter(
-            self.provider, self.app_factory(), strict=False, base_url=self.base_url, max_requests=self.max_requests
+            self.provider,
+            self.app_factory(),
+            strict=False,
+            base_url=self.base_url,
+            max_requests=self.max_requests,
+            expect_requests=False,  # a run that sends nothing is judged by its verdict
         )
         outcome: dict[str, Any] = {}
 

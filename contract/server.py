@@ -54,8 +54,18 @@ from ._checking import is_integer
 from .checks import CHECKS, Exchange, ResponseShapes
 from .families import CALLBACK, UNKNOWN_TASK, Family, Operation, Probe, Source, Track
 from .requests import boundary_probes, derived_probes, valid_body, valid_query
+from .sources import foreign_tracks, past_retention
 
-__all__ = ["CallbackReceiver", "Outcome", "RuleOutcome", "SpendGuard", "SuiteConfig", "SuiteResult", "run_server_suite"]
+__all__ = [
+    "CallbackReceiver",
+    "Outcome",
+    "RuleOutcome",
+    "SpendGuard",
+    "SuiteConfig",
+    "SuiteResult",
+    "run_server_suite",
+    "suite_session",
+]
 
 ASGIApp = Callable[..., Any]
 Progress = Callable[[str], None]
@@ -222,8 +232,15 @@ class SuiteResult:
 # -- the callback receiver -----------------------------------------------------------------------
 
 
+#: The most delivery attempts any document allows (3: replace-section, sunoapi music); families that
+#: document no retries are held to it.
+MOST_ATTEMPTS = 3
+#: Callbacks POSTed under this path are refused on purpose (HTTP 500): the sender must retry as documented.
+REFUSE = "/refuse/"
+
+
 class CallbackReceiver:
-    """A local HTTP server on 127.0.0.1 that records the callbacks POSTed to it."""
+    """A local HTTP server on 127.0.0.1 that records the callbacks POSTed to it (refusing those under REFUSE)."""
 
     def __init__(self) -> None:
         self.received: list[tuple[str, Any]] = []
@@ -240,8 +257,9 @@ class CallbackReceiver:
                     payload = raw.decode("utf-8", "replace")
                 with receiver._lock:
                     receiver.received.append((self.path, payload))
-                answer = b'{"code":200,"msg":"success"}'
-                self.send_response(200)
+                refuse = self.path.startswith(REFUSE)
+                answer = b'{"code":500,"msg":"refused on purpose"}' if refuse else b'{"code":200,"msg":"success"}'
+                self.send_response(500 if refuse else 200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
@@ -289,6 +307,17 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
+def _echoed_key(exchange: Exchange) -> str | None:
+    """A refusal must not show the key it was sent (its msg may name the problem and a fingerprint)."""
+    sent = exchange.request.headers.get("authorization", "")
+    key = sent.split(" ", 1)[1] if " " in sent else sent
+    if len(key) < 8 or exchange.response is None:
+        return None
+    if key in exchange.response.content.decode("utf-8", "replace"):
+        return f"the 401 answer shows the API key it was sent ({key[:4]}...): show a fingerprint at most"
+    return None
+
+
 @dataclass
 class _Expected:
     """A task the lifecycle created, whose callbacks are checked at the end."""
@@ -297,6 +326,8 @@ class _Expected:
     family: Family
     path: str
     operation: str
+    #: The receiver refuses every delivery on purpose: the callbacks must be retried as documented.
+    refused: bool = False
 
 
 #: How often a finished task is read again (the time checks).
@@ -387,6 +418,8 @@ class _Suite:
             headers["Authorization"] = f"Bearer {self.config.token}"
         elif auth == "bad":
             headers["Authorization"] = f"Bearer invalid-{secrets.token_hex(8)}"
+        elif auth == "raw":
+            headers["Authorization"] = self.config.token
         elif auth == "basic":
             headers["Authorization"] = "Basic dXNlcjpwYXNz"
         content: bytes | None = raw
@@ -742,19 +775,29 @@ class _Suite:
         return {}
 
     def auth(self) -> None:
-        """401 without a key, with a bad key and with another scheme, on every operation."""
+        """401 on every operation without a key, with a bad key, with the key but no scheme, with Basic.
+
+        The 401 is the documented envelope, and it never shows the key it was sent (an answer may
+        name the problem and a fingerprint).
+        """
+        what = {
+            "none": "without an Authorization header",
+            "bad": "with a bad API key",
+            "raw": "with the key but no Bearer scheme",
+            "basic": "with Basic",
+        }
         for op_id, op in self.served.items():
-            for auth in ("none", "bad", "basic"):
+            for auth, words in what.items():
                 exchange = self.send(op_id, auth=auth, **self.request_for(op))
                 if exchange is None:
                     continue
                 self.examples += 1
                 self.judge_shape(exchange)
-                what = {"none": "without an Authorization header", "bad": "with a bad API key", "basic": "with Basic"}
-                why = f"a request {what[auth]} must be refused as unauthorized"
-                failure = checks.expect_code(exchange, [401], why)
+                failure = checks.expect_code(exchange, [401], f"a request {words} must be refused as unauthorized")
+                if failure is None:
+                    failure = _echoed_key(exchange)
                 self.record("auth", op_id, failure, exchange)
-                self.cover(f"{op_id}: a request {what[auth]} gets 401", failure)
+                self.cover(f"{op_id}: a request {words} gets the 401 envelope, not showing the key", failure)
 
     def not_found(self) -> None:
         """404 for an unknown task on every details operation, and for an unknown path."""
@@ -907,6 +950,26 @@ class _Suite:
                 self.sources[fam.name] = Source(task_id, tracks)
             if callback_base:
                 self.expected_callbacks.append(_Expected(task_id, fam, path, op.id))
+                self.refused_delivery(fam, op, source, track, f"{callback_base}{REFUSE}{fam.name}-{nonce}")
+
+    def refused_delivery(
+        self, fam: Family, op: Operation, source: Source | None, track: Track | None, url: str
+    ) -> None:
+        """One more task whose callbacks the receiver refuses on purpose (HTTP 500 to every delivery)."""
+        if fam.callbacks is None:
+            return
+        body, track = self.unspent(op.id, valid_body(self.provider, op.id, source, callback=url), track)
+        exchange = self.send(op.id, body=body, track=track, label="lifecycle: callbacks refused on purpose")
+        if exchange is None:
+            return
+        self.examples += 1
+        if not self.judge_shape(exchange) or exchange.code != 200:
+            failure = checks.expect_code(exchange, [200], f"a valid {op.id} request (callbacks refused)")
+            self.record("lifecycle", op.id, failure or "no taskId in the answer", exchange)
+            return
+        self._spend(op, body)
+        task_id = str(exchange.body["data"]["taskId"])
+        self.expected_callbacks.append(_Expected(task_id, fam, urlsplit(url).path, op.id, refused=True))
 
     def poll(self, fam: Family, op: str, task_id: str, sent: Mapping[str, Any]) -> dict[str, Any] | None:
         """Poll the family's details operation to a final state; the final ``data`` when it succeeded."""
@@ -1061,16 +1124,48 @@ class _Suite:
                 self.cover(f"{expected.operation}: callbacks carry the documented payload", failure)
                 if failure:
                     self.outcomes[("callbacks", expected.operation)].curl = json.dumps(payload)[:400]
+            if expected.refused:
+                stages = self._retried(expected, payloads, stages)
             order = checks.callback_order(stages, spec, expected.family.name)
             self.record("callbacks", expected.operation, order, None)
             self.cover(f"{expected.operation}: callbacks in documented order and count ({spec.count} at most)", order)
 
+    def _retried(self, expected: _Expected, payloads: list[Any], stages: list[str]) -> list[str]:
+        """Each refused callback was delivered again, no more often than documented; the stages, once each."""
+        spec = expected.family.callbacks
+        assert spec is not None
+        most = spec.attempts or MOST_ATTEMPTS
+        deliveries: dict[str, int] = {}
+        for payload in payloads:
+            key = json.dumps(payload, sort_keys=True)
+            deliveries[key] = deliveries.get(key, 0) + 1
+        failure = None
+        for key, count in deliveries.items():
+            stage = spec.stage(json.loads(key)) or "?"
+            if count < 2 and spec.attempts is not None:
+                failure = f"a refused {stage} callback (HTTP 500) was not delivered again (1 attempt)"
+            elif count > most:
+                failure = f"a refused {stage} callback was delivered {count} times; at most {most} attempts"
+            if failure:
+                break
+        rule = (
+            f"{expected.operation}: a refused callback is delivered again, {most} attempts at most"
+            if spec.attempts is not None
+            else f"{expected.operation}: a refused callback is not sent more than {most} times (retries undocumented)"
+        )
+        self.record("callbacks", expected.operation, failure, None)
+        self.cover(rule, failure)
+        once: list[str] = []
+        for stage in stages:
+            if not once or once[-1] != stage:
+                once.append(stage)
+        return once
+
     def _finished(self, expected: _Expected) -> bool:
         assert self.receiver is not None and expected.family.callbacks is not None
-        return any(
-            expected.family.callbacks.stage(payload) in ("complete", "error")
-            for payload in self.receiver.for_path(expected.path)
-        )
+        spec = expected.family.callbacks
+        ends = [p for p in self.receiver.for_path(expected.path) if spec.stage(p) in ("complete", "error")]
+        return len(ends) >= (spec.attempts or 1) if expected.refused else bool(ends)
 
 
 @contextlib.contextmanager
@@ -1087,8 +1182,14 @@ def _client(config: SuiteConfig) -> Iterator[httpx.Client]:
         yield client
 
 
-def run_server_suite(config: SuiteConfig) -> SuiteResult:
-    """Run every section against the target and return what was found (never raises on a violation)."""
+@contextlib.contextmanager
+def suite_session(config: SuiteConfig, operations: tuple[str, ...] | None = None) -> Iterator[_Session]:
+    """The set-up every suite shares: a client, the suite state, the loopback receiver, the mock probe.
+
+    The body runs the sections it wants on ``session.suite``; on leaving, the withheld-spend note is
+    added and ``session.result`` holds the :class:`SuiteResult` (``operations`` names what was
+    exercised; None: the operations the served document declared).
+    """
     started = time.monotonic()
     loopback = config.app is not None or _is_loopback(config.base_url)
     with _client(config) as client:
@@ -1097,30 +1198,14 @@ def run_server_suite(config: SuiteConfig) -> SuiteResult:
         with receiver if receiver else contextlib.nullcontext():
             suite.receiver = receiver
             suite.probe_mock()
-            suite.discover()
-            suite.fixture()
-            suite.progress("authentication, not-found, malformed bodies")
-            suite.auth()
-            suite.not_found()
-            suite.malformed()
-            suite.progress("lifecycle")
-            suite.lifecycle()
-            suite.progress("pinned boundaries")
-            suite.pinned()
-            suite.once_only()
-            suite.drawn()
-            if config.schemathesis:
-                suite.generated()
-            suite.callbacks()
-            from .market import run_market_section  # kie's Market pair, when the served document declares it
-
-            run_market_section(suite)
+            session = _Session(suite)
+            yield session
     if not loopback and suite.spend.withheld:
         suite.notes.append(
             f"{suite.spend.withheld} creating call(s) that could succeed were not sent: the target is not loopback "
             f"and the spend budget is {config.spend_budget}"
         )
-    return SuiteResult(
+    session.result = SuiteResult(
         provider=config.provider,
         base_url=config.base_url,
         outcomes=suite.outcomes,
@@ -1131,8 +1216,44 @@ def run_server_suite(config: SuiteConfig) -> SuiteResult:
         elapsed=time.monotonic() - started,
         is_mock=suite.is_mock,
         coverage=suite.coverage,
-        operations=tuple(suite.served),
+        operations=tuple(suite.served) if operations is None else operations,
     )
+
+
+@dataclass
+class _Session:
+    """What :func:`suite_session` yields: the running suite, then (after the block) its result."""
+
+    suite: _Suite
+    result: SuiteResult | None = None
+
+
+def run_server_suite(config: SuiteConfig) -> SuiteResult:
+    """Run every section against the target and return what was found (never raises on a violation)."""
+    with suite_session(config) as session:
+        suite = session.suite
+        suite.discover()
+        suite.fixture()
+        suite.progress("authentication, not-found, malformed bodies")
+        suite.auth()
+        suite.not_found()
+        suite.malformed()
+        suite.progress("lifecycle")
+        suite.lifecycle()
+        suite.progress("pinned boundaries")
+        suite.pinned()
+        suite.once_only()
+        foreign_tracks(suite)
+        suite.drawn()
+        if config.schemathesis:
+            suite.generated()
+        suite.callbacks()
+        past_retention(suite)  # ages every task: after every other classic section
+        from .market import run_market_section  # kie's Market pair, when the served document declares it
+
+        run_market_section(suite)
+    assert session.result is not None
+    return session.result
 
 
 def check_names() -> list[str]:

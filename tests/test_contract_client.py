@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
+import warnings
 from typing import Any
 
 import httpx
@@ -22,7 +23,7 @@ from referencing.jsonschema import DRAFT202012
 
 import openapi
 from contract import families, rules
-from contract.client import BASE_URLS, ContractViolation, RequestBudgetExceeded, suno_router
+from contract.client import BASE_URLS, ContractViolation, NoRequestSeen, RequestBudgetExceeded, suno_router
 from contract.readiness import Verdict, check_client
 from contract.strategies import (
     FAILURE_STATUSES,
@@ -693,3 +694,24 @@ def test_ready_check_failure_types_and_is_failure() -> None:
 
     only_mine = check_client(raises_runtime, "kie", failure_types=(ex.SunoError,))
     assert {r.verdict for r in only_mine.results} == {Verdict.CRASHED}
+
+
+def test_a_router_that_saw_no_request_says_so_at_teardown() -> None:
+    with pytest.warns(NoRequestSeen, match="saw no request to https://api.kie.ai"), suno_router("kie"):
+        pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with suno_router("kie", expect_requests=False):
+            pass
+        with suno_router("kie"):
+            httpx.get(f"{BASE_URLS['kie']}/api/v1/chat/credit", headers={"Authorization": "Bearer k"})
+
+
+def test_the_ready_check_says_each_broken_request_rule_once() -> None:
+    report = check_client(ex.sloppy_flow, "kie")
+    broken = report.broken_rules()
+    rule, where = next((r, w) for r, w in broken.items() if r.startswith("get-music-details: Authorization"))
+    assert where[0] == "success" and len(where) > 10  # seen in most scenarios, said once
+    text = str(report)
+    assert all(text.count(r) == 1 for r in broken)
+    assert f"{rule} (in {len(where)} scenarios, first success)" in text

@@ -230,7 +230,16 @@ MOCK_RULE_CODE = {
     "tasks",
 }
 #: Modules that may start or answer from the mock (they judge nothing); every other module judges.
-ANSWERERS = {"client.py", "readiness.py", "pytest_plugin.py", "handles.py", "live.py", "pytest_suite.py"}
+ANSWERERS = {
+    "client.py",
+    "readiness.py",
+    "pytest_plugin.py",
+    "handles.py",
+    "live.py",
+    "pytest_suite.py",
+    "selftest.py",
+    "runner.py",
+}
 
 
 def test_contract_package_never_imports_the_mock_rule_code() -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,6 +16,7 @@ import uvicorn
 import openapi
 from contract import rules
 from contract.cli import junit_xml, main
+from contract.selftest import MUTANTS, suite_result
 from contract.server import SuiteConfig, SuiteResult, run_server_suite
 from mockserver import create_app
 
@@ -95,436 +95,33 @@ def test_suite_passes_through_a_real_http_server_and_the_cli(
     assert "<testsuite" in junit.read_text() and 'failures="0"' in junit.read_text()
 
 
-# -- mutants: test-only ASGI wrappers, each breaking one documented rule --------------------------
+# -- mutants: the self-test's broken servers (contract/selftest.py), each must be caught by name ----
 
 
-class Mutant:
-    """Wraps the mock; ``request`` may rewrite (headers, body), ``response`` may rewrite the answer."""
-
-    def __init__(
-        self,
-        app: Any,
-        request: Callable[[str, dict[str, str], bytes], tuple[dict[str, str], bytes]] | None = None,
-        response: Callable[[str, bytes, int, Json], tuple[int, Json]] | None = None,
-    ) -> None:
-        self.app, self.request, self.response = app, request, response
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        path = scope["path"]
-        if self.request:
-            headers, body = self.request(path, headers, body)
-        scope = {**scope, "headers": [(k.encode(), v.encode()) for k, v in headers.items()]}
-        sent = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        captured: dict[str, Any] = {"status": 200, "headers": [], "body": b""}
-
-        async def capture(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"], captured["headers"] = message["status"], message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-
-        if self.request and headers.get("x-mutant-short-circuit"):
-            status, payload = 500, {"code": 500, "msg": "boom", "data": None}
-        else:
-            await self.app(scope, replay, capture)
-            status = captured["status"]
-            try:
-                payload = json.loads(captured["body"])
-            except ValueError:
-                payload = None
-        if self.response and payload is not None:
-            status, payload = self.response(path, body, status, payload)
-        raw = json.dumps(payload).encode() if payload is not None else captured["body"]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": raw})
-
-
-def _body(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def _rewrite_replace(fix: Callable[[dict[str, Any]], None]) -> Callable[..., tuple[dict[str, str], bytes]]:
-    def request(path: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
-        body = _body(raw)
-        if path.endswith("/replace-section") and isinstance(body, dict):
-            fix(body)
-            raw = json.dumps(body).encode()
-            headers["content-length"] = str(len(raw))
-        return headers, raw
-
-    return request
-
-
-def _times(fix: Callable[[float, float], tuple[float, float]]) -> Callable[[dict[str, Any]], None]:
-    def apply(body: dict[str, Any]) -> None:
-        start, end = body.get("infillStartS"), body.get("infillEndS")
-        if isinstance(start, (int, float)) and isinstance(end, (int, float)) and not isinstance(start, bool):
-            body["infillStartS"], body["infillEndS"] = fix(float(start), float(end))
-
-    return apply
-
-
-def _widen_short_span(start: float, end: float) -> tuple[float, float]:
-    return (start, round(start + 6, 2)) if 5.9 <= end - start < 6 else (start, end)
-
-
-def _round2(start: float, end: float) -> tuple[float, float]:
-    return round(start, 2), round(end, 2)
-
-
-def _shrink(start: float, end: float) -> tuple[float, float]:
-    return (start, min(end, round(start + 10, 2))) if 0 <= start < end else (start, end)
-
-
-def _fix_selector(body: dict[str, Any]) -> None:
-    if not isinstance(body.get("musicIndex"), int):
-        body["musicIndex"] = 0
-
-
-def _add_missing_title(body: dict[str, Any]) -> None:
-    body.setdefault("title", "Untitled")
-
-
-class _BackToPending:
-    """Once record-info has shown a task SUCCESS, it answers PENDING (and no tracks) for that task."""
-
-    def __init__(self) -> None:
-        self.finished: set[str] = set()
-
-    def __call__(self, status: int, payload: Json) -> tuple[int, Json]:
-        data = payload.get("data")
-        if isinstance(data, dict) and "status" in data:
-            if data.get("taskId") in self.finished:
-                data["status"] = "PENDING"
-                data["response"]["sunoData"] = []
-            elif data["status"] == "SUCCESS":
-                self.finished.add(data["taskId"])
-        return status, payload
-
-
-def _accept_bad_tokens(path: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
-    if "authorization" in headers:
-        headers["authorization"] = f"Bearer {TOKEN}"
-    return headers, raw
-
-
-def _truncate_title(path: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
-    body = _body(raw)
-    if path == "/api/v1/generate" and isinstance(body, dict) and isinstance(body.get("title"), str):
-        body["title"] = body["title"][:80]
-        raw = json.dumps(body).encode()
-        headers["content-length"] = str(len(raw))
-    return headers, raw
-
-
-def _crash_on_bad_json(path: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
-    if raw and _body(raw) is None and not path.startswith("/_mock"):
-        headers["x-mutant-short-circuit"] = "1"
-    return headers, raw
-
-
-def _on(suffix: str, change: Callable[[int, Json], tuple[int, Json]]) -> Callable[..., tuple[int, Json]]:
-    def response(path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
-        return change(status, payload) if path.endswith(suffix) else (status, payload)
-
-    return response
-
-
-def _code_as_string(status: int, payload: Json) -> tuple[int, Json]:
-    return status, {**payload, "code": str(payload["code"])}
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
-
-
-def _snake_record(status: int, payload: Json) -> tuple[int, Json]:
-    data = payload.get("data")
-    if isinstance(data, dict) and isinstance(data.get("response"), dict):
-        tracks = data["response"].get("sunoData") or []
-        data["response"]["sunoData"] = [{_snake(k): v for k, v in t.items()} for t in tracks]
-    return status, payload
-
-
-class _StateOrder:
-    """The first two polls of a task answer TEXT_SUCCESS then PENDING: a state moving backwards."""
-
-    def __init__(self) -> None:
-        self.polls: dict[str, int] = {}
-
-    def __call__(self, status: int, payload: Json) -> tuple[int, Json]:
-        data = payload.get("data")
-        if isinstance(data, dict) and "status" in data:
-            n = self.polls[data["taskId"]] = self.polls.get(data["taskId"], 0) + 1
-            if n <= 2:
-                data["status"] = "TEXT_SUCCESS" if n == 1 else "PENDING"
-                for track in data["response"]["sunoData"]:
-                    track["audioUrl"], track["duration"] = "", None
-        return status, payload
-
-
-def _no_param_echo(status: int, payload: Json) -> tuple[int, Json]:
-    if isinstance(payload.get("data"), dict):
-        payload["data"]["param"] = "{}"
-    return status, payload
-
-
-def _unknown_task_ok(status: int, payload: Json) -> tuple[int, Json]:
-    return status, ({**payload, "code": 200, "msg": "success"} if payload.get("code") == 404 else payload)
-
-
-def _old_code_400(status: int, payload: Json) -> tuple[int, Json]:
-    return status, ({**payload, "code": 400} if payload.get("code") == 422 else payload)
-
-
-def _credits_string(status: int, payload: Json) -> tuple[int, Json]:
-    return status, ({**payload, "data": str(payload["data"])} if payload.get("code") == 200 else payload)
-
-
-def _http_status_418(status: int, payload: Json) -> tuple[int, Json]:
-    return (418 if payload.get("code") != 200 else status), payload
-
-
-class _BrokenCallbacks:
-    """Also POSTs text/first/complete callbacks itself; the complete one lacks task_id."""
-
-    def __call__(self, path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
-        body = _body(raw)
-        if path == "/api/v1/generate" and payload.get("code") == 200 and isinstance(body, dict):
-            url, task_id = body["callBackUrl"], payload["data"]["taskId"]
-            threading.Thread(target=self._post, args=(url, task_id), daemon=True).start()
-        return status, payload
-
-    @staticmethod
-    def _post(url: str, task_id: str) -> None:
-        track = {
-            "id": "e231a6f0-5b3c-4d7e-9f1a-2b3c4d5e6f70",
-            "audio_url": "http://127.0.0.1/a.mp3",
-            "stream_audio_url": "",
-            "image_url": "",
-            "prompt": "p",
-            "model_name": "chirp-v4",
-            "title": "t",
-            "tags": "x",
-            "createTime": "2026-01-01 00:00:00",
-            "duration": 120.0,
-        }
-        stages = [
-            {"callbackType": "text", "task_id": task_id, "data": []},
-            {"callbackType": "first", "task_id": task_id, "data": [track]},
-            {"callbackType": "complete", "data": [track, track]},
-        ]
-        for stage in stages:
-            if url.startswith("http://127.0.0.1"):
-                httpx.post(url, json={"code": 200, "msg": "success", "data": stage}, timeout=5)
-
-
-def _wav_success_without_file(status: int, payload: Json) -> tuple[int, Json]:
-    data = payload.get("data")
-    if isinstance(data, dict) and data.get("successFlag") == "SUCCESS":
-        data["response"] = {"audioWavUrl": ""}
-    return status, payload
-
-
-def _midi_success_without_notes(status: int, payload: Json) -> tuple[int, Json]:
-    data = payload.get("data")
-    if isinstance(data, dict) and data.get("successFlag") == 1:
-        data["midiData"] = None
-    return status, payload
-
-
-class _StemlessCallback:
-    """Also POSTs a separation callback of its own that lacks the stems object."""
-
-    def __call__(self, path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
-        body = _body(raw)
-        if path == "/api/v1/vocal-removal/generate" and payload.get("code") == 200 and isinstance(body, dict):
-            url = body.get("callBackUrl", "")
-            stemless = {"code": 200, "msg": "success", "data": {"task_id": payload["data"]["taskId"]}}
-            if url.startswith("http://127.0.0.1"):
-                threading.Thread(target=httpx.post, args=(url,), kwargs={"json": stemless}, daemon=True).start()
-        return status, payload
-
-
-def _cover_again_accepted(path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
-    if path == "/api/v1/suno/cover/generate" and payload.get("code") in (400, 409):
-        return 200, {"code": 200, "msg": "success", "data": {"taskId": "c" * 32}}
-    return status, payload
-
-
-MUTANTS: dict[str, tuple[str, Callable[[Any], Any], str, str]] = {
-    # name: (provider, wrapper, check that must fail, words the failure message must contain)
-    "accepts a 5.99 s interval": (
-        "apikley",
-        lambda app: Mutant(app, request=_rewrite_replace(_times(_widen_short_span))),
-        "rejects_invalid",
-        "between 6 and 60 seconds",
-    ),
-    "accepts 3 decimal places": (
-        "kie",
-        lambda app: Mutant(app, request=_rewrite_replace(_times(_round2))),
-        "rejects_invalid",
-        "2 decimal places",
-    ),
-    "accepts a span over 50% of the track": (
-        "kie",
-        lambda app: Mutant(app, request=_rewrite_replace(_times(_shrink))),
-        "stateful_rules",
-        "50%",
-    ),
-    "api.box without musicIndex": (
-        "apibox",
-        lambda app: Mutant(app, request=_rewrite_replace(_fix_selector)),
-        "rejects_invalid",
-        "musicIndex",
-    ),
-    "ignores the model's title limit": (
-        "sunoapi",
-        lambda app: Mutant(app, request=_truncate_title),
-        "rejects_invalid",
-        "title",
-    ),
-    "code as a string": ("kie", lambda app: Mutant(app, response=_on("", _code_as_string)), "envelope", "integer"),
-    "snake_case in record-info": (
-        "kie",
-        lambda app: Mutant(app, response=_on("/generate/record-info", _snake_record)),
-        "response_schema",
-        "audioUrl",
-    ),
-    "wrong state order": (
-        "kie",
-        lambda app: Mutant(app, response=_on("/generate/record-info", _StateOrder())),
-        "lifecycle",
-        "went back from TEXT_SUCCESS to PENDING",
-    ),
-    "param not echoed": (
-        "kie",
-        lambda app: Mutant(app, response=_on("/generate/record-info", _no_param_echo)),
-        "lifecycle",
-        "does not echo",
-    ),
-    "callback missing task_id": ("kie", lambda app: Mutant(app, response=_BrokenCallbacks()), "callbacks", "task_id"),
-    "no 401 on a bad token": ("kie", lambda app: Mutant(app, request=_accept_bad_tokens), "auth", "bad API key"),
-    "500 on malformed JSON": (
-        "kie",
-        lambda app: Mutant(app, request=_crash_on_bad_json),
-        "malformed_body",
-        "failed with HTTP 500",
-    ),
-    "code 200 for an unknown task": (
-        "kie",
-        lambda app: Mutant(app, response=_on("/record-info", _unknown_task_ok)),
-        "not_found",
-        "unknown task",
-    ),
-    "old code 400 for a validation error": (
-        "kie",
-        lambda app: Mutant(app, response=_on("", _old_code_400)),
-        "rejects_invalid",
-        "expected code 422, got code 400",
-    ),
-    "credits as a string": (
-        "sunoapi",
-        lambda app: Mutant(app, response=_on("/credit", _credits_string)),
-        "response_schema",
-        "is not of type 'integer'",
-    ),
-    "accepts replace-section without title": (
-        "kie",
-        lambda app: Mutant(app, request=_rewrite_replace(_add_missing_title)),
-        "rejects_invalid",
-        "title: is required",
-    ),
-    "record-info back to PENDING after SUCCESS": (
-        "kie",
-        lambda app: Mutant(app, response=_on("/generate/record-info", _BackToPending())),
-        "time",
-        "from status 'SUCCESS' to 'PENDING'",
-    ),
-    "HTTP 418 for a rejection": (
-        "kie",
-        lambda app: Mutant(app, response=_on("", _http_status_418)),
+def test_there_is_a_mutant_for_every_check_and_every_new_probe() -> None:
+    assert len(MUTANTS) >= 32
+    checks = {m.check for m in MUTANTS.values()}
+    assert checks >= {
         "envelope",
-        "HTTP 418",
-    ),
-    # -- one per family served since the table came: each breaks a rule of that family's entry
-    "WAV details SUCCESS without audioWavUrl": (
-        "kie",
-        lambda app: Mutant(app, response=_on("/wav/record-info", _wav_success_without_file)),
-        "lifecycle",
-        "response.audioWavUrl is empty",
-    ),
-    "separation callback without the stems": (
-        "sunoapi",
-        lambda app: Mutant(app, response=_StemlessCallback()),
-        "callbacks",
-        "a separation callback breaks the documented payload",
-    ),
-    "cover image accepts a second call": (
-        "apikley",
-        lambda app: Mutant(app, response=_cover_again_accepted),
-        "once_only",
-        "called again on the same task",
-    ),
-    "MIDI details success without midiData": (
-        "kie",
-        lambda app: Mutant(app, response=_on("/midi/record-info", _midi_success_without_notes)),
         "response_schema",
-        "midiData",
-    ),
-}
-
-#: Documented differences set the other way with the mock's own profile switches.
-SWITCHED: dict[str, tuple[str, dict[str, str], str, str]] = {
-    # sunoapi names the lyrics task data.taskId (api-family.md 2.3 #15); kie's key sent instead
-    "sunoapi lyrics callbacks with kie's task_id": (
-        "sunoapi",
-        {"lyrics_task_key": "task_id"},
+        "rejects_invalid",
+        "accepts_valid",
+        "stateful_rules",
+        "auth",
+        "not_found",
+        "malformed_body",
+        "once_only",
+        "lifecycle",
+        "time",
         "callbacks",
-        "callback data.taskId None is not the created task",
-    ),
-    # one persona per audioId, 409 (suno-api.md 2.15); the third-party "same persona again" reading
-    "persona accepts a second call": ("kie", {"persona_repeat": "same"}, "once_only", "called again on the same track"),
-}
-for _name, (_provider, _switches, _check, _words) in SWITCHED.items():
-    MUTANTS[_name] = (_provider, lambda app, s=_switches, p=_provider: mock(p, **s), _check, _words)
-
-
-def test_there_are_at_least_24_mutants() -> None:
-    assert len(MUTANTS) >= 24
+    }
 
 
 @pytest.mark.parametrize("name", list(MUTANTS))
 def test_mutant_is_caught_by_name(name: str) -> None:
-    provider, wrap, check, words = MUTANTS[name]
-    result = run(provider, wrap(mock(provider)), max_examples=3)
+    mutation = MUTANTS[name]
+    result = suite_result(name)
+    check, words = mutation.check, mutation.words
     assert not result.ok, f"mutant {name!r} was not caught:\n{result.summary()}"
     assert check in result.failed_checks(), result.summary()
     messages = [o.message for o in result.failures() if o.check == check]
@@ -546,14 +143,23 @@ def test_mutant_is_caught_by_name(name: str) -> None:
         ("WAV details SUCCESS without audioWavUrl", "get-wav-details: the details show what the successFlag says"),
         ("cover image accepts a second call", "generate-cover-image: a second call on the same task"),
         ("persona accepts a second call", "generate-persona: a second call on the same track"),
+        ("music callbacks never retried", "generate-music: a refused callback is delivered again"),
     ],
 )
 def test_the_coverage_table_names_the_broken_rule(name: str, rule: str) -> None:
-    provider, wrap, _, _ = MUTANTS[name]
-    result = run(provider, wrap(mock(provider)), max_examples=3)
+    result = suite_result(name)
     broken = [r for r in result.coverage.values() if r.rule.startswith(rule)]
     assert broken and all(not r.held and r.probes >= 1 for r in broken), result.coverage_table()
     assert all(r.held for r in result.coverage.values() if not r.rule.startswith(rule)), result.coverage_table()
+
+
+def test_selftest_prints_the_mutation_score(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["selftest", "--only", "401 shows the API key", "--only", "accepts the key without the Bearer scheme"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "mutation score: 2 of 2 mutants caught (100%)" in out
+    assert "caught   apibox   auth" in out
+    assert main(["selftest", "--only", "no such mutant"]) == 2
 
 
 # -- spending guard -----------------------------------------------------------------------------
@@ -671,3 +277,38 @@ def test_the_suite_exercises_what_the_served_spec_declares() -> None:
     assert "get-timestamped-lyrics" not in result.operations
     assert set(result.operations) == set(rules.OPERATIONS["kie"]) - {"get-timestamped-lyrics"}
     assert not any(r.rule.startswith("get-timestamped-lyrics") for r in result.coverage.values())
+
+
+# -- sources a request may not use: a track of another task, a task past its retention ---------
+
+
+def test_a_task_past_its_retention_is_probed_on_a_virtual_clock() -> None:
+    from contract.server import suite_session
+    from contract.sources import past_retention
+
+    app = create_app("apikley", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
+    with suite_session(SuiteConfig(provider="apikley", token=TOKEN, app=app)) as session:
+        session.suite.discover()
+        session.suite.fixture()
+        past_retention(session.suite)
+    result = session.result
+    assert result is not None
+    aged = {r.rule: r for r in result.coverage.values() if "past its retention" in r.rule}
+    assert "replace-section: a music task past its retention gets 404 or 422" in aged
+    assert "get-music-details: a music task past its retention answers 200 or 404" in aged
+    assert all(r.probes == 1 for r in aged.values())
+    # the mock still makes a cover image for music older than its 14 days (reported, not hidden)
+    assert {rule for rule, r in aged.items() if not r.held} == {
+        "generate-cover-image: a music task past its retention gets 404 or 422"
+    }, result.coverage_table()
+
+
+def test_without_a_virtual_clock_the_retention_probe_says_it_did_not_run() -> None:
+    result = run("kie", mock("kie"), max_examples=3, schemathesis=False)
+    assert any("past their retention were not probed" in n for n in result.notes)
+    held = {r.rule for r in result.coverage.values() if r.held}
+    assert "replace-section: a track of another task gets 404 or 422" in held
+    assert "generate-music: a refused callback is delivered again, 3 attempts at most" in held
+    assert "convert-to-wav: a refused callback is not sent more than 3 times (retries undocumented)" in held
+    no_scheme = "a request with the key but no Bearer scheme gets the 401 envelope, not showing the key"
+    assert f"get-music-details: {no_scheme}" in held
