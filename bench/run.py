@@ -351,7 +351,21 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (the test suite uses it)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "report.md", help="report path")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="instead: the mock and the ceiling (uvicorn fast and h11, granian) against WireMock and Prism "
+        "in the same wrk rounds (installs them with npm, and wrk with apt-get, when missing; bench/peers.py)",
+    )
     args = parser.parse_args(argv)
+    if args.peers:
+        from bench import peers
+
+        out = (
+            ["--out", str(args.out.with_name("peers.md"))] if args.out.name == "report.md" else ["--out", str(args.out)]
+        )
+        quick = ["--duration", "2", "--rounds", "1", "--warmup", "2"] if args.quick or args.smoke else []
+        return peers.main([*out, *quick])
     profile = PROFILES["smoke" if args.smoke else "quick" if args.quick else "full"]
     tool = ("wrk" if wrk_available() else "python") if args.loadgen == "auto" else args.loadgen
     load_before = os.getloadavg()

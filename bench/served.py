@@ -24,7 +24,7 @@ from bench.loadgen import LoadResult, Request, run_load
 from bench.processes import Served, start, wait_until_answering
 from mockserver.serving import CallbackReceiver
 
-__all__ = ["Cell", "run_served", "seed_wav"]
+__all__ = ["Cell", "run_served", "seed_wav", "valid_body"]
 
 AUTH = {"Authorization": "Bearer bench-token"}
 
@@ -56,11 +56,11 @@ def mock_command(*extra: str) -> list[str]:
     return [*head, "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", *extra]
 
 
-def _cases(mock_url: str, ceiling_url: str) -> dict[str, tuple[Request, Request, int]]:
-    """Per case: the request to the mock, the same request to the ceiling, the mock's expected ``code``."""
+def valid_body(mock_url: str) -> dict[str, Any]:
+    """A valid replace-section body on a music task seeded in the mock at ``mock_url``."""
     with httpx.Client(base_url=mock_url, headers=AUTH, trust_env=False) as client:
         seeded = client.post("/_mock/tasks", json={"durations": [180.0, 180.0]}).json()["data"]
-    valid = {
+    return {
         "taskId": seeded["taskId"],
         "audioId": seeded["tracks"][0]["id"],
         "prompt": "A calm and relaxing piano track.",
@@ -71,6 +71,12 @@ def _cases(mock_url: str, ceiling_url: str) -> dict[str, tuple[Request, Request,
         "infillEndS": 20.75,
         "callBackUrl": "http://127.0.0.1:9/callback",
     }
+
+
+def _cases(mock_url: str, ceiling_url: str) -> dict[str, tuple[Request, Request, int]]:
+    """Per case: the request to the mock, the same request to the ceiling, the mock's expected ``code``."""
+    valid = valid_body(mock_url)
+    seeded = {"taskId": valid["taskId"]}
     invalid = {**valid, "infillStartS": "ten", "title": 7}
     del invalid["prompt"]
     replace = "/api/v1/generate/replace-section"
