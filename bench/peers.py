@@ -36,6 +36,7 @@ import httpx
 
 from bench.loadgen import LoadResult, Request, run_load, wrk_available
 from bench.processes import ROOT, Served, wait_until_answering
+from bench.served import Round, load_round
 
 __all__ = [
     "PEER_VERSIONS",
@@ -189,16 +190,26 @@ class PeerRun:
 
     connections: int
     duration: float
-    rounds: dict[str, list[LoadResult]] = field(default_factory=dict)
+    rounds: dict[str, list[Round]] = field(default_factory=dict)
     commands: dict[str, str] = field(default_factory=dict)
 
     def median(self, name: str) -> LoadResult:
-        results = sorted(self.rounds[name], key=lambda r: r.rps)
+        results = sorted((r.load for r in self.rounds[name]), key=lambda r: r.rps)
         return results[len(results) // 2]
+
+    def cpu_us(self, name: str) -> float:
+        """The server's median CPU time per request, microseconds."""
+        return statistics.median(r.cpu_us for r in self.rounds[name])
 
     def ratio(self, a: str, b: str) -> float:
         """Median over rounds of ``a``'s req/s over ``b``'s in the same round."""
-        return statistics.median(x.rps / y.rps for x, y in zip(self.rounds[a], self.rounds[b], strict=True))
+        pairs = zip(self.rounds[a], self.rounds[b], strict=True)
+        return statistics.median(x.load.rps / y.load.rps for x, y in pairs)
+
+    def cpu_ratio(self, a: str, b: str) -> float:
+        """Median over rounds of ``b``'s CPU per request over ``a``'s: ``a``'s speed relative to ``b`` per core."""
+        pairs = zip(self.rounds[a], self.rounds[b], strict=True)
+        return statistics.median(y.cpu_us / x.cpu_us if x.cpu_us else float("nan") for x, y in pairs)
 
 
 def _answers(request: Request, code: int | None) -> None:
@@ -214,34 +225,36 @@ class _Contender:
     name: str
     request: Request
     argv: list[str]
+    pid: int
 
 
 def _contenders(stack: ExitStack, peers: Peers | None, workdir: Path) -> Iterator[_Contender]:
     from bench.served import mock_command, valid_body
 
-    def mock(name: str, argv: list[str], url: str) -> _Contender:
-        return _Contender(name, Request("POST", url + REPLACE, json.dumps(valid_body(url)).encode()), argv)
+    def mock(name: str, argv: list[str], url: str, pid: int) -> _Contender:
+        return _Contender(name, Request("POST", url + REPLACE, json.dumps(valid_body(url)).encode()), argv, pid)
 
     served = stack.enter_context(Served(mock_command("--virtual-clock", "--seed", "1")))
     wait_until_answering(served.url + "/_mock/health")
-    yield mock("mock (uvicorn, httptools, uvloop)", served.argv, served.url)
+    yield mock("mock (uvicorn, httptools, uvloop)", served.argv, served.url, served.process.pid)
     body = json.dumps(valid_body(served.url)).encode()  # the peers get the same bytes (their ids mean nothing)
     h11 = stack.enter_context(Served(mock_command("--virtual-clock", "--seed", "1", "--http", "h11")))
     wait_until_answering(h11.url + "/_mock/health")
-    yield mock("mock (uvicorn, h11, asyncio)", h11.argv, h11.url)
+    yield mock("mock (uvicorn, h11, asyncio)", h11.argv, h11.url, h11.process.pid)
     for label, http in (("httptools, uvloop", "httptools"), ("h11, asyncio", "h11")):
         ceiling = stack.enter_context(Served([sys.executable, "-m", "bench.baseline", http]))
         wait_until_answering(ceiling.url + "/_bench/ready")
-        yield _Contender(f"ceiling (uvicorn, {label})", Request("POST", ceiling.url + REPLACE, body), ceiling.argv)
+        to_ceiling = Request("POST", ceiling.url + REPLACE, body)
+        yield _Contender(f"ceiling (uvicorn, {label})", to_ceiling, ceiling.argv, ceiling.process.pid)
     if shutil.which("granian") or _module_installed("granian"):
         port = _free_port()
         argv = granian_command("bench.granian_app:mock", port)
         g = stack.enter_context(Server(argv, port, "/_mock/health"))
-        yield mock("mock (granian)", argv, g.url)
+        yield mock("mock (granian)", argv, g.url, g.process.pid)
         port = _free_port()
         argv = granian_command("bench.granian_app:ceiling", port)
         g = stack.enter_context(Server(argv, port, "/_bench/ready"))
-        yield _Contender("ceiling (granian)", Request("POST", g.url + REPLACE, body), argv)
+        yield _Contender("ceiling (granian)", Request("POST", g.url + REPLACE, body), argv, g.process.pid)
     if peers is not None:
         from openapi import load_spec
 
@@ -251,13 +264,15 @@ def _contenders(stack: ExitStack, peers: Peers | None, workdir: Path) -> Iterato
         port = _free_port()
         argv = wiremock_command(peers.wiremock_jar, port, workdir / "wiremock")
         wm = stack.enter_context(Server(argv, port, "/__admin/health"))
-        yield _Contender("WireMock (journal on, one stub)", Request("POST", wm.url + REPLACE, body), argv)
+        to_wiremock = Request("POST", wm.url + REPLACE, body)
+        yield _Contender("WireMock (journal on, one stub)", to_wiremock, argv, wm.process.pid)
         spec = workdir / "openapi.json"
         spec.write_bytes(httpx.get(served.url + "/openapi.json", trust_env=False).content)
         port = _free_port()
         argv = prism_command(peers.prism, spec, port)
         pr = stack.enter_context(Server(argv, port, "/_prism_ready_probe"))
-        yield _Contender("Prism (the mock's /openapi.json)", Request("POST", pr.url + REPLACE, body), argv)
+        to_prism = Request("POST", pr.url + REPLACE, body)
+        yield _Contender("Prism (the mock's /openapi.json)", to_prism, argv, pr.process.pid)
 
 
 def _module_installed(name: str) -> bool:
@@ -290,7 +305,8 @@ def run_peers(
             for r in range(rounds):
                 order = contenders[r % len(contenders) :] + contenders[: r % len(contenders)]
                 for contender in order:
-                    run.rounds[contender.name].append(run_load(contender.request, n, duration, tool))
+                    measured = load_round(contender.request, n, duration, tool, contender.pid)
+                    run.rounds[contender.name].append(measured)
             runs.append(run)
     return runs
 
@@ -313,17 +329,23 @@ def render_peers(runs: list[PeerRun], tool: str, load: tuple[float, ...]) -> str
         lines += [
             f"### {run.connections} connections",
             "",
-            "| server | req/s | p50 ms | p99 ms | errors |",
-            "|---|---:|---:|---:|---:|",
+            "| server | req/s | p50 ms | p99 ms | errors | CPU us/request |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
         for name in names:
             m = run.median(name)
-            lines.append(f"| {name} | {m.rps:,.0f} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.errors} |")
-        lines += ["", "Ratios (row / column):", "", "| | " + " | ".join(names) + " |"]
-        lines.append("|---|" + "---:|" * len(names))
-        for a in names:
-            cells = ("1" if a == b else f"{run.ratio(a, b):.2f}" for b in names)
-            lines.append(f"| {a} | " + " | ".join(cells) + " |")
+            lines.append(
+                f"| {name} | {m.rps:,.0f} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.errors} | {run.cpu_us(name):,.0f} |"
+            )
+        for title, ratio in (
+            ("req/s ratios (row / column, same round)", run.ratio),
+            ("CPU ratios (column's CPU per request / row's, same round: row's speed per core)", run.cpu_ratio),
+        ):
+            lines += ["", f"{title}:", "", "| | " + " | ".join(names) + " |"]
+            lines.append("|---|" + "---:|" * len(names))
+            for a in names:
+                cells = ("1" if a == b else f"{ratio(a, b):.2f}" for b in names)
+                lines.append(f"| {a} | " + " | ".join(cells) + " |")
         lines.append("")
     lines += ["Command lines:", ""]
     lines += [f"- {name}: `{command}`" for name, command in runs[0].commands.items()]

@@ -143,15 +143,16 @@ def measure_scale(profile: Profile) -> list[dict[str, Any]]:
 def _served_table(cells: list[Cell]) -> list[str]:
     lines = [
         "| case | conns | mock req/s | ceiling req/s | ratio | mock p50 ms | ceiling p50 ms | mock p99 ms "
-        "| ceiling p99 ms | p99 ratio | errors (mock/ceiling) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| ceiling p99 ms | p99 ratio | errors (mock/ceiling) | CPU us/req (mock/ceiling) | CPU ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in cells:
         lines.append(
             f"| {c.case} | {c.connections} | {c.mock.rps:,.0f} | {c.ceiling.rps:,.0f} "
             f"| {c.ratio:.2f} "
             f"| {c.mock.p50_ms:.2f} | {c.ceiling.p50_ms:.2f} | {c.mock.p99_ms:.2f} | {c.ceiling.p99_ms:.2f} "
-            f"| {c.mock.p99_ms / c.ceiling.p99_ms:.2f} | {c.mock.errors}/{c.ceiling.errors} |"
+            f"| {c.mock.p99_ms / c.ceiling.p99_ms:.2f} | {c.mock.errors}/{c.ceiling.errors} "
+            f"| {c.mock_cpu_us:.0f}/{c.ceiling_cpu_us:.0f} | {c.cpu_ratio:.2f} |"
         )
     return lines
 
@@ -240,7 +241,9 @@ def render(
         "",
         f"{profile.rounds} round(s) of {profile.duration:g} s per server and cell "
         f"after a {profile.warmup:g} s warm-up, the ceiling first in each round. "
-        "Ratio = the median over rounds of mock / ceiling req/s (higher is better); "
+        "Ratio = the median over rounds of mock / ceiling req/s (higher is better); CPU ratio = the median over "
+        "rounds of the ceiling's CPU time per request over the mock's (each server process's own, from /proc: "
+        "what the ratio would be with a core to each, and much less disturbed by other work on the machine); "
         "req/s, p50 and p99 are each server's median round (by req/s).",
         "",
         f"- mock: `{commands['mock']}`",

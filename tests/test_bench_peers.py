@@ -11,6 +11,7 @@ import pytest
 
 from bench import peers
 from bench.loadgen import LoadResult
+from bench.served import Round
 from openapi import PROVIDERS, load_spec
 
 
@@ -101,16 +102,20 @@ def test_installed_peers_are_found_without_npm_and_missing_ones_are_installed_wi
     assert peers.peers_dir() == tmp_path
 
 
-def _result(rps: float) -> LoadResult:
-    return LoadResult("wrk", 16, 5.0, int(rps * 5), 0, rps, 1.0, 2.0)
+def _result(rps: float, cpu_us: float = 100.0) -> Round:
+    return Round(LoadResult("wrk", 16, 5.0, int(rps * 5), 0, rps, 1.0, 2.0), cpu_us)
 
 
 def test_the_report_gives_every_ratio_as_the_median_of_same_round_ratios() -> None:
     run = peers.PeerRun(16, 5.0, commands={"a": "run a", "b": "run b"})
-    run.rounds = {"a": [_result(100), _result(300), _result(200)], "b": [_result(50), _result(100), _result(400)]}
+    run.rounds = {
+        "a": [_result(100, 50), _result(300, 60), _result(200, 40)],
+        "b": [_result(50, 200), _result(100, 60), _result(400, 80)],
+    }
     assert run.ratio("a", "b") == 2.0  # per round 2.0, 3.0, 0.5
     assert run.ratio("b", "a") == 0.5
-    assert run.median("a").rps == 200
+    assert run.cpu_ratio("a", "b") == 2.0  # b's CPU over a's per round: 4.0, 1.0, 2.0
+    assert run.median("a").rps == 200 and run.cpu_us("a") == 50
     text = peers.render_peers([run], "wrk", (1.0, 2.0, 3.0))
-    assert "| a | 1 | 2.00 |" in text and "| b | 0.50 | 1 |" in text
-    assert "| a | 200 | 1.00 | 2.00 | 0 |" in text and "- b: `run b`" in text
+    assert text.count("| a | 1 | 2.00 |") == 2 and "| b | 0.50 | 1 |" in text
+    assert "| a | 200 | 1.00 | 2.00 | 0 | 50 |" in text and "- b: `run b`" in text
