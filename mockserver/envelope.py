@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import json.encoder
-import re
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
@@ -58,30 +57,24 @@ def render(payload: Any) -> bytes:
     return compact_json(payload).encode()
 
 
-#: Where orjson's text may differ from the standard encoder's: a number with an exponent (orjson writes
-#: ``1.5e-7``, Python ``1.5e-07``), or below 1e-4 in positional form (orjson ``0.00001``, Python ``1e-05``).
-#: A number is written after ``:``, ``[`` or ``,`` (compact separators) or opens the document; the same
-#: characters inside a string only send that answer through :func:`render`, which is never wrong.
-_MAY_DIFFER = re.compile(rb"(?:^|[:\[,])-?(?:0\.0000|\d+(?:\.\d+)?e)")
-
-
 def render_answer(payload: Any) -> bytes:
-    """:func:`render`'s bytes for an answer, by orjson where its text is the same.
+    """An answer as compact UTF-8 JSON, by orjson: the same document :func:`render` writes.
 
-    orjson and the standard encoder write the same compact UTF-8 JSON but for number forms
-    (:data:`_MAY_DIFFER`, then :func:`render` writes it) and what orjson refuses (integers past
-    64 bits, keys that are not strings, lone surrogates, deep nesting: :func:`render` then writes
-    it, or raises as it always does). One difference is left: orjson writes a NaN or an infinity
-    as ``null`` where :func:`render` raises; the mock never builds one (request numbers are refused
-    unless finite). ``tests/test_validation_fastpath.py`` compares the two on generated trees.
+    The same text but for the form of some numbers (orjson writes ``1.5e-7`` and ``0.00001``, the
+    standard encoder ``1.5e-07`` and ``1e-05``: the same values). What orjson refuses (integers
+    past 64 bits, keys that are not strings, lone surrogates, deep nesting) goes to :func:`render`,
+    which writes it or raises as it always did. One difference is left: orjson writes a NaN or an
+    infinity as ``null`` where :func:`render` raises; the mock never builds one (request numbers
+    are refused unless finite). Only answers take this path; parameters and callback bodies, whose
+    bytes are signed or echoed, keep :func:`render`. ``tests/test_validation_fastpath.py`` parses
+    both on generated trees and compares the values, types and float bits included.
     """
     if _orjson_dumps is None:  # pragma: no cover
         return render(payload)
     try:
-        out: bytes = _orjson_dumps(payload)
+        return _orjson_dumps(payload)
     except TypeError:  # orjson.JSONEncodeError
         return render(payload)
-    return render(payload) if _MAY_DIFFER.search(out) else out
 
 
 _JSON_TYPE = (b"content-type", b"application/json")
