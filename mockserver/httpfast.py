@@ -26,7 +26,7 @@ from uvicorn.server import ServerState
 from .envelope import render
 from .http11 import _WORDS, HEAD_TIMEOUT_S
 
-__all__ = ["HEAD_LIMIT", "FastHttpProtocol", "refusal"]
+__all__ = ["HEAD_LIMIT", "FastHttpProtocol", "HeldHead", "refusal"]
 
 #: Bytes a request line and its headers may take together (h11's default limit, which the h11 stack applies).
 HEAD_LIMIT = 16 * 1024
@@ -44,6 +44,84 @@ def refusal(status: int, reason: str | None, limit: int = HEAD_LIMIT) -> bytes:
         words = _WORDS.match(reason or "")
         why = f"it is not an HTTP/1.1 request ({words.group() if words else 'malformed'})"
     return render({"code": 422, "msg": f"Validation error: request: {why}", "data": None})
+
+
+class HeldHead(asyncio.Transport):
+    """The connection's transport as one response sees it: its head is written with the body's first bytes.
+
+    uvicorn writes an answer's head and its body with two ``transport.write`` calls; on an idle
+    socket each is its own ``send()`` (and on loopback, the peer's receive path runs inside each).
+    Holding the head until the body's first write makes one ``send()`` of the same bytes. Anything
+    else the response does (close, abort, pause, the socket for a connection fault) reaches the
+    real transport; a close writes a held head first.
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        super().__init__()
+        self.transport = transport
+        self._held: bytes | None = None
+        self._state = 0  # 0: nothing written yet, 1: the head is held, 2: writing through
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._state == 2:
+            self.transport.write(data)
+        elif self._state == 0:
+            self._held, self._state = bytes(data), 1
+        else:
+            held, self._held, self._state = self._held or b"", None, 2
+            self.transport.write(held + data)
+
+    def flush(self) -> None:
+        """Write a held head now."""
+        if self._state == 1:
+            held, self._held, self._state = self._held or b"", None, 2
+            self.transport.write(held)
+        self._state = 2
+
+    def writelines(self, list_of_data: Any) -> None:
+        self.write(b"".join(list_of_data))
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def abort(self) -> None:
+        self._held, self._state = None, 2
+        self.transport.abort()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self.transport.get_extra_info(name, default)
+
+    def pause_reading(self) -> None:
+        self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self.transport.resume_reading()
+
+    def is_reading(self) -> bool:
+        return self.transport.is_reading()
+
+    def get_write_buffer_size(self) -> int:
+        return self.transport.get_write_buffer_size()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self.transport.set_write_buffer_limits(high, low)
+
+    def can_write_eof(self) -> bool:
+        return self.transport.can_write_eof()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self.transport.write_eof()
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self.transport.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self.transport.get_protocol()
 
 
 class FastHttpProtocol(HttpToolsProtocol):
@@ -83,7 +161,12 @@ class FastHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_arrived()
+        previous = self.cycle
         super().on_headers_complete()
+        cycle = self.cycle
+        # one send() per answer (HeldHead); not for HEAD (no body write follows) nor 100-continue (sent alone)
+        if cycle is not previous and not self.expect_100_continue and self.scope["method"] != "HEAD":
+            cycle.transport = HeldHead(self.transport)
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()

@@ -156,3 +156,87 @@ async def test_the_httptools_head_timeout_stops_at_a_head_and_starts_again_for_t
     second._run()
     assert transport.closed
     protocol.connection_lost(None)
+
+
+class _Writes(_Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.aborted = False
+
+    def write(self, data: Any) -> None:
+        self.writes.append(bytes(data))
+        super().write(data)
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+def test_held_head_writes_the_head_with_the_first_body_bytes_then_writes_through() -> None:
+    real = _Writes()
+    held = httpfast.HeldHead(real)
+    assert isinstance(held, asyncio.Transport)  # connection faults find the socket through it
+    held.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert real.writes == []
+    held.write(b"{}")
+    held.write(b"more")
+    assert real.writes == [b"HTTP/1.1 200 OK\r\n\r\n{}", b"more"]
+    assert held.get_extra_info("peername") == ("127.0.0.1", 50000) and not held.is_closing()
+
+
+def test_held_head_is_written_before_a_close_and_dropped_by_an_abort() -> None:
+    real = _Writes()
+    held = httpfast.HeldHead(real)
+    held.write(b"HEAD-BYTES")
+    held.close()
+    assert real.writes == [b"HEAD-BYTES"] and real.closed
+    other = _Writes()
+    reset = httpfast.HeldHead(other)
+    reset.write(b"HEAD-BYTES")
+    reset.abort()
+    assert other.writes == [] and other.aborted
+
+
+async def _answered(protocol: Any, transport: _Transport, request: bytes) -> None:
+    protocol.data_received(request)
+    for _ in range(100):
+        if protocol.cycle is not None and protocol.cycle.response_complete:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"no answer: {transport.written[:200]!r}")
+
+
+@pytest.mark.parametrize(
+    ("request_head", "writes"),
+    [
+        (b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n", 1),  # head and body in one send()
+        (b"HEAD /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n", 1),  # no body follows: the head alone, not held
+    ],
+)
+async def test_an_answer_is_one_write_on_httptools(request_head: bytes, writes: int) -> None:
+    timers = _Timers(asyncio.get_running_loop())
+    protocol, _ = _protocol(timers)
+    transport = _Writes()
+    protocol.connection_made(transport)
+    await _answered(protocol, transport, request_head)
+    assert len(transport.writes) == writes and transport.writes[0].startswith(b"HTTP/1.1 ")
+    assert b"\r\n\r\n" in transport.writes[0]
+    protocol.connection_lost(None)
+
+
+async def test_a_100_continue_is_sent_at_once_not_held_for_the_answer() -> None:
+    timers = _Timers(asyncio.get_running_loop())
+    protocol, _ = _protocol(timers)
+    transport = _Writes()
+    protocol.connection_made(transport)
+    body = b'{"token": "k", "balance": 5}'
+    head = b"POST /_mock/credits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    protocol.data_received(head + b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+    for _ in range(50):  # the app waits for the body: the client must be told to send it
+        if transport.writes:
+            break
+        await asyncio.sleep(0)
+    assert transport.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    await _answered(protocol, transport, body)
+    assert b'"balance":5' in transport.writes[-1]
+    protocol.connection_lost(None)
