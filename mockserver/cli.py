@@ -103,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a prompt, style, title or tags containing W fails with SENSITIVE_WORD_ERROR (repeatable)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
+    serve.add_argument(
+        "--http",
+        choices=("auto", "httptools", "h11"),
+        default="auto",
+        help="HTTP parser: httptools where installed (uvicorn[standard]), else h11 (default: auto)",
+    )
 
     spec = commands.add_parser("spec", help="print a provider's bundled OpenAPI document as JSON")
     spec.add_argument("--provider", choices=PROVIDERS, default="kie")
@@ -160,7 +166,7 @@ class _Freezer:
         return True
 
 
-def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
+def _serve(app: MockApp, host: str, port: int, log_level: str, http: str = "auto") -> None:
     import contextlib
     import gc
     import signal
@@ -169,8 +175,9 @@ def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
 
     import uvicorn
 
-    from .http11 import MockHttpProtocol
+    from .serving import stack
 
+    served_on = stack(http)
     freeze = _Freezer(app)
 
     class Server(uvicorn.Server):
@@ -200,12 +207,13 @@ def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(
-        f"suno-mock: serving provider {app.provider} at http://{shown}:{bound} (spec: /openapi.json); Ctrl-C stops",
+        f"suno-mock: serving provider {app.provider} at http://{shown}:{bound} ({served_on.label}; "
+        "spec: /openapi.json); Ctrl-C stops",
         flush=True,
     )
-    # h11 with the envelope for requests the parser refuses and a timeout for request heads (http11.py)
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", http=MockHttpProtocol)
-    server = Server(config)
+    # httptools (else h11) with the envelope for requests the parser refuses and a timeout for request
+    # heads (httpfast.py, http11.py), on uvloop where installed
+    server = Server(served_on.config(app, log_level))
     # Everything built so far (modules, the spec, compiled validators) lives as long as the process;
     # keep it out of every later garbage collection, which then only walks what requests made.
     gc.collect()
@@ -231,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"suno-mock: {error}", file=sys.stderr)
         return 2
     try:
-        _serve(app, args.host, args.port, args.log_level)
+        _serve(app, args.host, args.port, args.log_level, args.http)
     except OSError as error:
         print(f"suno-mock: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
