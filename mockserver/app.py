@@ -25,6 +25,7 @@ from .config import Settings
 from .credits import Credits
 from .envelope import envelope, render
 from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
+from .events import Events, key_tag
 from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
 from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
@@ -120,6 +121,8 @@ class MockApp:
         self._served = {op.operation_id: op for op in self.operations}
         self.state = MockState(self.profile, self.settings)
         self.requests = RequestJournal(self.settings.journal_size)
+        #: What the mock is doing (requests, stages, callback attempts) for the log and the inspector.
+        self.events = self.state.driver.events = self.state.dispatcher.events = Events()
         failures = {name: kind.failures for name, kind in self.state.kinds.items()}
         catalog = Catalog.from_spec(self.spec, self.profile.name, self.operations, failures)
         #: Fault rules (file, admin API, headers), rate limits and sensitive words.
@@ -431,8 +434,10 @@ class MockApp:
         behaviour = behaviour_for(operation, self.state.kinds, self._served)
         state = self.state
         tasks, credits, profile = state.tasks, state.credits, self.profile
+        events = self.events
 
         async def endpoint(request: Request) -> Response:
+            began = time.perf_counter() if events.listeners else 0.0  # the one check when nobody listens
             state.scheduler.ensure_running()
             scope = request.scope
             headers = _headers(scope)
@@ -467,9 +472,32 @@ class MockApp:
                 self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note))
                 raise
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
+            if began:
+                self._tell(operation, path, code, msg, data, scope, headers, began)
             return self._answer(code, msg, data, status, extra)
 
         return endpoint
+
+    def _tell(
+        self, operation: Operation, path: str, code: int, msg: str, data: Any, scope: Scope, headers: Any, began: float
+    ) -> None:
+        """A ``request`` event (see :mod:`mockserver.events`): only built when someone listens."""
+        task_id = data.get("taskId") if isinstance(data, dict) else None
+        if not isinstance(task_id, str):
+            task_id = self._query(scope["query_string"]).get("taskId")
+        secrets = header_secrets(headers.get("authorization"))
+        self.events.emit(
+            "request",
+            self.state.now(),
+            method=operation.method.upper(),
+            path=self._redacted(clipped(path, PATH_KEPT), headers),
+            operation=operation.operation_id,
+            code=code,
+            msg=msg if code != 200 else "",  # already redacted
+            task_id=task_id,
+            ms=round((time.perf_counter() - began) * 1000, 2),
+            key=key_tag(secrets[-1]) if secrets else None,
+        )
 
     def _domain_answer(self, error: DomainError) -> tuple[int, str]:
         """The documented code and message of a refusal from the engine."""
@@ -511,6 +539,8 @@ class MockApp:
 
     async def _reset(self, request: Request) -> Response:
         self.reset()
+        if self.events.listeners:
+            self.events.emit("reset", self.state.now())
         return self._answer(200, "success")
 
     async def _seed(self, request: Request) -> Response:
@@ -570,6 +600,8 @@ class MockApp:
         except ApiError as error:
             return self._answer(error.code, error.msg)
         await self.state.scheduler.advance(float(seconds))
+        if self.events.listeners:
+            self.events.emit("clock", self.state.now(), seconds=float(seconds))
         return self._answer(200, "success", {"time": self.state.now()})
 
     async def _faults(self, request: Request) -> Response:
