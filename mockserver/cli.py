@@ -12,6 +12,7 @@ from .app import MockApp
 from .config import Settings
 from .envelope import StatusMode, render
 from .errors import ConfigError
+from .eventlog import FORMATS, TerminalLog
 
 __all__ = ["main"]
 
@@ -103,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
         help="a prompt, style, title or tags containing W fails with SENSITIVE_WORD_ERROR (repeatable)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
+    serve.add_argument("--quiet", action="store_true", help="no line per request and job event")
+    serve.add_argument(
+        "--log-format", choices=FORMATS, default="plain", help="plain (coloured on a terminal) or json, one per line"
+    )
 
     spec = commands.add_parser("spec", help="print a provider's bundled OpenAPI document as JSON")
     spec.add_argument("--provider", choices=PROVIDERS, default="kie")
@@ -227,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(render(MockApp(args.provider).spec).decode() + "\n")
             return 0
         app = build(args)
+        if not args.quiet:
+            app.events.subscribe(TerminalLog(sys.stdout, fmt=args.log_format))
     except ConfigError as error:
         print(f"suno-mock: {error}", file=sys.stderr)
         return 2
