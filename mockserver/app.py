@@ -28,6 +28,7 @@ from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCr
 from .events import Events, key_tag
 from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
+from .inspector import Inspector, refusal
 from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
 from .jsonbody import abbreviated_number, parse_body
 from .lifecycle import Stage
@@ -129,6 +130,8 @@ class MockApp:
         self.faults = FaultInjector(catalog, self.settings, self.state.now)
         self._spec_bytes = render(self.spec)
         self.media = MediaFiles(self.state, self._answer)
+        #: Tasks, one task's story, the live feed and the page at /_mock/ui (see mockserver/inspector).
+        self.inspector = Inspector(self)
         self._base_urls: dict[tuple[Any, ...], str] = {}
         self._queries: dict[bytes, QueryParams] = {}
         endpoints = [(op, self._endpoint(op)) for op in self.operations]
@@ -148,6 +151,7 @@ class MockApp:
             Route("/_mock/clock/advance", self._advance, methods=["POST"]),
             Route("/_mock/faults", self._faults, methods=["GET", "POST", "DELETE"]),
             *self.media.routes(),
+            *self.inspector.routes(),
         ]
         self._app = Starlette(
             routes=routes,
@@ -183,6 +187,9 @@ class MockApp:
         raising it again; the client is gone, so that answer is dropped here.
         """
         gone = False
+        if self.settings.admin_token is not None and (refused := refusal(scope, self.settings.admin_token)):
+            await self._answer(401, refused, http_status=401)(scope, receive, send)
+            return
 
         async def receiving() -> Message:
             nonlocal gone
@@ -608,7 +615,8 @@ class MockApp:
         """GET lists rules, counters and recent decisions; POST adds admin rules; DELETE drops them."""
         if request.method == "POST":
             try:
-                self.faults.configure(await self._json_body(request))
+                yaml = self.inspector.is_yaml(request)  # the page sends the rule file's own YAML
+                self.faults.configure(await (self.inspector.yaml_body(request) if yaml else self._json_body(request)))
             except ApiError as error:
                 return self._answer(error.code, error.msg)
             except ConfigError as error:
@@ -621,8 +629,10 @@ class MockApp:
         return self._answer(200, "success", self.faults.describe())
 
     async def _journal(self, request: Request) -> Response:
-        records = [r.as_dict() for r in self.requests]
-        return self._answer(200, "success", {"requests": records, "dropped": self.requests.dropped})
+        try:
+            return self._answer(200, "success", self.inspector.requests_page(request.query_params))
+        except ApiError as error:
+            return self._answer(error.code, error.msg)
 
 
 def create_app(provider: str = "kie", settings: Settings | None = None, **options: Any) -> MockApp:
