@@ -179,7 +179,7 @@ async function loadTask() {
   const attempts = task.callbacks.map((attempt) =>
     el(
       "tr",
-      { "data-stage": attempt.stage, "data-delivered": attempt.delivered },
+      { "data-stage": attempt.stage, "data-delivered": String(attempt.delivered) },
       el("td", {}, attempt.stage, " #", attempt.attempt),
       el("td", { class: "mono" }, `+${Math.round(attempt.at - created)} s`),
       el(
@@ -206,7 +206,7 @@ async function loadTask() {
     ),
   );
   const files = task.files.map((path) => el("li", {}, el("a", { href: path, target: "_blank" }, path.split("/").slice(-1)[0])));
-  panel.replaceChildren(
+  const parts = [
     el("h2", { class: "mono" }, task.taskId),
     el("p", {}, task.market || task.operation, " · ", task.kind, " · ", el("span", { class: statusClass(task.status), id: "task-status" }, task.status), task.key ? ` · key ${task.key}` : ""),
     el("h3", {}, "Timeline (mock clock)"),
@@ -219,7 +219,8 @@ async function loadTask() {
     files.length ? [el("h3", {}, "Files"), el("ul", {}, files)] : null,
     task.curl ? [el("h3", {}, "Creating request"), el("pre", { id: "curl" }, task.curl)] : null,
     el("details", {}, el("summary", {}, "details answer"), el("pre", {}, JSON.stringify(task.details, null, 2))),
-  );
+  ];
+  panel.replaceChildren(...parts.flat(2).filter((part) => part !== null));
 }
 
 // requests ------------------------------------------------------------------------------------
