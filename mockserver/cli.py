@@ -268,8 +268,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(render(MockApp(args.provider).spec).decode() + "\n")
             return 0
         app = build(args)
-        if not args.quiet:
-            app.events.subscribe(TerminalLog(sys.stdout, fmt=args.log_format))
+        log = None if args.quiet else TerminalLog(sys.stdout, fmt=args.log_format, background=True)
+        if log is not None:
+            app.events.subscribe(log)
     except ConfigError as error:
         print(f"suno-mock: {error}", file=sys.stderr)
         return 2
@@ -278,6 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"suno-mock: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
+    finally:
+        if log is not None:
+            log.close()
     return 0
 
 

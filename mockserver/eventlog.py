@@ -3,11 +3,17 @@
 Plain text (coloured when the stream is a terminal) or JSON, one object per line, for CI
 logs. It prints what :mod:`mockserver.events` carries, which never holds an API key: a key
 shows as its :func:`~mockserver.events.key_tag`.
+
+``serve`` writes from a thread (``background=True``): a request only queues its event, and an
+output nobody reads (a pipe left full) costs dropped lines, counted in the log, never a stalled
+server.
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,7 +21,7 @@ from typing import Any, Literal, TextIO
 
 from .events import Event
 
-__all__ = ["FORMATS", "TerminalLog"]
+__all__ = ["BACKLOG", "FORMATS", "TerminalLog"]
 
 FORMATS = ("plain", "json")
 LogFormat = Literal["plain", "json"]
@@ -25,6 +31,8 @@ _COLOURS = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "cyan"
 _OUTCOME_COLOURS = {"delivered": "green", "retry": "yellow", "gave-up": "red", "refused": "red"}
 #: What a line shows of a refusal's message at most (characters).
 _MSG_SHOWN = 240
+#: Events a background log holds unwritten before it drops new ones (and says how many).
+BACKLOG = 10_000
 
 
 def _iso(at: float) -> str:
@@ -49,6 +57,7 @@ class TerminalLog:
         fmt: LogFormat = "plain",
         colour: bool | None = None,
         wall: Callable[[], float] = time.time,
+        background: bool = False,
     ) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"log format {fmt!r} is not allowed; use one of {', '.join(FORMATS)}")
@@ -57,18 +66,53 @@ class TerminalLog:
         isatty = getattr(stream, "isatty", None)
         self._colour = bool(isatty and isatty()) if colour is None else colour
         self._wall = wall
+        #: Events not written because the backlog was full (background only).
+        self.dropped = 0
+        self._queue: queue.SimpleQueue[tuple[float, Event] | None] | None = None
+        self._thread: threading.Thread | None = None
+        if background:
+            self._queue = queue.SimpleQueue()
+            self._thread = threading.Thread(target=self._write_queued, name="suno-mock-log", daemon=True)
+            self._thread.start()
 
     def __call__(self, event: Event) -> None:
-        self._stream.write(self.line(event) + "\n")
+        if self._queue is None:
+            self._write(self.line(event, self._wall()))
+        elif self._queue.qsize() < BACKLOG:
+            self._queue.put((self._wall(), event))
+        else:
+            self.dropped += 1
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Write what is queued (for at most ``timeout`` seconds) and stop the thread."""
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+
+    def _write(self, text: str) -> None:
+        self._stream.write(text + "\n")
         self._stream.flush()
 
-    def line(self, event: Event) -> str:
-        """The event as one line (no newline)."""
+    def _write_queued(self) -> None:
+        assert self._queue is not None
+        told = 0
+        while (item := self._queue.get()) is not None:
+            try:
+                if self.dropped > told:
+                    self._write(f"suno-mock: {self.dropped - told} log lines dropped (the output was not read)")
+                    told = self.dropped
+                self._write(self.line(item[1], item[0]))
+            except (OSError, ValueError):  # the output is gone (closed pipe): stop writing, keep serving
+                return
+
+    def line(self, event: Event, wall: float | None = None) -> str:
+        """The event as one line (no newline); ``wall`` is the real time it shows (default: now)."""
+        wall = self._wall() if wall is None else wall
         if self._json:
-            record: dict[str, Any] = {"time": _iso(self._wall()), "event": event.type, "mock_time": _iso(event.at)}
+            record: dict[str, Any] = {"time": _iso(wall), "event": event.type, "mock_time": _iso(event.at)}
             record.update(event.fields)
             return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-        return f"{_clock(self._wall())} {self._paint('dim', f'{event.type:<8}')} {self._text(event)}"
+        return f"{_clock(wall)} {self._paint('dim', f'{event.type:<8}')} {self._text(event)}"
 
     def _paint(self, colour: str, text: str) -> str:
         return f"{_COLOURS[colour]}{text}{_RESET}" if self._colour else text

@@ -9,12 +9,14 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from mockserver import eventlog
 from mockserver.app import MockApp, create_app
 from mockserver.eventlog import TerminalLog
 from mockserver.events import Event, Events, key_tag
@@ -242,3 +244,30 @@ def test_serve_logs_json_lines_or_nothing_with_quiet(quiet: bool) -> None:
     requests = [json.loads(line) for line in lines if '"event":"request"' in line]
     assert [(r["code"], r["key"]) for r in requests] == [(200, key_tag(KEY)), (401, key_tag(OTHER))]
     assert requests[0]["task_id"] == task_id
+
+
+class _Stuck(io.StringIO):
+    """An output whose writes wait until released (a pipe nobody reads)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.release.wait(30)
+        return super().write(text)
+
+
+def test_a_background_log_never_blocks_the_server_and_counts_what_it_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eventlog, "BACKLOG", 3)
+    out = _Stuck()
+    log = TerminalLog(out, wall=lambda: WALL, background=True)  # type: ignore[arg-type]
+    for _ in range(20):  # the writer holds at most one, the queue three: the rest are dropped at once
+        log(REQUEST)
+    assert 16 <= log.dropped <= 17
+    dropped = log.dropped
+    out.release.set()
+    log.close()
+    lines = out.getvalue().splitlines()
+    assert f"suno-mock: {dropped} log lines dropped (the output was not read)" in lines
+    assert lines.count(_log()[0].line(REQUEST)) == 20 - dropped
