@@ -492,18 +492,23 @@ class MockApp:
         task_id = data.get("taskId") if isinstance(data, dict) else None
         if not isinstance(task_id, str):
             task_id = self._query(scope["query_string"]).get("taskId")
-        secrets = header_secrets(headers.get("authorization"))
+            if task_id is not None and task_id not in self.state.store.tasks:  # what the client sent: perhaps a key
+                task_id = self._redacted(clipped(task_id, 64), headers)
+        auth = headers.get("authorization", "").strip()
+        key = auth[7:].strip() if auth[:7].lower() == "bearer " else auth
+        if path != operation.path:  # a path with parameters holds what the client sent: perhaps a key
+            path = self._redacted(clipped(path, PATH_KEPT), headers)
         self.events.emit(
             "request",
             self.state.now(),
             method=operation.method.upper(),
-            path=self._redacted(clipped(path, PATH_KEPT), headers),
+            path=path,
             operation=operation.operation_id,
             code=code,
             msg=msg if code != 200 else "",  # already redacted
             task_id=task_id,
             ms=round((time.perf_counter() - began) * 1000, 2),
-            key=key_tag(secrets[-1]) if secrets else None,
+            key=key_tag(key) if key else None,
         )
 
     def _domain_answer(self, error: DomainError) -> tuple[int, str]:

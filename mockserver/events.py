@@ -10,6 +10,7 @@ An event never carries an API key: :func:`key_tag` names one by a hash prefix.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,11 +19,14 @@ from typing import Any
 __all__ = ["Event", "Events", "Listener", "key_tag"]
 
 
+@functools.lru_cache(maxsize=1024)
+def _tag(token: str) -> str:
+    return "#" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
 def key_tag(token: str | None) -> str | None:
     """A short name for an API key that reveals none of it: ``'#1a2b3c4d'`` (the sha256 prefix a 401 shows too)."""
-    if token is None:
-        return None
-    return "#" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return None if token is None else _tag(token)
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,10 +262,10 @@ def test_a_background_log_never_blocks_the_server_and_counts_what_it_dropped(mon
     monkeypatch.setattr(eventlog, "BACKLOG", 3)
     out = _Stuck()
     log = TerminalLog(out, wall=lambda: WALL, background=True)  # type: ignore[arg-type]
-    for _ in range(20):  # the writer holds at most one, the queue three: the rest are dropped at once
+    for _ in range(20):  # three wait, the writer may hold a batch stuck in write(): the rest are dropped at once
         log(REQUEST)
-    assert 16 <= log.dropped <= 17
     dropped = log.dropped
+    assert dropped >= 14
     out.release.set()
     log.close()
     lines = out.getvalue().splitlines()
