@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -65,12 +66,18 @@ class InspectorResult:
     tool: str
     duration: float
     rounds: int
+    per_event: dict[str, float]  # format -> CPU us of the log's own work per request event
+    log: LogCost | None  # None: not measured (--smoke)
+
+
+@dataclass(frozen=True)
+class LogCost:
     quiet: LoadResult
     logged: dict[str, tuple[LoadResult, float]]  # format -> (median round, median ratio)
     log_lines: dict[str, int]
+    served_cpu: dict[str, tuple[float, float]]  # format -> (server CPU us per request served, ratio to quiet)
     cpu: dict[str, tuple[float, float]]  # format -> (CPU us per request, ratio to quiet)
     cpu_requests: int
-    served_cpu: dict[str, tuple[float, float]]  # format -> (server CPU us per request served, ratio to quiet)
 
 
 class _Mock:
@@ -182,6 +189,12 @@ def run_inspector(
     finally:
         mock.stop()
 
+    per_event = event_costs()
+    log = _log_cost(duration, rounds, tool, cpu_requests) if cpu_requests else None
+    return InspectorResult(tasks, fill_s, timings, assets, tool, duration, rounds, per_event, log)
+
+
+def _log_cost(duration: float, rounds: int, tool: str, cpu_requests: int) -> LogCost:
     servers = {"quiet": _Mock("--quiet"), "plain": _Mock(), "json": _Mock("--log-format", "json")}
     try:
         requests = {}
@@ -220,21 +233,7 @@ def run_inspector(
     for name in ("plain", "json"):
         served_cpu[name] = (statistics.median(per_request[name]), statistics.median(cpu_ratios[name]))
     cpu = cpu_costs(cpu_requests, rounds)
-    return InspectorResult(
-        tasks,
-        fill_s,
-        timings,
-        assets,
-        tool,
-        duration,
-        rounds,
-        median_round(results["quiet"]),
-        logged_rows,
-        lines,
-        cpu,
-        cpu_requests,
-        served_cpu,
-    )
+    return LogCost(median_round(results["quiet"]), logged_rows, lines, served_cpu, cpu, cpu_requests)
 
 
 async def _cpu_per_request(fmt: str | None, requests: int) -> float:
@@ -269,17 +268,52 @@ async def _cpu_per_request(fmt: str | None, requests: int) -> float:
 
     for _ in range(200):  # warm-up
         await app(scope(), receive, send)  # type: ignore[arg-type]
+    gc.collect()
+    gc.freeze()  # the garbage collector as `suno-mock serve` sets it (mockserver.cli._serve)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 10, 10)
     began = time.process_time()
     for _ in range(requests):
         await app(scope(), receive, send)  # type: ignore[arg-type]
     if log is not None:
         log.close(timeout=60)  # the writer's work counts too
     cpu = time.process_time() - began
+    gc.set_threshold(*thresholds)
+    gc.unfreeze()
     await app.aclose()
     sink.close()
     if set(codes) != {200}:
         raise RuntimeError(f"record-info answered HTTP {sorted(set(codes))}")
     return cpu / requests * 1e6
+
+
+def event_costs(events: int = 30_000) -> dict[str, float]:
+    """CPU microseconds of the log's own work per request event, in isolation: build and emit the event,
+    queue it, and (in the writer thread) format and write it to /dev/null in batches."""
+    from mockserver.eventlog import TerminalLog
+    from mockserver.events import Events
+
+    fields = {
+        "method": "GET",
+        "path": "/api/v1/generate/record-info",
+        "operation": "get-music-details",
+        "code": 200,
+        "msg": "",
+        "task_id": "0" * 32,
+        "ms": 0.42,
+        "key": "#1a2b3c4d",
+    }
+    out = {}
+    with open(os.devnull, "w") as sink:
+        for fmt in ("plain", "json"):
+            hub, log = Events(), TerminalLog(sink, fmt=fmt, background=True)  # type: ignore[arg-type]
+            hub.subscribe(log)
+            began = time.process_time()
+            for n in range(events):
+                hub.emit("request", 1767225600.0 + n / 1000, **fields)
+            log.close(timeout=60)
+            out[fmt] = (time.process_time() - began) / events * 1e6
+    return out
 
 
 def cpu_costs(requests: int = 20_000, rounds: int = 3) -> dict[str, tuple[float, float]]:
@@ -307,9 +341,9 @@ def section(result: InspectorResult) -> list[str]:
         "",
         f"`suno-mock serve --virtual-clock --quiet` holding {result.tasks:,} tasks (filled in {result.fill_s:.1f} s, "
         "all through `POST /api/v1/generate`; nine tenths finished by advancing the clock, a tenth pending). "
-        "Each admin request the "
-        "page makes, timed from a client in another process (keep-alive, one at a time), 30 repetitions after a "
-        f"warm-up. The page's assets weigh {result.asset_bytes / 1024:.1f} KiB in all (HTML, JS, CSS; no CDN).",
+        "Each admin request the page makes, timed from a client in another process (keep-alive, one at a time), "
+        f"30 repetitions after a warm-up. The page's assets weigh {result.asset_bytes / 1024:.1f} KiB in all "
+        "(HTML, JS, CSS; no CDN).",
         "",
         "| request | median ms | p95 ms | answer bytes |",
         "|---|---:|---:|---:|",
@@ -317,30 +351,45 @@ def section(result: InspectorResult) -> list[str]:
         "",
         f"Slowest median: {slowest:.1f} ms.",
         "",
-        f"Terminal log cost: record-info over 16 connections ({result.tool}), {result.rounds} round(s) of "
-        f"{result.duration:g} s per server, quiet then plain then JSON in each round; stdout to a file.",
+        "The log's own work per request event, in isolation (build and emit the event, queue it, format and write "
+        "it from the writer thread to /dev/null):",
+        "",
+        "| log | CPU us per event |",
+        "|---|---:|",
+        *(f"| {name} | {us:.1f} |" for name, us in result.per_event.items()),
+        "",
+    ]
+    log = result.log
+    if log is None:
+        return [*lines, "The log against served throughput: not measured in this profile.", ""]
+    quiet_cpu = log.served_cpu["--quiet"][0]
+    return [
+        *lines,
+        f"The log against served throughput: record-info over 16 connections ({result.tool}), {result.rounds} "
+        f"round(s) of {result.duration:g} s per server, quiet then plain then JSON in each round; stdout to a file. "
+        "Server CPU = the server process's user + system time (every thread) per request served.",
         "",
         "| log | req/s | p50 ms | p99 ms | req/s ratio to --quiet | server CPU us per request | CPU ratio "
-        "| lines written |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-        f"| --quiet | {result.quiet.rps:,.0f} | {result.quiet.p50_ms:.2f} | {result.quiet.p99_ms:.2f} | 1.00 "
-        f"| {result.served_cpu['--quiet'][0]:.0f} | 1.00 | 0 |",
+        "| the log's own work per request | lines written |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| --quiet | {log.quiet.rps:,.0f} | {log.quiet.p50_ms:.2f} | {log.quiet.p99_ms:.2f} | 1.00 "
+        f"| {quiet_cpu:.0f} | 1.00 | 0 | 0 |",
         *(
             f"| {name} | {row.rps:,.0f} | {row.p50_ms:.2f} | {row.p99_ms:.2f} | {ratio:.2f} "
-            f"| {result.served_cpu[name][0]:.0f} | {result.served_cpu[name][1]:.2f} | {result.log_lines[name]:,} |"
-            for name, (row, ratio) in result.logged.items()
+            f"| {log.served_cpu[name][0]:.0f} | {log.served_cpu[name][1]:.2f} "
+            f"| {result.per_event[name] / quiet_cpu:.1%} | {log.log_lines[name]:,} |"
+            for name, (row, ratio) in log.logged.items()
         ),
         "",
-        f"The same in CPU time, which other work on the machine skews less: {result.cpu_requests:,} record-info "
-        "requests straight into the ASGI app (no HTTP server, so the log's share is at its largest), the "
-        "log's writer thread counted, formats alternating, medians over the rounds.",
+        f"In process: {log.cpu_requests:,} record-info requests straight into the ASGI app (no HTTP server, so the "
+        "log's share is at its largest; the garbage collector set as `serve` sets it), CPU time of the process "
+        "with the log's writer thread, formats alternating, medians over the rounds.",
         "",
         "| log | CPU us per request | ratio to --quiet |",
         "|---|---:|---:|",
-        *(f"| {name} | {us:.1f} | {ratio:.2f} |" for name, (us, ratio) in result.cpu.items()),
+        *(f"| {name} | {us:.1f} | {ratio:.2f} |" for name, (us, ratio) in log.cpu.items()),
         "",
     ]
-    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
