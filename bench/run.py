@@ -30,6 +30,8 @@ if __package__ in (None, ""):  # ``python bench/run.py``
 from bench.families import BASELINE, FamilyRun, run_families
 from bench.files import FileResult, run_files
 from bench.inprocess import ContractResult, FlowResult, run_contract, run_contract_suite, run_flows
+from bench.inspector import InspectorResult, run_inspector
+from bench.inspector import section as inspector_section
 from bench.loadgen import wrk_available
 from bench.processes import ROOT, Served, cpu_seconds, start, wait_until_answering
 from bench.scale import STAGES
@@ -47,8 +49,12 @@ SECTIONS = (
     "## Contract suite",
     "## Scale",
     "## Start-up",
+    "## Inspector",
     "## Environment",
 )
+#: bench/inspector.py per profile: tasks held, seconds per load round, rounds, in-process requests (0: the
+#: log's cost against served throughput is not measured).
+INSPECTOR = {"full": (10_000, 3.0, 3, 20_000), "quick": (10_000, 1.0, 1, 5_000), "smoke": (200, 0.3, 1, 0)}
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,7 @@ def render(
     startup: list[tuple[float, float]],
     load: tuple[tuple[float, ...], tuple[float, ...]],
     elapsed: float,
+    inspector: InspectorResult | None = None,
 ) -> str:
     """The markdown report."""
     fewest = min(profile.connections)
@@ -348,6 +355,7 @@ def render(
         + f" (median {startup_median:.2f} s; the process's CPU time beside each: on a shared machine the wall "
         "time includes waiting for a core).",
         "",
+        *(inspector_section(inspector) if inspector is not None else []),
         "## Environment",
         "",
         f"- {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs",
@@ -408,9 +416,11 @@ def main(argv: list[str] | None = None) -> int:
     contracts.append(_timed("schemathesis run", lambda: run_contract(profile.contract_examples)))
     scale = _timed("scale", lambda: measure_scale(profile))
     startup = _timed("start-up", lambda: measure_startup_cpu(profile.startups))
+    held, seconds, rounds, in_process = INSPECTOR[profile.name]
+    inspector = _timed("inspector", lambda: run_inspector(held, seconds, rounds, tool, in_process))
     report = render(
         profile, tool, cells, commands, flow, families, files, contracts, scale, startup,
-        (load_before, os.getloadavg()), time.perf_counter() - began,
+        (load_before, os.getloadavg()), time.perf_counter() - began, inspector,
     )  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)

@@ -25,8 +25,10 @@ from .config import Settings
 from .credits import Credits
 from .envelope import envelope, render
 from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
+from .events import Events, key_tag
 from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
+from .inspector import Inspector, refusal
 from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
 from .jsonbody import abbreviated_number, parse_body
 from .lifecycle import Stage
@@ -120,12 +122,16 @@ class MockApp:
         self._served = {op.operation_id: op for op in self.operations}
         self.state = MockState(self.profile, self.settings)
         self.requests = RequestJournal(self.settings.journal_size)
+        #: What the mock is doing (requests, stages, callback attempts) for the log and the inspector.
+        self.events = self.state.driver.events = self.state.dispatcher.events = Events()
         failures = {name: kind.failures for name, kind in self.state.kinds.items()}
         catalog = Catalog.from_spec(self.spec, self.profile.name, self.operations, failures)
         #: Fault rules (file, admin API, headers), rate limits and sensitive words.
         self.faults = FaultInjector(catalog, self.settings, self.state.now)
         self._spec_bytes = render(self.spec)
         self.media = MediaFiles(self.state, self._answer)
+        #: Tasks, one task's story, the live feed and the page at /_mock/ui (see mockserver/inspector).
+        self.inspector = Inspector(self)
         self._base_urls: dict[tuple[Any, ...], str] = {}
         self._queries: dict[bytes, QueryParams] = {}
         endpoints = [(op, self._endpoint(op)) for op in self.operations]
@@ -145,6 +151,7 @@ class MockApp:
             Route("/_mock/clock/advance", self._advance, methods=["POST"]),
             Route("/_mock/faults", self._faults, methods=["GET", "POST", "DELETE"]),
             *self.media.routes(),
+            *self.inspector.routes(),
         ]
         self._app = Starlette(
             routes=routes,
@@ -180,6 +187,9 @@ class MockApp:
         raising it again; the client is gone, so that answer is dropped here.
         """
         gone = False
+        if self.settings.admin_token is not None and (refused := refusal(scope, self.settings.admin_token)):
+            await self._answer(401, refused, http_status=401)(scope, receive, send)
+            return
 
         async def receiving() -> Message:
             nonlocal gone
@@ -431,8 +441,10 @@ class MockApp:
         behaviour = behaviour_for(operation, self.state.kinds, self._served)
         state = self.state
         tasks, credits, profile = state.tasks, state.credits, self.profile
+        events = self.events
 
         async def endpoint(request: Request) -> Response:
+            began = time.perf_counter() if events.listeners else 0.0  # the one check when nobody listens
             state.scheduler.ensure_running()
             scope = request.scope
             headers = _headers(scope)
@@ -467,9 +479,37 @@ class MockApp:
                 self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note))
                 raise
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
+            if began:
+                self._tell(operation, path, code, msg, data, scope, headers, began)
             return self._answer(code, msg, data, status, extra)
 
         return endpoint
+
+    def _tell(
+        self, operation: Operation, path: str, code: int, msg: str, data: Any, scope: Scope, headers: Any, began: float
+    ) -> None:
+        """A ``request`` event (see :mod:`mockserver.events`): only built when someone listens."""
+        task_id = data.get("taskId") if isinstance(data, dict) else None
+        if not isinstance(task_id, str):
+            task_id = self._query(scope["query_string"]).get("taskId")
+            if task_id is not None and task_id not in self.state.store.tasks:  # what the client sent: perhaps a key
+                task_id = self._redacted(clipped(task_id, 64), headers)
+        auth = headers.get("authorization", "").strip()
+        key = auth[7:].strip() if auth[:7].lower() == "bearer " else auth
+        if path != operation.path:  # a path with parameters holds what the client sent: perhaps a key
+            path = self._redacted(clipped(path, PATH_KEPT), headers)
+        self.events.emit(
+            "request",
+            self.state.now(),
+            method=operation.method.upper(),
+            path=path,
+            operation=operation.operation_id,
+            code=code,
+            msg=msg if code != 200 else "",  # already redacted
+            task_id=task_id,
+            ms=round((time.perf_counter() - began) * 1000, 2),
+            key=key_tag(key) if key else None,
+        )
 
     def _domain_answer(self, error: DomainError) -> tuple[int, str]:
         """The documented code and message of a refusal from the engine."""
@@ -511,6 +551,8 @@ class MockApp:
 
     async def _reset(self, request: Request) -> Response:
         self.reset()
+        if self.events.listeners:
+            self.events.emit("reset", self.state.now())
         return self._answer(200, "success")
 
     async def _seed(self, request: Request) -> Response:
@@ -570,13 +612,16 @@ class MockApp:
         except ApiError as error:
             return self._answer(error.code, error.msg)
         await self.state.scheduler.advance(float(seconds))
+        if self.events.listeners:
+            self.events.emit("clock", self.state.now(), seconds=float(seconds))
         return self._answer(200, "success", {"time": self.state.now()})
 
     async def _faults(self, request: Request) -> Response:
         """GET lists rules, counters and recent decisions; POST adds admin rules; DELETE drops them."""
         if request.method == "POST":
             try:
-                self.faults.configure(await self._json_body(request))
+                yaml = self.inspector.is_yaml(request)  # the page sends the rule file's own YAML
+                self.faults.configure(await (self.inspector.yaml_body(request) if yaml else self._json_body(request)))
             except ApiError as error:
                 return self._answer(error.code, error.msg)
             except ConfigError as error:
@@ -589,8 +634,10 @@ class MockApp:
         return self._answer(200, "success", self.faults.describe())
 
     async def _journal(self, request: Request) -> Response:
-        records = [r.as_dict() for r in self.requests]
-        return self._answer(200, "success", {"requests": records, "dropped": self.requests.dropped})
+        try:
+            return self._answer(200, "success", self.inspector.requests_page(request.query_params))
+        except ApiError as error:
+            return self._answer(error.code, error.msg)
 
 
 def create_app(provider: str = "kie", settings: Settings | None = None, **options: Any) -> MockApp:
