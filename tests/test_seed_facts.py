@@ -474,7 +474,7 @@ def test_bundle_callback_follows_seed_003() -> None:
 
 def test_bundle_keeps_apikleys_published_callback_schema_beside_the_mocks() -> None:
     doc = openapi.load_spec("apikley")
-    callback = _operation(doc)["callbacks"]["audioGenerated"]
+    callback = _resolve(doc, _operation(doc)["callbacks"]["audioGenerated"])
     (post,) = [item["post"] for key, item in callback.items() if key.startswith("{")]
     published = _resolve(doc, post["x-published-schema"])
     # seed 001 as published: callbackType text/first/complete, the code list on the acknowledgement
@@ -628,7 +628,8 @@ async def test_apikley_complete_callback_also_fits_its_published_schema(
 ) -> None:
     app = virtual("apikley")
     doc = openapi.load_spec("apikley")
-    (post,) = [i["post"] for k, i in _operation(doc)["callbacks"]["audioGenerated"].items() if k.startswith("{")]
+    callback = _resolve(doc, _operation(doc)["callbacks"]["audioGenerated"])
+    (post,) = [item["post"] for key, item in callback.items() if key.startswith("{")]
     published = _validator(doc, _resolve(doc, post["x-published-schema"]))
     await client_for(app).post(PATH, json=_body("apikley", app, callback=f"{receiver.url}/cb"))
     failed = _body("apikley", app, callback=f"{receiver.url}/cb")
