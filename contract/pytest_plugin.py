@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from contract.hostguard import real_hosts_blocked
+
 if TYPE_CHECKING:
     from contract._loop_host import LoopHost
     from contract.client import SunoRouter
@@ -274,7 +276,8 @@ def suno_mock(request: pytest.FixtureRequest, _suno_host: LoopHost) -> Iterator[
     mock = SunoMock(app, _suno_host, setup)
     try:
         _apply_faults(mock, setup)
-        yield mock
+        with real_hosts_blocked():
+            yield mock
         _teardown(mock, "suno_mock")
     finally:
         _suno_host.run(app.aclose())
@@ -359,7 +362,8 @@ def suno_server(request: pytest.FixtureRequest, _suno_servers: _ServerPool) -> I
     host.run(reset())
     mock = SunoServer(served.app, host, setup, url=served.server.url)
     _apply_faults(mock, setup)
-    yield mock
+    with real_hosts_blocked():
+        yield mock
     _teardown(mock, "suno_server")
 
 

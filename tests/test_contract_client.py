@@ -715,3 +715,34 @@ def test_the_ready_check_says_each_broken_request_rule_once() -> None:
     text = str(report)
     assert all(text.count(r) == 1 for r in broken)
     assert f"{rule} (in {len(where)} scenarios, first success)" in text
+
+
+def test_a_router_refuses_a_real_provider_host_to_any_library() -> None:
+    import socket
+    import urllib.error
+    import urllib.request
+
+    import requests
+
+    from contract.hostguard import RealHostBlocked, real_hosts
+
+    original = socket.getaddrinfo
+    assert {"api.kie.ai", "api.sunoapi.org", "api.api.box", "api.apikley.ru", "kieai.redpandaai.co"} <= real_hosts()
+    with suno_router("kie", expect_requests=False):
+        with pytest.raises(RealHostBlocked, match=r"api\.sunoapi\.org, a real provider host"):
+            socket.getaddrinfo("api.sunoapi.org", 443)
+        with pytest.raises(requests.ConnectionError, match="real provider host"):
+            requests.get("https://api.kie.ai/api/v1/chat/credit", timeout=5)
+        with pytest.raises(urllib.error.URLError, match="real provider host"):
+            urllib.request.urlopen("https://apibox.erweima.ai/api/v1/generate/credit", timeout=5)
+        assert socket.getaddrinfo("127.0.0.1", 80)  # everything else resolves as before
+    assert socket.getaddrinfo is original
+
+
+def test_the_suno_mock_fixture_blocks_real_provider_hosts(suno_mock: Any) -> None:
+    import socket
+
+    from contract.hostguard import RealHostBlocked
+
+    with pytest.raises(RealHostBlocked):
+        socket.getaddrinfo("api.kie.ai", 443)
