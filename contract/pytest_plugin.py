@@ -38,8 +38,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from contract.hostguard import real_hosts_blocked
-
 if TYPE_CHECKING:
     from contract._loop_host import LoopHost
     from contract.client import SunoRouter
@@ -272,6 +270,7 @@ def suno_mock(request: pytest.FixtureRequest, _suno_host: LoopHost) -> Iterator[
     setup = _setup(request)
     app = _suno_host.run(_new_app(setup))
     from contract.handles import SunoMock
+    from contract.hostguard import real_hosts_blocked
 
     mock = SunoMock(app, _suno_host, setup)
     try:
@@ -360,6 +359,8 @@ def suno_server(request: pytest.FixtureRequest, _suno_servers: _ServerPool) -> I
             clear()  # the previous test's fault rules
 
     host.run(reset())
+    from contract.hostguard import real_hosts_blocked
+
     mock = SunoServer(served.app, host, setup, url=served.server.url)
     _apply_faults(mock, setup)
     with real_hosts_blocked():
