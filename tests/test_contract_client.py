@@ -626,11 +626,12 @@ def test_ready_check_passes_the_correct_client() -> None:
     report.assert_ready()
     names = set(report.verdicts())
     assert {"success", "createTime as epoch ms", "generate-music: code 402", "generate-music: code 429"} <= names
+    assert "held at FIRST_SUCCESS" in names
     assert {f"task state {s}" for s in FAILURE_STATUSES} <= names
     assert "generate-music: code 501 in HTTP 500" in names
     # one scenario per documented failure code of each operation used, plus states and successes
     expected = (
-        3
+        4
         + len(documented_codes("kie", "generate-music"))
         - 1
         + len(documented_codes("kie", "get-music-details"))
@@ -746,3 +747,22 @@ def test_the_suno_mock_fixture_blocks_real_provider_hosts(suno_mock: Any) -> Non
 
     with pytest.raises(RealHostBlocked):
         socket.getaddrinfo("api.kie.ai", 443)
+
+
+def test_a_client_that_stops_at_first_success_is_flagged() -> None:
+    def early_flow(base_url: str) -> list[ex.Track]:
+        client = ex.CorrectClient("test-key", base_url)
+        task_id = client.generate("rain")
+        for _ in range(20):
+            details = client.details(task_id)
+            if details["status"] in ("FIRST_SUCCESS", "SUCCESS"):  # the bug: the second track is not ready
+                return ex.parse_tracks(details)
+        raise ex.PollTimeout(task_id)
+
+    report = check_client(early_flow, "kie")
+    held = next(r for r in report.results if r.scenario.name == "held at FIRST_SUCCESS")
+    assert held.verdict is Verdict.EARLY_SUCCESS, str(report)
+    assert "the last FIRST_SUCCESS: the task had not reached SUCCESS" in held.detail
+    assert report.verdicts()["success at once"] is Verdict.HANDLED
+    with pytest.raises(AssertionError, match="reported a result before SUCCESS"):
+        report.assert_ready()
