@@ -87,6 +87,17 @@ def _uri_problem(value: str) -> str | None:
     return None
 
 
+#: Fields one operation names where another operation (or provider) names the same thing otherwise:
+#: a missing one sent as its neighbour gets a "did you mean" (the track selector differs by provider,
+#: replace-section's tags are generate's style).
+NEAR_NAMES: dict[str, tuple[str, ...]] = {
+    "musicIndex": ("audioId",),
+    "audioId": ("musicIndex",),
+    "tags": ("style",),
+    "style": ("tags",),
+}
+
+
 class Checker:
     """Accumulates the violations of one body (or query)."""
 
@@ -100,7 +111,9 @@ class Checker:
     def required(self, *names: str, why: str = "") -> None:
         for name in names:
             if name not in self.body:
-                self.add(name, MISSING, "is required" + (f" {why}" if why else ""))
+                sent = next((alias for alias in NEAR_NAMES.get(name, ()) if alias in self.body), None)
+                hint = f" (did you mean {name} instead of {sent}?)" if sent else ""
+                self.add(name, MISSING, "is required" + (f" {why}" if why else "") + hint)
 
     def string(self, name: str, max_len: int | None = None, min_len: int = 0) -> None:
         if name not in self.body:

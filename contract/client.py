@@ -40,7 +40,7 @@ import json
 import threading
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -52,6 +52,7 @@ import openapi
 
 from . import families, rules
 from ._loop_host import cancel_other_tasks
+from .hostguard import real_hosts_blocked
 from .strategies import CreateTimeStyle, SpecResponse, build_response, documented_codes
 
 __all__ = [
@@ -255,6 +256,7 @@ class SunoRouter(respx.MockRouter):
         self.expect_requests = expect_requests
         #: Requests that reached the router (refused ones too).
         self.requests_seen = 0
+        self._host_guard: AbstractContextManager[None] | None = None
         if app is None:
             from mockserver import create_app  # only the app to answer from; no rule code
 
@@ -290,6 +292,8 @@ class SunoRouter(respx.MockRouter):
             _ASYNC.reset(token)
 
     def __enter__(self) -> Self:
+        self._host_guard = real_hosts_blocked()
+        self._host_guard.__enter__()
         super().__enter__()
         return self
 
@@ -306,6 +310,9 @@ class SunoRouter(respx.MockRouter):
             super().__exit__(exc_type, exc_value, traceback)
         finally:
             self._bridge.close()
+            guard, self._host_guard = self._host_guard, None
+            if guard is not None:
+                guard.__exit__(None, None, None)
         if exc_type is None and not self.requests_seen and self.expect_requests:
             warnings.warn(
                 NoRequestSeen(

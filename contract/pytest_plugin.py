@@ -270,11 +270,13 @@ def suno_mock(request: pytest.FixtureRequest, _suno_host: LoopHost) -> Iterator[
     setup = _setup(request)
     app = _suno_host.run(_new_app(setup))
     from contract.handles import SunoMock
+    from contract.hostguard import real_hosts_blocked
 
     mock = SunoMock(app, _suno_host, setup)
     try:
         _apply_faults(mock, setup)
-        yield mock
+        with real_hosts_blocked():
+            yield mock
         _teardown(mock, "suno_mock")
     finally:
         _suno_host.run(app.aclose())
@@ -357,9 +359,12 @@ def suno_server(request: pytest.FixtureRequest, _suno_servers: _ServerPool) -> I
             clear()  # the previous test's fault rules
 
     host.run(reset())
+    from contract.hostguard import real_hosts_blocked
+
     mock = SunoServer(served.app, host, setup, url=served.server.url)
     _apply_faults(mock, setup)
-    yield mock
+    with real_hosts_blocked():
+        yield mock
     _teardown(mock, "suno_server")
 
 

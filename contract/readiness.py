@@ -31,6 +31,8 @@ which operations the flow uses):
   family's order in the contract's table); expect success;
 - ``success at once`` (documented: some tasks skip text and first) and ``createTime as epoch ms``
   (a real-world quirk); expect success;
+- ``held at FIRST_SUCCESS``: the task stays at FIRST_SUCCESS (the second track not ready yet) for
+  a few reads before SUCCESS; a client that reports its result before reading SUCCESS is flagged;
 - every documented ``(HTTP status, code)`` other than 200 of every operation the flow calls
   (e.g. 401, 402, 429, 455 in HTTP 200, and 501/505 in HTTP 500); expect failure;
 - every failure state of a task (GENERATE_AUDIO_FAILED, SENSITIVE_WORD_ERROR,
@@ -65,7 +67,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import families, rules
-from .client import ContractViolation, RecordedViolation, RequestBudgetExceeded, SunoRouter, summarise
+from .client import ContractViolation, Force, RecordedViolation, RequestBudgetExceeded, SunoRouter, summarise
 from .strategies import CreateTimeStyle, documented_codes
 
 __all__ = [
@@ -99,6 +101,8 @@ def _music() -> tuple[str, tuple[str, ...]]:
 
 
 _DETAILS, _LIFECYCLE = _music()
+#: Details reads a task is held at FIRST_SUCCESS for (the "held" scenario).
+HOLD_READS = 3
 
 ClientFlow = Callable[[str], Any] | Callable[[str], Awaitable[Any]]
 AppFactory = Callable[[], Callable[..., Awaitable[None]]]
@@ -112,6 +116,7 @@ class Verdict(enum.Enum):
     HUNG = "hung"
     FAILURE_AS_SUCCESS = "took failure for success"
     SUCCESS_AS_FAILURE = "took success for failure"
+    EARLY_SUCCESS = "reported a result before SUCCESS"
 
 
 @dataclass(frozen=True)
@@ -128,13 +133,16 @@ class Scenario:
     create_time: str = "string"
     #: The details operation whose answers follow ``statuses``.
     details: str = _DETAILS
+    #: The task is held at an intermediate stage: a success reported before every status was read
+    #: (the last being SUCCESS) is a result taken from an unfinished task.
+    held: bool = False
 
-    def arrange(self, router: SunoRouter) -> None:
-        """Set the router's forced answers for this scenario."""
+    def arrange(self, router: SunoRouter) -> Force:
+        """Set the router's forced answers for this scenario; the details rule (it counts the reads)."""
         if self.operation_id is not None and self.code is not None:
             router.force(code=self.code, http_status=self.http_status, operation=self.operation_id)
         create_time: CreateTimeStyle = "epoch_ms" if self.create_time == "epoch_ms" else "string"
-        router.force(status=self.statuses, operation=self.details, create_time=create_time)
+        return router.force(status=self.statuses, operation=self.details, create_time=create_time)
 
 
 @dataclass(frozen=True)
@@ -263,8 +271,10 @@ def check_client(
     baseline = Scenario("success", expect_success=True)
     first = runner.run(baseline)
     used = [op for op in dict.fromkeys(first.operations) if op is not None]
+    held = ("PENDING", "TEXT_SUCCESS", *("FIRST_SUCCESS",) * HOLD_READS, "SUCCESS")
     scenarios: list[Scenario] = [
         Scenario("success at once", expect_success=True, statuses=("SUCCESS",)),
+        Scenario("held at FIRST_SUCCESS", expect_success=True, statuses=held, held=True),
         Scenario("createTime as epoch ms", expect_success=True, create_time="epoch_ms"),
     ]
     for op in used:
@@ -334,7 +344,7 @@ class _Runner:
 
         router.__enter__()
         try:
-            scenario.arrange(router)
+            reads = scenario.arrange(router)
             worker = threading.Thread(target=target, name=f"ready-check {scenario.name}", daemon=True)
             worker.start()
             worker.join(self.timeout)
@@ -345,6 +355,10 @@ class _Runner:
             with contextlib.suppress(ContractViolation):  # reported per scenario below
                 router.__exit__(None, None, None)
         verdict, detail = self._judge(scenario, outcome)
+        if scenario.held and verdict is Verdict.HANDLED and reads.used < len(scenario.statuses):
+            last = scenario.statuses[max(reads.used - 1, 0)]
+            verdict = Verdict.EARLY_SUCCESS
+            detail = f"{detail} after {reads.used} details read(s), the last {last}: the task had not reached SUCCESS"
         return ScenarioResult(scenario, verdict, detail, tuple(router.violations), tuple(router.operations_called))
 
     def _judge(self, scenario: Scenario, outcome: dict[str, Any]) -> tuple[Verdict, str]:

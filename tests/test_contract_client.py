@@ -626,11 +626,12 @@ def test_ready_check_passes_the_correct_client() -> None:
     report.assert_ready()
     names = set(report.verdicts())
     assert {"success", "createTime as epoch ms", "generate-music: code 402", "generate-music: code 429"} <= names
+    assert "held at FIRST_SUCCESS" in names
     assert {f"task state {s}" for s in FAILURE_STATUSES} <= names
     assert "generate-music: code 501 in HTTP 500" in names
     # one scenario per documented failure code of each operation used, plus states and successes
     expected = (
-        3
+        4
         + len(documented_codes("kie", "generate-music"))
         - 1
         + len(documented_codes("kie", "get-music-details"))
@@ -715,3 +716,53 @@ def test_the_ready_check_says_each_broken_request_rule_once() -> None:
     text = str(report)
     assert all(text.count(r) == 1 for r in broken)
     assert f"{rule} (in {len(where)} scenarios, first success)" in text
+
+
+def test_a_router_refuses_a_real_provider_host_to_any_library() -> None:
+    import socket
+    import urllib.error
+    import urllib.request
+
+    import requests
+
+    from contract.hostguard import RealHostBlocked, real_hosts
+
+    original = socket.getaddrinfo
+    assert {"api.kie.ai", "api.sunoapi.org", "api.api.box", "api.apikley.ru", "kieai.redpandaai.co"} <= real_hosts()
+    with suno_router("kie", expect_requests=False):
+        with pytest.raises(RealHostBlocked, match=r"api\.sunoapi\.org, a real provider host"):
+            socket.getaddrinfo("api.sunoapi.org", 443)
+        with pytest.raises(requests.ConnectionError, match="real provider host"):
+            requests.get("https://api.kie.ai/api/v1/chat/credit", timeout=5)
+        with pytest.raises(urllib.error.URLError, match="real provider host"):
+            urllib.request.urlopen("https://apibox.erweima.ai/api/v1/generate/credit", timeout=5)
+        assert socket.getaddrinfo("127.0.0.1", 80)  # everything else resolves as before
+    assert socket.getaddrinfo is original
+
+
+def test_the_suno_mock_fixture_blocks_real_provider_hosts(suno_mock: Any) -> None:
+    import socket
+
+    from contract.hostguard import RealHostBlocked
+
+    with pytest.raises(RealHostBlocked):
+        socket.getaddrinfo("api.kie.ai", 443)
+
+
+def test_a_client_that_stops_at_first_success_is_flagged() -> None:
+    def early_flow(base_url: str) -> list[ex.Track]:
+        client = ex.CorrectClient("test-key", base_url)
+        task_id = client.generate("rain")
+        for _ in range(20):
+            details = client.details(task_id)
+            if details["status"] in ("FIRST_SUCCESS", "SUCCESS"):  # the bug: the second track is not ready
+                return ex.parse_tracks(details)
+        raise ex.PollTimeout(task_id)
+
+    report = check_client(early_flow, "kie")
+    held = next(r for r in report.results if r.scenario.name == "held at FIRST_SUCCESS")
+    assert held.verdict is Verdict.EARLY_SUCCESS, str(report)
+    assert "the last FIRST_SUCCESS: the task had not reached SUCCESS" in held.detail
+    assert report.verdicts()["success at once"] is Verdict.HANDLED
+    with pytest.raises(AssertionError, match="reported a result before SUCCESS"):
+        report.assert_ready()

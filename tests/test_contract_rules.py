@@ -366,7 +366,11 @@ def test_interval_rule_per_provider(provider: str) -> None:
 def test_track_selector() -> None:
     assert rules.track_selector("apibox") == "musicIndex"
     found = request_violations("apibox", "replace-section", replace("apibox", musicIndex=MISSING, audioId="a"))
-    assert found == [Violation("musicIndex", MISSING, "is required")]
+    assert found == [Violation("musicIndex", MISSING, "is required (did you mean musicIndex instead of audioId?)")]
+    sent_style = {k: v for k, v in replace("kie").items() if k != "tags"} | {"style": "jazz"}
+    assert request_violations("kie", "replace-section", sent_style) == [
+        Violation("tags", MISSING, "is required (did you mean tags instead of style?)")
+    ]
     assert _fields(request_violations("apibox", "replace-section", replace("apibox", musicIndex=-1))) == {"musicIndex"}
     assert _fields(request_violations("apibox", "replace-section", replace("apibox", musicIndex="0"))) == {"musicIndex"}
     assert _fields(request_violations("kie", "replace-section", replace("kie", audioId=MISSING))) == {"audioId"}
