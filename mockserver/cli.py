@@ -284,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         _serve(app, args.host, args.port, args.log_level, args.http)
+    except ConfigError as error:
+        print(f"suno-mock: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"suno-mock: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from .errors import ConfigError
 from .http11 import MockHttpProtocol
 
 __all__ = ["CallbackReceiver", "ReceivedCallback", "Stack", "ThreadedServer", "stack"]
@@ -52,11 +53,14 @@ def stack(http: str = "auto") -> Stack:
     """
     import importlib.util
 
+    if http not in ("auto", "httptools", "h11"):
+        raise ConfigError(f"http={http!r} is not allowed; use 'auto', 'httptools' or 'h11'")
     loop: Literal["uvloop", "asyncio"] = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
-    if http == "h11" or (http == "auto" and importlib.util.find_spec("httptools") is None):
+    fast = importlib.util.find_spec("httptools") is not None
+    if http == "h11" or (http == "auto" and not fast):
         return Stack(MockHttpProtocol, loop, "h11")
-    if http not in ("auto", "httptools"):
-        raise ValueError(f"http={http!r}: use 'auto', 'httptools' or 'h11'")
+    if not fast:
+        raise ConfigError("http='httptools' needs httptools, which is not installed: pip install 'uvicorn[standard]'")
     from .httpfast import FastHttpProtocol
 
     return Stack(FastHttpProtocol, loop, "httptools")

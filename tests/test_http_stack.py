@@ -13,7 +13,8 @@ import uvicorn
 from uvicorn.server import ServerState
 
 from mockserver import create_app
-from mockserver.http11 import HEAD_TIMEOUT_S
+from mockserver.errors import ConfigError
+from mockserver.http11 import HEAD_TIMEOUT_S, MockHttpProtocol
 from mockserver.serving import ThreadedServer, stack
 
 httpfast = pytest.importorskip("mockserver.httpfast", reason="httptools is not installed")
@@ -41,8 +42,23 @@ def test_stack_picks_httptools_and_uvloop_where_installed_and_h11_on_request() -
     assert fast.parser == "httptools" and fast.protocol is httpfast.FastHttpProtocol
     assert plain.parser == "h11" and fast.loop == plain.loop
     assert fast.label == f"uvicorn {uvicorn.__version__}, httptools, {fast.loop}"
-    with pytest.raises(ValueError, match="http='h2'"):
+    with pytest.raises(ConfigError, match="http='h2' is not allowed"):
         stack("h2")
+
+
+def test_without_the_fast_wheels_the_stack_falls_back_to_h11_and_asyncio(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in ("httptools", "uvloop") else found(name, *a)
+    )
+    plain = stack()
+    assert (plain.parser, plain.loop, plain.protocol) == ("h11", "asyncio", MockHttpProtocol)
+    assert plain.label == f"uvicorn {uvicorn.__version__}, h11, asyncio"
+    assert plain.config(create_app("kie", seed=1)).loop == "asyncio"
+    with pytest.raises(ConfigError, match="needs httptools, which is not installed"):
+        stack("httptools")
 
 
 @pytest.mark.parametrize("http", STACKS)
