@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -23,7 +24,7 @@ from .behaviour import Call
 from .callbacks import Attempt, CallbackJournal
 from .config import Settings
 from .credits import Credits
-from .envelope import envelope, render
+from .envelope import Answer, envelope, render
 from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
 from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
@@ -316,8 +317,10 @@ class MockApp:
         data: Any = None,
         http_status: int | None = None,
         headers: dict[str, str] | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> Response:
-        return envelope(code, msg, data, mode=self.settings.http_status, http_status=http_status, headers=headers)
+        mode = self.settings.http_status
+        return envelope(code, msg, data, mode=mode, http_status=http_status, headers=headers, fields=fields)
 
     def _token(self, headers: Mapping[str, str]) -> str:
         """The API key of ``Authorization: Bearer <key>``; a 401 naming what is wrong, never the key itself."""
@@ -437,6 +440,7 @@ class MockApp:
             scope = request.scope
             headers = _headers(scope)
             path = scope["path"]
+            top: Mapping[str, Any] | None = None
             try:
                 token = self._token(headers)
                 body = await self._json_body(request, headers) if validator.has_body else {}
@@ -455,7 +459,11 @@ class MockApp:
                 base_url = self._base_url(request, headers)
                 call = Call(tasks, credits, profile, operation, token, body, query, base_url, decision.task)
                 data = behaviour(call)
+                if inspect.isawaitable(data):  # a behaviour that fetches (the URL upload)
+                    data = await data
                 code, msg, status, extra = 200, "success", None, None
+                if isinstance(data, Answer):  # an outcome or top-level fields of its own (recovery, uploads)
+                    code, msg, top, data = data.code, data.msg, data.fields, data.data
             except ApiError as error:
                 code, data, status, extra = error.code, None, error.http_status, error.headers
                 msg = self._redacted(error.msg, headers)
@@ -467,7 +475,7 @@ class MockApp:
                 self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note))
                 raise
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
-            return self._answer(code, msg, data, status, extra)
+            return self._answer(code, msg, data, status, extra, top)
 
         return endpoint
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import json.encoder
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from starlette.responses import Response
 
-__all__ = ["StatusMode", "compact_json", "envelope", "render"]
+__all__ = ["Answer", "StatusMode", "compact_json", "envelope", "render"]
 
 
 class StatusMode(StrEnum):
@@ -20,6 +21,21 @@ class StatusMode(StrEnum):
     BODY = "body"
     #: ``code`` copied into the HTTP status, for clients that check the status.
     MIRROR = "mirror"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a behaviour returns when the documented answer is not plain ``{code: 200, msg, data}``.
+
+    ``code`` and ``msg`` are the outcome (recovery details answer 201 while running), and
+    ``fields`` stand at the top level beside them (recovery's ``task_id``, the upload API's
+    ``success``).
+    """
+
+    code: int
+    msg: str
+    data: Any = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _compact_encoder() -> Callable[[Any], str]:
@@ -59,12 +75,15 @@ def envelope(
     mode: StatusMode = StatusMode.BODY,
     http_status: int | None = None,
     headers: dict[str, str] | None = None,
+    fields: Mapping[str, Any] | None = None,
 ) -> Response:
-    """A JSON response carrying the envelope; ``http_status`` overrides the mode."""
+    """A JSON response carrying the envelope (and ``fields`` beside it); ``http_status`` overrides the mode."""
     if http_status is None:
         http_status = code if mode is StatusMode.MIRROR and 100 <= code <= 599 else 200
     return Response(
-        render({"code": code, "msg": msg, "data": data}),
+        render(
+            {"code": code, "msg": msg, "data": data, **fields} if fields else {"code": code, "msg": msg, "data": data}
+        ),
         status_code=http_status,
         media_type="application/json",
         headers=headers,

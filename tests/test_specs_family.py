@@ -28,6 +28,10 @@ import openapi
 ROOT = Path(__file__).resolve().parents[1]
 ALL = frozenset(openapi.PROVIDERS)
 NOT_APIBOX = ALL - {"apibox"}
+#: Recovery: sunoapi and api.box pages, kie's old-model menu (recovery.yaml); Suno Voice: sunoapi pages,
+#: kie's old-model menu and classic URLs (voice.yaml).
+RECOVERY = frozenset({"kie", "sunoapi", "apibox"})
+VOICE = frozenset({"kie", "sunoapi"})
 
 #: operationId -> the providers whose document serves it (api-family.md 2; api.box: its quickstart).
 PROVIDERS_OF: dict[str, frozenset[str]] = {
@@ -57,6 +61,14 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "get-cover-image-details": NOT_APIBOX,
     "generate-persona": NOT_APIBOX,
     "boost-music-style": NOT_APIBOX,
+    "recover-audio": RECOVERY,
+    "get-recovery-details": RECOVERY,
+    "validate-voice": VOICE,
+    "get-voice-phrase": VOICE,
+    "regenerate-voice-phrase": VOICE,
+    "create-voice": VOICE,
+    "get-voice-details": VOICE,
+    "check-voice": VOICE,
     # the kie Market family (kie-market.yaml; tests/test_specs_market.py)
     "create-market-task": frozenset({"kie"}),
     "get-market-task-details": frozenset({"kie"}),
@@ -78,6 +90,10 @@ JOB_KINDS: dict[str, str] = {
     "generate-midi": "midi",
     "create-music-video": "video",
     "generate-cover-image": "cover",
+    "recover-audio": "recovery",
+    "validate-voice": "voice-phrase",
+    "regenerate-voice-phrase": "voice-phrase",
+    "create-voice": "voice",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
@@ -88,8 +104,15 @@ DETAILS_OF: dict[str, str] = {
     "get-midi-details": "midi",
     "get-music-video-details": "video",
     "get-cover-image-details": "cover",
+    "get-recovery-details": "recovery",
+    "get-voice-phrase": "voice-phrase",
+    "get-voice-details": "voice",
 }
-KINDS = frozenset({"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover"})
+KINDS = frozenset(
+    {"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover", "recovery", "voice-phrase", "voice"}
+)
+#: Answers with fields of their own beside code/msg/data (recovery details: top-level task_id).
+TOP_LEVEL = {"get-recovery-details": {"task_id"}}
 #: Kinds whose tasks are read through another kind's details operation.
 READ_THROUGH = {"replace": "music"}
 NEW_CODES = frozenset({200, 401, 402, 404, 409, 422, 429, 451, 455, 500})
@@ -263,7 +286,7 @@ def test_every_operation_has_a_full_example(provider: str) -> None:
     for operation_id, (_, _, op) in _by_id(spec.doc).items():
         example = spec.ok_response(operation_id)["content"]["application/json"].get("example")
         assert isinstance(example, dict), f"{operation_id}: no 200 example"
-        assert set(example) == {"code", "msg", "data"}, operation_id
+        assert set(example) == {"code", "msg", "data", *TOP_LEVEL.get(operation_id, ())}, operation_id
         assert example["code"] == 200, operation_id
         body = op.get("requestBody")
         if body is not None:
