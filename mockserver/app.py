@@ -22,12 +22,14 @@ from openapi import load_spec
 
 from .behaviour import Call
 from .callbacks import Attempt, CallbackJournal
+from .codeset import OLD_CODES
 from .config import Settings
 from .credits import Credits
 from .envelope import Answer, envelope, render
 from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
 from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
+from .formbody import parse_form
 from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
 from .jsonbody import abbreviated_number, parse_body
 from .lifecycle import Stage
@@ -393,6 +395,27 @@ class MockApp:
             raise ApiError(422, f"Validation error: body: must be a JSON object (got {kind})")
         return body
 
+    async def _form_body(self, request: Request, headers: Mapping[str, str]) -> dict[str, Any]:
+        """A ``multipart/form-data`` body (the stream upload): text fields as str, files as FormFile."""
+        media = headers.get("content-type", "")
+        if media.split(";")[0].strip().lower() != "multipart/form-data":
+            raise ApiError(422, f"Validation error: Content-Type must be multipart/form-data (got {media or 'none'!r})")
+        cap = self.settings.max_body_bytes
+        raw = bytearray()
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            raw += message.get("body", b"")
+            if len(raw) > cap:
+                raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got more)")
+            if not message.get("more_body", False):
+                break
+        try:
+            return parse_form(bytes(raw), media)
+        except ValueError as error:
+            raise ApiError(422, f"Validation error: body: {error}") from None
+
     def _query(self, raw: bytes) -> QueryParams:
         """The parsed query string, kept for the next request with the same one (clients poll alike).
 
@@ -434,6 +457,8 @@ class MockApp:
         behaviour = behaviour_for(operation, self.state.kinds, self._served)
         state = self.state
         tasks, credits, profile = state.tasks, state.credits, self.profile
+        allow = self.settings.callback_allow
+        old_codes = operation.code_set == "old-only" or (operation.code_set == "old" and profile.code_set == "old")
 
         async def endpoint(request: Request) -> Response:
             state.scheduler.ensure_running()
@@ -441,14 +466,19 @@ class MockApp:
             headers = _headers(scope)
             path = scope["path"]
             top: Mapping[str, Any] | None = None
+            injected = False  # an X-Mock-Code or fault-rule code: answered as given, in any code set
             try:
                 token = self._token(headers)
-                body = await self._json_body(request, headers) if validator.has_body else {}
+                if validator.has_body:
+                    body = await self._json_body(request, headers)
+                else:
+                    body = {} if operation.form_schema is None else await self._form_body(request, headers)
                 query = self._query(scope["query_string"])
                 problems = validator.query_problems(query) + validator.body_problems(body)
                 if problems:
                     raise ApiError(422, "Validation error: " + "; ".join(map(str, problems)))
                 decision = self.faults.decide(operation, token, body, query, headers)
+                injected = decision.code is not None and decision.retry_after_s is None
                 broken = await self.faults.apply(decision)  # sleeps; raises ApiError for an injected code
                 if broken is not None:
                     note = f"connection fault: {broken.fault.value}"
@@ -457,7 +487,7 @@ class MockApp:
                     )
                     return broken
                 base_url = self._base_url(request, headers)
-                call = Call(tasks, credits, profile, operation, token, body, query, base_url, decision.task)
+                call = Call(tasks, credits, profile, operation, token, body, query, base_url, decision.task, allow)
                 data = behaviour(call)
                 if inspect.isawaitable(data):  # a behaviour that fetches (the URL upload)
                     data = await data
@@ -474,6 +504,8 @@ class MockApp:
                 note = "the client disconnected before its body was read"
                 self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note))
                 raise
+            if old_codes and not injected:
+                code = OLD_CODES.get(code, code)
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
             return self._answer(code, msg, data, status, extra, top)
 

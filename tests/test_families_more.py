@@ -7,10 +7,18 @@ operation declares (jsonschema over the documents, not the mock's validation).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import http.server
 import json
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from mockserver.families import files
 
 from . import test_families
 from .test_families import Flow, providers_with
@@ -281,3 +289,211 @@ async def test_market_recovery_and_voice_refusals_name_the_input_field(flows: An
         assert answer["code"] == 422 and f"input.{field}" in answer["msg"], (model, answer)
     not_voice = await flow.call(MARKET_CREATE, {"model": "ai-music-api/check-voice", "input": {"task_id": UNKNOWN}})
     assert not_voice["code"] == 404 and "input.task_id" in not_voice["msg"]
+
+
+# The file-upload API and kie's download-url --------------------------------------------------------
+WAV_BYTES = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256)) * 4
+
+
+@pytest.fixture
+def file_host() -> Iterator[str]:
+    """A loopback HTTP server with one file, /song.wav (200), and /missing (404)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/song.wav":
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/wav")
+                self.send_header("Content-Length", str(len(WAV_BYTES)))
+                self.end_headers()
+                self.wfile.write(WAV_BYTES)
+            else:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _uploaded(answer: dict[str, Any]) -> dict[str, Any]:
+    assert answer["code"] == 200 and answer["success"] is True and answer["msg"] == "File uploaded successfully", answer
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+@pytest.mark.parametrize("provider", providers_with("upload-file-base64"))
+async def test_base64_upload_serves_the_file_with_ranges_and_overwrites_by_name(flows: Any, provider: str) -> None:
+    flow: Flow = flows(provider)
+    encoded = base64.b64encode(WAV_BYTES).decode()
+    data = _uploaded(await flow.call("upload-file-base64", {"base64Data": encoded, "uploadPath": "suno/in"}))
+    assert data["mimeType"] == "audio/wav" and data["fileSize"] == len(WAV_BYTES) and data["fileName"].endswith(".wav")
+    assert data["filePath"] == f"suno/in/{data['fileName']}"
+    assert await flow.file(data["downloadUrl"]) == WAV_BYTES
+    part = await flow.client.get(data["downloadUrl"], headers={"Range": "bytes=4-11"})
+    assert part.status_code == 206 and part.content == WAV_BYTES[4:12]
+    text = _uploaded(
+        await flow.call(
+            "upload-file-base64",
+            {"base64Data": "data:text/plain;base64,SGVsbG8=", "uploadPath": "notes", "fileName": "a.txt"},
+        )
+    )
+    assert text["mimeType"] == "text/plain" and await flow.file(text["downloadUrl"]) == b"Hello"
+    again = _uploaded(
+        await flow.call(
+            "upload-file-base64",
+            {"base64Data": base64.b64encode(b"Bye").decode(), "uploadPath": "notes", "fileName": "a.txt"},
+        )
+    )
+    assert await flow.file(again["downloadUrl"]) == b"Bye"
+    gone = (await flow.client.get(text["downloadUrl"])).json()  # overwritten: the old URL is gone
+    assert gone["code"] == 404 and gone["data"] is None
+
+
+@pytest.mark.parametrize("provider", providers_with("upload-file-base64"))
+async def test_upload_refusals_answer_400_naming_the_field(flows: Any, provider: str) -> None:
+    flow: Flow = flows(provider)
+    for body, field in (
+        ({"base64Data": "not base64!", "uploadPath": "a"}, "base64Data"),
+        ({"base64Data": "SGVsbG8=", "uploadPath": "/a/"}, "uploadPath"),
+        ({"uploadPath": "a"}, "base64Data"),
+        ({"base64Data": "SGVsbG8="}, "uploadPath"),
+    ):
+        answer = await flow.call("upload-file-base64", body)
+        assert answer["code"] == 400 and field in answer["msg"] and answer["data"] is None, (body, answer)
+    for body, field in (({"uploadPath": "a"}, "fileUrl"), ({"fileUrl": "ftp://x/y", "uploadPath": "a"}, "fileUrl")):
+        answer = await flow.call("upload-file-url", body)
+        assert answer["code"] == 400 and field in answer["msg"], answer
+    outside = await flow.call("upload-file-url", {"fileUrl": "https://example.com/a.mp3", "uploadPath": "a"})
+    assert outside["code"] == 400 and "example.com" in outside["msg"] and "--callback-allow" in outside["msg"]
+    no_file = await flow.client.post(
+        flow.path("upload-file-stream"), data={"uploadPath": "a"}, files={"x": ("x", b"1")}
+    )
+    assert no_file.json()["code"] == 400 and "file" in no_file.json()["msg"]
+    json_sent = await flow.call("upload-file-stream", {"uploadPath": "a"})
+    assert json_sent["code"] == 400 and "multipart/form-data" in json_sent["msg"]
+
+
+@pytest.mark.parametrize("provider", providers_with("upload-file-stream"))
+async def test_stream_upload_keeps_the_bytes_exactly(flows: Any, provider: str) -> None:
+    flow: Flow = flows(provider)
+    blob = bytes(range(256)) * 64 + b"\r\n--boundary\r\n"
+    answer = await flow.client.post(
+        flow.path("upload-file-stream"),
+        data={"uploadPath": "suno/raw", "fileName": "blob.bin"},
+        files={"file": ("ignored.bin", blob, "application/octet-stream")},
+    )
+    data = _uploaded(answer.json())
+    assert data["fileName"] == "blob.bin" and data["fileSize"] == len(blob)
+    assert data["mimeType"] == "application/octet-stream"
+    assert await flow.file(data["downloadUrl"]) == blob
+
+
+@pytest.mark.parametrize("provider", providers_with("upload-file-url"))
+async def test_url_upload_fetches_from_loopback_and_the_mock_itself(flows: Any, provider: str, file_host: str) -> None:
+    flow: Flow = flows(provider)
+    data = _uploaded(await flow.call("upload-file-url", {"fileUrl": f"{file_host}/song.wav", "uploadPath": "in"}))
+    assert data["fileName"] == "song.wav" and data["mimeType"] == "audio/wav"
+    assert await flow.file(data["downloadUrl"]) == WAV_BYTES
+    copy = _uploaded(
+        await flow.call("upload-file-url", {"fileUrl": data["downloadUrl"], "uploadPath": "copy", "fileName": "c.wav"})
+    )
+    assert await flow.file(copy["downloadUrl"]) == WAV_BYTES
+    missing = await flow.call("upload-file-url", {"fileUrl": f"{file_host}/missing", "uploadPath": "in"})
+    assert missing["code"] == 400 and "HTTP 404" in missing["msg"]
+
+
+async def test_url_upload_reaches_a_host_only_when_callback_allow_lists_it(
+    receiver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched: list[str] = []
+
+    async def fetch(url: str) -> tuple[bytes, str | None]:  # no network: record what would be fetched
+        fetched.append(url)
+        return WAV_BYTES, "audio/wav"
+
+    monkeypatch.setattr(files, "_fetch", fetch)
+    body = {"fileUrl": "https://files.example/song.wav", "uploadPath": "in"}
+    plain = Flow("kie", receiver)
+    allowed = Flow("kie", receiver, callback_allow={"files.example"})
+    try:
+        refused = await plain.call("upload-file-url", body)
+        assert refused["code"] == 400 and "files.example" in refused["msg"] and fetched == []
+        data = _uploaded(await allowed.call("upload-file-url", body))
+        assert fetched == [body["fileUrl"]] and data["fileName"] == "song.wav"
+    finally:
+        await plain.aclose()
+        await allowed.aclose()
+
+
+async def test_download_url_accepts_only_files_the_mock_made(flows: Any) -> None:
+    flow: Flow = flows("kie")
+    music, tracks = flow.music()
+    wav = await flow.create("convert-to-wav", {"taskId": music, "audioId": tracks[0]})
+    await flow.app.advance(60)
+    file = (await flow.details("get-wav-details", wav))["response"]["audioWavUrl"]
+    track = f"http://mock/_mock/files/{tracks[1]}.mp3"
+    for url in (file, track, f"http://mock/_mock/stream/{tracks[0]}"):
+        answer = await flow.call("get-download-url", {"url": url})
+        assert answer["code"] == 200 and answer["data"].startswith(url.split("?")[0] + "?expires="), answer
+        assert int(answer["data"].rsplit("=", 1)[1]) == int(flow.app.state.now()) + 1200
+    link = (await flow.call("get-download-url", {"url": file}))["data"]
+    assert len(await flow.file(link)) > 44
+    for url in ("https://example.com/a.mp3", f"http://mock/_mock/files/{UNKNOWN}/audio.wav"):
+        refused = await flow.call("get-download-url", {"url": url})
+        assert refused["code"] == 422 and "url" in refused["msg"], refused
+    assert (await flow.call("get-download-url", {}))["code"] == 422
+
+
+# sunoapi's OLD code set (profile switch code_set) -------------------------------------------------
+async def test_old_code_set_on_the_pages_that_document_it(receiver: Any) -> None:
+    old = Flow("sunoapi", receiver, profile_overrides={"code_set": "old"}, rate_limits=True)
+    broke = Flow("sunoapi", receiver, profile_overrides={"code_set": "old"}, credits=0)
+    new = Flow("sunoapi", receiver)
+    try:
+        music, tracks = old.music()
+        missing = {"taskId": music, "callBackUrl": old.callback_url}
+        assert (await new.call("convert-to-wav", missing))["code"] == 422
+        invalid = await old.call("convert-to-wav", missing)
+        assert invalid["code"] == 400 and "audioId" in invalid["msg"]  # OLD: 400 invalid parameters
+        assert (await old.call("get-recovery-details", taskId=UNKNOWN))["code"] == 400
+        assert (await old.call("get-timestamped-lyrics", {"taskId": music}))["code"] == 400
+        assert (await old.call("generate-music", {"customMode": False}))["code"] == 422  # a NEW-code page
+        poor_music, poor_tracks = broke.music()
+        poor = await broke.call(
+            "convert-to-wav", {"taskId": poor_music, "audioId": poor_tracks[0], "callBackUrl": broke.callback_url}
+        )
+        assert poor["code"] == 429 and "credits" in poor["msg"].lower()  # OLD: 429 insufficient credits
+        valid = {**missing, "audioId": tracks[0]}
+        asked = await old.client.post(old.path("convert-to-wav"), json=valid, headers={"X-Mock-Code": "422"})
+        assert asked.json()["code"] == 422  # a code asked for is answered as asked
+        answers = [
+            await old.call("recover-audio", {"sunoTaskId": music, "callBackUrl": old.callback_url}) for _ in range(21)
+        ]
+        codes = [a["code"] for a in answers]
+        assert codes[:20] == [200] * 20 and codes[20] == 430  # OLD: 430 call frequency too high
+    finally:
+        for flow in (old, broke, new):
+            await flow.aclose()
+
+
+async def test_recovery_callbacks_are_signed_with_the_top_level_task_id(receiver: Any) -> None:
+    flow = Flow("kie", receiver, webhook_key="hook-key")
+    try:
+        music, _ = flow.music()
+        task_id = await _recover(flow, music)
+        await flow.app.advance(60)
+        await flow.callbacks(task_id, "recover-audio")
+        (received,) = [r for r in receiver.received if r.task_id == task_id]
+        timestamp = received.headers["x-webhook-timestamp"]
+        expected = hmac.new(b"hook-key", f"{task_id}.{timestamp}".encode(), hashlib.sha256).digest()
+        assert received.headers["x-webhook-signature"] == base64.b64encode(expected).decode()
+    finally:
+        await flow.aclose()

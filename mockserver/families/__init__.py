@@ -22,6 +22,7 @@ from ..spec import Operation
 from . import (
     account,
     cover,
+    files,
     lyrics,
     market,
     midi,
@@ -56,6 +57,7 @@ _FAMILIES: tuple[ModuleType, ...] = (
     account,
     recovery,
     voice,
+    files,
     market,
 )
 
