@@ -358,8 +358,10 @@ async def test_base64_upload_serves_the_file_with_ranges_and_overwrites_by_name(
 
 
 @pytest.mark.parametrize("provider", providers_with("upload-file-base64"))
-async def test_upload_refusals_answer_400_naming_the_field(flows: Any, provider: str) -> None:
-    flow: Flow = flows(provider)
+async def test_upload_refusals_name_the_field_with_422_or_the_pages_400(flows: Any, provider: str) -> None:
+    default: Flow = flows(provider)
+    assert (await default.call("upload-file-base64", {"uploadPath": "a"}))["code"] == 422
+    flow: Flow = flows(provider, profile_overrides={"code_set": "old"})
     for body, field in (
         ({"base64Data": "not base64!", "uploadPath": "a"}, "base64Data"),
         ({"base64Data": "SGVsbG8=", "uploadPath": "/a/"}, "uploadPath"),
@@ -407,7 +409,21 @@ async def test_url_upload_fetches_from_loopback_and_the_mock_itself(flows: Any, 
     )
     assert await flow.file(copy["downloadUrl"]) == WAV_BYTES
     missing = await flow.call("upload-file-url", {"fileUrl": f"{file_host}/missing", "uploadPath": "in"})
-    assert missing["code"] == 400 and "HTTP 404" in missing["msg"]
+    assert missing["code"] == 422 and "HTTP 404" in missing["msg"]
+    music, tracks = flow.music()  # the mock's own files, read from the mock (its host is not loopback here)
+    track = _uploaded(
+        await flow.call("upload-file-url", {"fileUrl": f"http://mock/_mock/files/{tracks[0]}.mp3", "uploadPath": "t"})
+    )
+    assert await flow.file(track["downloadUrl"]) == await flow.file(f"http://mock/_mock/files/{tracks[0]}.mp3")
+    wav = await flow.create("convert-to-wav", {"taskId": music, "audioId": tracks[1]})
+    await flow.app.advance(60)
+    wav_url = (await flow.details("get-wav-details", wav))["response"]["audioWavUrl"]
+    copied = _uploaded(await flow.call("upload-file-url", {"fileUrl": wav_url, "uploadPath": "t"}))
+    assert copied["mimeType"] == "audio/wav" and await flow.file(copied["downloadUrl"]) == await flow.file(wav_url)
+    foreign = await flow.call(
+        "upload-file-url", {"fileUrl": f"http://other/_mock/files/{tracks[0]}.mp3", "uploadPath": "t"}
+    )
+    assert foreign["code"] == 422 and "'other'" in foreign["msg"]
 
 
 async def test_url_upload_reaches_a_host_only_when_callback_allow_lists_it(
@@ -425,7 +441,7 @@ async def test_url_upload_reaches_a_host_only_when_callback_allow_lists_it(
     allowed = Flow("kie", receiver, callback_allow={"files.example"})
     try:
         refused = await plain.call("upload-file-url", body)
-        assert refused["code"] == 400 and "files.example" in refused["msg"] and fetched == []
+        assert refused["code"] == 422 and "files.example" in refused["msg"] and fetched == []
         data = _uploaded(await allowed.call("upload-file-url", body))
         assert fetched == [body["fileUrl"]] and data["fileName"] == "song.wav"
     finally:

@@ -31,14 +31,15 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
+from .. import audio
 from ..behaviour import Call, invalid
 from ..callbacks import is_allowed
 from ..envelope import Answer
 from ..formbody import FormFile
 from ..kind import Artifact, JobKind, Renderer, Snapshot
 from ..lifecycle import Lifecycle, Progress, Status
-from ..store import Task
-from ..views import file_url
+from ..store import Task, Track
+from ..views import AUDIO_EXTENSION, file_url
 
 __all__ = ["BEHAVIOURS", "KIND"]
 
@@ -227,17 +228,55 @@ async def _fetch(url: str) -> tuple[bytes, str | None]:
     return bytes(body), None if media in (None, "application/octet-stream") else media
 
 
+class _StoreFiles:
+    """The media layer's Renderer over the store: builds the files of tasks and tracks the mock holds."""
+
+    def __init__(self, call: Call) -> None:
+        self._tracks = call.tasks.store.tracks
+
+    def track(self, track_id: str) -> Track | None:
+        return self._tracks.get(track_id)
+
+    def pcm(self, track: Track) -> audio.Pcm:
+        splice = track.splice  # a replace-section track: its source with the span regenerated (as media.py)
+        source = self._tracks.get(splice.source_id) if splice else None
+        if splice is None or source is None:
+            return audio.synthesize(track.duration, track.seed)
+        return audio.splice(self.pcm(source), splice.start_s, splice.end_s, track.seed)
+
+    def encode(self, pcm: audio.Pcm) -> Artifact:
+        body, content_type = audio.encode(pcm)
+        return Artifact(body, content_type)
+
+
 def _own_file(call: Call, url: str) -> tuple[bytes, str] | None:
-    """The bytes of an upload the mock holds, when ``url`` is its downloadUrl (read without a request)."""
+    """The bytes of a file the mock serves at ``url`` on this host (read from the mock, not fetched).
+
+    An upload, a task's file (WAV, stems, video, images...) or a track's audio or image; None when
+    ``url`` is not such a file of this host.
+    """
     parts = urlsplit(url)
     found = _FILE_PATH.fullmatch(parts.path)
-    if found is None or found.group(2) is None or f"{parts.scheme}://{parts.netloc}" != call.base_url:
+    if found is None or f"{parts.scheme}://{parts.netloc}" != call.base_url:
         return None
-    task = call.tasks.get(found.group(1))
-    if task is None or task.kind != "upload":
+    tasks, renderer = call.tasks, _StoreFiles(call)
+    if found.group(2) is None:  # /_mock/files/{track}.{extension}
+        track_id, _, extension = found.group(1).rpartition(".")
+        track = renderer.track(track_id)
+        if track is None or extension not in (AUDIO_EXTENSION, "png"):
+            return None
+        if extension == "png":
+            return audio.cover_image(track.seed), "image/png"
+        made = renderer.encode(renderer.pcm(track))
+        return made.body, made.content_type
+    task = tasks.get(found.group(1))
+    if task is None or not tasks.succeeded(task):
         return None
-    upload: Upload = task.detail
-    return upload.body, upload.content_type
+    if task.kind == "upload":
+        upload: Upload = task.detail
+        return upload.body, upload.content_type
+    artifact = tasks.kinds[task.kind].files(task, unquote(found.group(2)), renderer)
+    return None if artifact is None else (artifact.body, artifact.content_type)
 
 
 def download_url(call: Call) -> str:
