@@ -513,3 +513,16 @@ async def test_recovery_callbacks_are_signed_with_the_top_level_task_id(receiver
         assert received.headers["x-webhook-signature"] == base64.b64encode(expected).decode()
     finally:
         await flow.aclose()
+
+
+async def test_admin_seeding_makes_finished_recovery_and_voice_tasks(flows: Any) -> None:
+    flow: Flow = flows("sunoapi")
+    music, tracks = flow.music()
+    seeded = flow.app.seed_operation("recover-audio", {"sunoTaskId": music}, base_url="http://mock")
+    assert seeded["kind"] == "recovery" and seeded["status"] == "SUCCESS"
+    done = await _recovery(flow, seeded["taskId"])
+    assert done["code"] == 200 and [t["id"] for t in done["data"]] == tracks
+    phrase = flow.app.seed_operation("validate-voice", VOICE_SAMPLE)
+    assert phrase["kind"] == "voice-phrase" and phrase["status"] == "WAIT_VALIDATING"
+    voice = await flow.create("create-voice", {"taskId": phrase["taskId"], "verifyUrl": "https://example.com/r.mp3"})
+    assert voice

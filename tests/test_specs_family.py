@@ -644,7 +644,9 @@ def test_voice_keeps_its_spelling_traps(provider: str) -> None:
     assert _valid(provider, "check-voice") and not _valid(provider, "check-voice", task_id=_DROP, taskId="t")
     (param,) = SPECS[provider].operation("get-voice-phrase")["parameters"]
     assert param["name"] == "taskId" and not param.get("required")  # optional in the page's schema
-    callback = SPECS[provider].operation("regenerate-voice-phrase")["callbacks"]["phraseReady"]
+    callback = _resolve(
+        SPECS[provider].doc, SPECS[provider].operation("regenerate-voice-phrase")["callbacks"]["phraseReady"]
+    )
     assert list(callback) == ["{$request.body#/calBackUrl}"]
 
 
