@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -21,13 +22,15 @@ from openapi import load_spec
 
 from .behaviour import Call
 from .callbacks import Attempt, CallbackJournal
+from .codeset import OLD_CODES
 from .config import Settings
 from .credits import Credits
-from .envelope import envelope, render
+from .envelope import Answer, envelope, render
 from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
 from .events import Events, key_tag
 from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
+from .formbody import parse_form
 from .inspector import Inspector, refusal
 from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
 from .jsonbody import abbreviated_number, parse_body
@@ -311,7 +314,8 @@ class MockApp:
         state = self.state
         free = Credits(state.store, self.settings.credits, 0)
         call = Call(state.tasks, free, self.profile, operation, "_mock-seed", request, {}, base_url)
-        task = state.store.tasks[behaviour_for(operation, state.kinds, self._served)(call)["taskId"]]
+        answer = behaviour_for(operation, state.kinds, self._served)(call)
+        task = state.store.tasks[answer.get("taskId") or answer["task_id"]]  # Recovery answers task_id
         task.callback_url = None  # a seeded task sends nothing
         task.token = None
         if task.timeline is not None:  # as if created long enough ago to have finished
@@ -326,8 +330,10 @@ class MockApp:
         data: Any = None,
         http_status: int | None = None,
         headers: dict[str, str] | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> Response:
-        return envelope(code, msg, data, mode=self.settings.http_status, http_status=http_status, headers=headers)
+        mode = self.settings.http_status
+        return envelope(code, msg, data, mode=mode, http_status=http_status, headers=headers, fields=fields)
 
     def _token(self, headers: Mapping[str, str]) -> str:
         """The API key of ``Authorization: Bearer <key>``; a 401 naming what is wrong, never the key itself."""
@@ -400,6 +406,27 @@ class MockApp:
             raise ApiError(422, f"Validation error: body: must be a JSON object (got {kind})")
         return body
 
+    async def _form_body(self, request: Request, headers: Mapping[str, str]) -> dict[str, Any]:
+        """A ``multipart/form-data`` body (the stream upload): text fields as str, files as FormFile."""
+        media = headers.get("content-type", "")
+        if media.split(";")[0].strip().lower() != "multipart/form-data":
+            raise ApiError(422, f"Validation error: Content-Type must be multipart/form-data (got {media or 'none'!r})")
+        cap = self.settings.max_body_bytes
+        raw = bytearray()
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            raw += message.get("body", b"")
+            if len(raw) > cap:
+                raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got more)")
+            if not message.get("more_body", False):
+                break
+        try:
+            return parse_form(bytes(raw), media)
+        except ValueError as error:
+            raise ApiError(422, f"Validation error: body: {error}") from None
+
     def _query(self, raw: bytes) -> QueryParams:
         """The parsed query string, kept for the next request with the same one (clients poll alike).
 
@@ -442,6 +469,8 @@ class MockApp:
         state = self.state
         tasks, credits, profile = state.tasks, state.credits, self.profile
         events = self.events
+        allow = self.settings.callback_allow
+        old_codes = operation.code_set == "old-only" or (operation.code_set == "old" and profile.code_set == "old")
 
         async def endpoint(request: Request) -> Response:
             began = time.perf_counter() if events.listeners else 0.0  # the one check when nobody listens
@@ -449,14 +478,20 @@ class MockApp:
             scope = request.scope
             headers = _headers(scope)
             path = scope["path"]
+            top: Mapping[str, Any] | None = None
+            injected = False  # an X-Mock-Code or fault-rule code: answered as given, in any code set
             try:
                 token = self._token(headers)
-                body = await self._json_body(request, headers) if validator.has_body else {}
+                if validator.has_body:
+                    body = await self._json_body(request, headers)
+                else:
+                    body = {} if operation.form_schema is None else await self._form_body(request, headers)
                 query = self._query(scope["query_string"])
                 problems = validator.query_problems(query) + validator.body_problems(body)
                 if problems:
                     raise ApiError(422, "Validation error: " + "; ".join(map(str, problems)))
                 decision = self.faults.decide(operation, token, body, query, headers)
+                injected = decision.code is not None and decision.retry_after_s is None
                 broken = await self.faults.apply(decision)  # sleeps; raises ApiError for an injected code
                 if broken is not None:
                     note = f"connection fault: {broken.fault.value}"
@@ -465,9 +500,13 @@ class MockApp:
                     )
                     return broken
                 base_url = self._base_url(request, headers)
-                call = Call(tasks, credits, profile, operation, token, body, query, base_url, decision.task)
+                call = Call(tasks, credits, profile, operation, token, body, query, base_url, decision.task, allow)
                 data = behaviour(call)
+                if inspect.isawaitable(data):  # a behaviour that fetches (the URL upload)
+                    data = await data
                 code, msg, status, extra = 200, "success", None, None
+                if isinstance(data, Answer):  # an outcome or top-level fields of its own (recovery, uploads)
+                    code, msg, top, data = data.code, data.msg, data.fields, data.data
             except ApiError as error:
                 code, data, status, extra = error.code, None, error.http_status, error.headers
                 msg = self._redacted(error.msg, headers)
@@ -478,10 +517,12 @@ class MockApp:
                 note = "the client disconnected before its body was read"
                 self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note))
                 raise
+            if old_codes and not injected:
+                code = OLD_CODES.get(code, code)
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
             if began:
                 self._tell(operation, path, code, msg, data, scope, headers, began)
-            return self._answer(code, msg, data, status, extra)
+            return self._answer(code, msg, data, status, extra, top)
 
         return endpoint
 

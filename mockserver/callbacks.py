@@ -281,10 +281,12 @@ def _refusal(url: str) -> str:
 def _task_id_of(payload: Mapping[str, Any]) -> str:
     data = payload.get("data")
     task_id = data.get("task_id", data.get("taskId")) if isinstance(data, Mapping) else None
+    if task_id is None:  # the MIDI and recovery callbacks carry it beside code
+        task_id = payload.get("task_id")
     if not isinstance(task_id, str) or not task_id:
         raise ValueError(
-            'signing needs the task id in payload["data"]["task_id"] or payload["data"]["taskId"]; '
-            "add it to the payload or run without a signing key"
+            'signing needs the task id in payload["data"]["task_id"], payload["data"]["taskId"] or '
+            'payload["task_id"]; add it to the payload or run without a signing key'
         )
     return task_id
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import json.encoder
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from starlette.responses import Response
 
-__all__ = ["StatusMode", "compact_json", "envelope", "render", "render_answer"]
+__all__ = ["Answer", "StatusMode", "compact_json", "envelope", "render", "render_answer"]
 
 _orjson_dumps: Callable[[Any], bytes] | None
 try:  # a dependency: ~10x faster than the standard encoder on the mock's answers
@@ -26,6 +27,21 @@ class StatusMode(StrEnum):
     BODY = "body"
     #: ``code`` copied into the HTTP status, for clients that check the status.
     MIRROR = "mirror"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a behaviour returns when the documented answer is not plain ``{code: 200, msg, data}``.
+
+    ``code`` and ``msg`` are the outcome (recovery details answer 201 while running), and
+    ``fields`` stand at the top level beside them (recovery's ``task_id``, the upload API's
+    ``success``).
+    """
+
+    code: int
+    msg: str
+    data: Any = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _compact_encoder() -> Callable[[Any], str]:
@@ -88,11 +104,13 @@ def envelope(
     mode: StatusMode = StatusMode.BODY,
     http_status: int | None = None,
     headers: dict[str, str] | None = None,
+    fields: Mapping[str, Any] | None = None,
 ) -> Response:
-    """A JSON response carrying the envelope; ``http_status`` overrides the mode."""
+    """A JSON response carrying the envelope (and ``fields`` beside it); ``http_status`` overrides the mode."""
     if http_status is None:
         http_status = code if mode is StatusMode.MIRROR and 100 <= code <= 599 else 200
-    body = render_answer({"code": code, "msg": msg, "data": data})
+    answer = {"code": code, "msg": msg, "data": data}
+    body = render_answer({**answer, **fields} if fields else answer)
     if headers or not 200 <= http_status < 600 or http_status in (204, 304):
         return Response(body, status_code=http_status, media_type="application/json", headers=headers)
     # the common answer: what Response.__init__ sets for these arguments, without its generic header walk

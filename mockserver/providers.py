@@ -81,6 +81,10 @@ class Profile:
     #: create-music-video page's hint); "record" sends the recordInfo data on completion or failure
     #: (what kie's generic Market models send). Unverified for the Suno models either way.
     market_callback: Literal["classic", "record"] = "classic"
+    #: "new": the NEW code set on every operation (the mock's default); "old": the OLD set (400
+    #: invalid, 429 insufficient credits, 430 call frequency too high) on the operations whose pages
+    #: document it (``x-code-set: old`` in the spec: sunoapi's WAV, recovery, timestamped lyrics).
+    code_set: Literal["new", "old"] = "new"
 
     def with_overrides(self, overrides: dict[str, str]) -> Profile:
         """A copy with ``key=value`` strings applied; unknown keys and bad values are refused."""
@@ -108,6 +112,7 @@ class Profile:
             "cover_flag": ("integer", "string"),
             "persona_repeat": ("conflict", "same"),
             "market_callback": ("classic", "record"),
+            "code_set": ("new", "old"),
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
