@@ -17,7 +17,7 @@ from .ids import RandomSource
 from .kind import JobKind, Snapshot
 from .lifecycle import Failure, status_at
 from .providers import Profile
-from .store import Splice, Store, Task, Track
+from .store import Splice, StateStore, Task, Track
 
 __all__ = ["GENERATED_DURATION", "MODEL_NAMES", "Tasks"]
 
@@ -45,7 +45,7 @@ class Tasks:
 
     def __init__(
         self,
-        store: Store,
+        store: StateStore,
         random: RandomSource,
         now: Callable[[], float],
         profile: Profile,
