@@ -27,7 +27,7 @@ from .envelope import envelope, render
 from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
 from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
-from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
+from .journal import PATH_KEPT, RequestRecord, clipped
 from .jsonbody import abbreviated_number, parse_body
 from .lifecycle import Stage
 from .media import MediaFiles
@@ -119,11 +119,13 @@ class MockApp:
         self.operations: tuple[Operation, ...] = tuple(operations(self.spec))
         self._served = {op.operation_id: op for op in self.operations}
         self.state = MockState(self.profile, self.settings)
-        self.requests = RequestJournal(self.settings.journal_size)
+        self.requests = self.state.request_journal()
         failures = {name: kind.failures for name, kind in self.state.kinds.items()}
         catalog = Catalog.from_spec(self.spec, self.profile.name, self.operations, failures)
         #: Fault rules (file, admin API, headers), rate limits and sensitive words.
         self.faults = FaultInjector(catalog, self.settings, self.state.now)
+        if (shared := self.state.store.shared) is not None:
+            self.faults.share(shared)  # admin rules and rate windows are the store's
         self._spec_bytes = render(self.spec)
         self.media = MediaFiles(self.state, self._answer)
         self._base_urls: dict[tuple[Any, ...], str] = {}
@@ -271,6 +273,7 @@ class MockApp:
         """Stop the background clock and close the callback client."""
         await self.state.scheduler.stop()
         await self.state.dispatcher.aclose()
+        self.state.close()
 
     def seed_task(
         self, durations: Sequence[float] = (180.0, 180.0), *, base_url: str = "http://testserver", **fields: str
@@ -306,6 +309,7 @@ class MockApp:
         task.token = None
         if task.timeline is not None:  # as if created long enough ago to have finished
             task.created_at -= task.timeline.steps[-1].at
+        state.store.save(task)
         return {"taskId": task.id, "kind": task.kind, "status": state.tasks.status(task)}
 
     # the API -------------------------------------------------------------------------------

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .envelope import StatusMode
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .store import StateStore
 
 __all__ = ["Settings"]
 
@@ -53,6 +56,9 @@ class Settings:
     rate_limits: bool = False
     #: A prompt, style, title or tags containing one of these fails with SENSITIVE_WORD_ERROR.
     sensitive_words: frozenset[str] = frozenset()
+    #: Where tasks, deliveries, journals, clock and fault rules live: ``memory``, ``sqlite:PATH``,
+    #: ``redis://HOST:PORT/DB`` or a store object; None: ``$SUNO_MOCK_STORE``, else memory.
+    store: str | StateStore | None = None
 
     def __post_init__(self) -> None:
         try:
