@@ -159,12 +159,12 @@ class SharedVirtualClock(VirtualClock):
 class Pump(Protocol):
     """Deliveries kept in a shared store: the scheduler runs them as they fall due, with its own entries."""
 
-    def next_due(self) -> float | None:
+    async def next_due(self) -> float | None:
         """Mock time of the earliest delivery this process could claim now; None if there is none."""
         ...
 
-    def pump(self) -> Awaitable[None] | None:
-        """Claim and run what is due at the clock's time; return what is left to await."""
+    async def pump(self) -> None:
+        """Claim and run what is due at the clock's time."""
         ...
 
 
@@ -286,7 +286,7 @@ class Scheduler:
         async with self._advance_lock:
             target = clock.now() + seconds
             while True:
-                if self.pump is not None and (stored := self._stored_due(target)) is not None:
+                if self.pump is not None and (stored := await self._stored_due(target)) is not None:
                     clock.advance_to(max(clock.now(), stored))
                     await self._run_pump(self.pump)
                     continue
@@ -297,10 +297,10 @@ class Scheduler:
                     await self._finish(entry, rest)
             clock.advance_to(target)
 
-    def _stored_due(self, until: float) -> float | None:
+    async def _stored_due(self, until: float) -> float | None:
         """The time of the shared store's next delivery if it comes before the heap's next entry and ``until``."""
         assert self.pump is not None
-        stored = self.pump.next_due()
+        stored = await self.pump.next_due()
         if stored is None or stored > until:
             return None
         at = self.next_at()
@@ -308,9 +308,7 @@ class Scheduler:
 
     async def _run_pump(self, pump: Pump) -> None:
         try:
-            rest = pump.pump()
-            if rest is not None:
-                await rest
+            await pump.pump()
         except Exception as exc:  # a failing delivery must not stop the clock
             _log.error("delivery from the shared store failed at mock time %s", self._clock.now(), exc_info=exc)
             self.errors.append(ActionError(at=self._clock.now(), exception=exc))
@@ -321,7 +319,7 @@ class Scheduler:
             while (entry := self._pop_due(self._clock.now())) is not None:
                 if (rest := self._call(entry)) is not None:
                     await self._finish(entry, rest)
-            if self.pump is not None and self._stored_due(self._clock.now()) is not None:
+            if self.pump is not None and await self._stored_due(self._clock.now()) is not None:
                 await self._run_pump(self.pump)
 
     def start(self) -> None:

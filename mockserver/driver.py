@@ -10,7 +10,7 @@ import asyncio
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from .callbacks import CallbackDispatcher, CallbackPolicy
 from .clock import Scheduler
@@ -125,19 +125,14 @@ class Driver:
             self._shared.schedule(task.id, step.stage.value, at)
 
     # deliveries from a shared store (the scheduler's Pump) -----------------------------------------
-    def next_due(self) -> float | None:
+    async def next_due(self) -> float | None:
         assert self._shared is not None
-        return self._shared.next_due()
+        return await self._shared.next_due()
 
-    def pump(self) -> Awaitable[None] | None:
-        """Claim what is due now (under a lease) and return the work of delivering it."""
+    async def pump(self) -> None:
+        """Claim what is due now (under a lease) and deliver it."""
         assert self._shared is not None
-        claimed = self._shared.claim(self.scheduler.clock.now(), self.owner, self._lease_s, CLAIM_BATCH)
-        if not claimed:
-            return None
-        return self._run_claimed(claimed)
-
-    async def _run_claimed(self, claimed: list[Due]) -> None:
+        claimed = await self._shared.claim(self.scheduler.clock.now(), self.owner, self._lease_s, CLAIM_BATCH)
         # started in due order: attempts of one task queue in that order (CallbackDispatcher._in_order)
         await asyncio.gather(*(self._deliver_due(due) for due in claimed))
 
@@ -146,23 +141,23 @@ class Driver:
         assert shared is not None and store is not None
         task = store.tasks.get(due.task_id)
         if task is None or not task.callback_url or task.timeline is None:
-            shared.done(due)
+            await shared.done(due)
             return
         stage = Stage(due.stage)
         kind = self.kinds[task.kind]
         build = kind.payload if self._payload_for is None else (self._payload_for(task, kind) or kind.payload)
         payload = build(task, stage, task.timeline.failure, self.profile)
         if payload is None:
-            shared.done(due)
+            await shared.done(due)
             return
         policy = self._policies[kind.name]
         delivered, final = await self.dispatcher.attempt(
             task.id, stage, task.callback_url, payload, policy=policy, number=due.attempt
         )
         if not final:
-            shared.retry(due, self.scheduler.clock.now() + policy.backoff(due.attempt))
+            await shared.retry(due, self.scheduler.clock.now() + policy.backoff(due.attempt))
             return
-        shared.done(due)
+        await shared.done(due)
         if stage is Stage.COMPLETE:
             self._on_final(task, kind)(delivered)
             store.save(task)

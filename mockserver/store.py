@@ -137,24 +137,24 @@ class SharedState(Protocol):
     #: The URL it was opened from (``sqlite:PATH``, ``redis://HOST:PORT/DB``), for messages.
     url: str
 
-    # pending deliveries -------------------------------------------------------------------
+    # pending deliveries (the coroutines are what the delivery loop awaits) -------------------
     def schedule(self, task_id: str, stage: str, at: float, attempt: int = 1) -> None:
         """Keep a delivery of ``task_id``'s ``stage`` callback due at mock time ``at``."""
         ...
 
-    def claim(self, now: float, owner: str, lease_s: float, limit: int) -> list[Due]:
+    async def claim(self, now: float, owner: str, lease_s: float, limit: int) -> list[Due]:
         """Atomically take up to ``limit`` deliveries due at ``now`` whose lease (if any) has run out."""
         ...
 
-    def retry(self, due: Due, at: float) -> None:
+    async def retry(self, due: Due, at: float) -> None:
         """Put a claimed delivery back, as attempt ``due.attempt + 1``, due at ``at``."""
         ...
 
-    def done(self, due: Due) -> None:
+    async def done(self, due: Due) -> None:
         """Forget a delivered (or finally failed) delivery."""
         ...
 
-    def next_due(self) -> float | None:
+    async def next_due(self) -> float | None:
         """Mock time of the earliest pending delivery, leased or not; None if there is none."""
         ...
 

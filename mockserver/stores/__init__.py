@@ -17,7 +17,7 @@ __all__ = ["ENV_VAR", "FORMS", "open_store", "store_url"]
 #: The environment variable a container sets to choose the store.
 ENV_VAR = "SUNO_MOCK_STORE"
 #: The forms a store URL takes, for messages.
-FORMS = "memory or sqlite:PATH (a file; several workers on one host)"
+FORMS = "memory, sqlite:PATH (a file; several workers on one host) or redis://HOST:PORT/DB (several hosts)"
 
 
 def store_url(given: str | None) -> str:
@@ -44,5 +44,7 @@ def open_store(url: str, provider: str) -> StateStore:
 
         return SqliteStore(path, provider)
     if text.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"store {url!r}: the Redis store is not built yet; use sqlite:PATH")
+        from .redis import RedisStore
+
+        return RedisStore(text, provider)
     raise ConfigError(f"store {url!r} is not a store URL; use {FORMS}")

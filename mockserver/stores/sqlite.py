@@ -319,7 +319,7 @@ class SqliteStore:
                 (task_id, stage, at, attempt),
             )
 
-    def claim(self, now: float, owner: str, lease_s: float, limit: int) -> list[Due]:
+    async def claim(self, now: float, owner: str, lease_s: float, limit: int) -> list[Due]:
         wall = time.time()
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
@@ -336,18 +336,18 @@ class SqliteStore:
             db.execute("COMMIT")
         return sorted((Due(*row) for row in rows), key=lambda due: (due.at, due.id))
 
-    def retry(self, due: Due, at: float) -> None:
+    async def retry(self, due: Due, at: float) -> None:
         with self._write() as db:
             db.execute(
                 "UPDATE deliveries SET at = ?, attempt = ?, owner = NULL, lease_until = NULL WHERE id = ?",
                 (at, due.attempt + 1, due.id),
             )
 
-    def done(self, due: Due) -> None:
+    async def done(self, due: Due) -> None:
         with self._write() as db:
             db.execute("DELETE FROM deliveries WHERE id = ?", (due.id,))
 
-    def next_due(self) -> float | None:
+    async def next_due(self) -> float | None:
         row = self._one("SELECT min(at) FROM deliveries", ())
         return None if row is None or row[0] is None else float(row[0])
 
