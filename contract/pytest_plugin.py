@@ -97,6 +97,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("suno_provider", "provider profile of the mock (kie, sunoapi, apibox, apikley)", default="kie")
     parser.addini("suno_time_scale", "'virtual' or mock seconds per real second", default="virtual")
     parser.addini("suno_seed", "seed of the mock's ids, durations and audio; 'none' for random", default="0")
+    parser.addini(
+        "suno_mock_store",
+        "store of the mocks: memory, sqlite:PATH or redis://HOST:PORT/DB (default: $SUNO_MOCK_STORE, else memory)",
+        default="",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -202,6 +207,8 @@ def _setup(request: pytest.FixtureRequest) -> Setup:
         _fail(f"@pytest.mark.suno(faults=...) must be a list of rule dicts, got {faults!r}")
     expect = bool(options.pop("expect_rejections", False))
     settings: dict[str, Any] = {**options, "seed": seed}
+    if "store" not in settings and (store := str(config.getini("suno_mock_store")).strip()):
+        settings["store"] = store
     if scale is None:
         settings["virtual_clock"] = True
     else:

@@ -118,6 +118,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="serve from N processes sharing one port and one store (needs --store sqlite:PATH)",
     )
+    serve.add_argument(
+        "--max-tasks",
+        type=int,
+        default=None,
+        metavar="N",
+        help="hold at most N tasks: past it the oldest made are forgotten first (default: no bound; "
+        "tasks past retention plus a day are forgotten anyway)",
+    )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
 
     spec = commands.add_parser("spec", help="print a provider's bundled OpenAPI document as JSON")
@@ -143,6 +151,7 @@ def build(args: argparse.Namespace) -> MockApp:
         rate_limits=args.rate_limits,
         sensitive_words=frozenset(args.sensitive_word),
         store=args.store,
+        max_tasks=args.max_tasks,
     )
     app = MockApp(args.provider, settings)
     if args.workers < 1:

@@ -132,7 +132,11 @@ class Driver:
     async def pump(self) -> None:
         """Claim what is due now (under a lease) and deliver it."""
         assert self._shared is not None
-        claimed = await self._shared.claim(self.scheduler.clock.now(), self.owner, self._lease_s, CLAIM_BATCH)
+        now = self.scheduler.clock.now()
+        first = await self._shared.next_due()  # a read: an idle store is not written every 50 ms
+        if first is None or first > now:
+            return
+        claimed = await self._shared.claim(now, self.owner, self._lease_s, CLAIM_BATCH)
         # started in due order: attempts of one task queue in that order (CallbackDispatcher._in_order)
         await asyncio.gather(*(self._deliver_due(due) for due in claimed))
 
@@ -145,6 +149,9 @@ class Driver:
             return
         stage = Stage(due.stage)
         kind = self.kinds[task.kind]
+        if due.attempt > self._policies[kind.name].attempts:  # the last attempt died with its process
+            await shared.done(due)
+            return
         build = kind.payload if self._payload_for is None else (self._payload_for(task, kind) or kind.payload)
         payload = build(task, stage, task.timeline.failure, self.profile)
         if payload is None:

@@ -87,6 +87,10 @@ class MockState:
                 mixed = hashlib.sha256(f"{settings.seed}:{secrets.token_hex(8)}".encode()).digest()
                 self.random = RandomSource(int.from_bytes(mixed[:8], "big"))
         self.scheduler = Scheduler(self.clock)
+        if shared is not None and isinstance(self.clock, ScaledClock) and hasattr(self.store, "ttl_s"):
+            # a store that expires keys itself (Redis): retention and grace, in real seconds
+            kept = profile.retention_days * 86400 + settings.retention_grace_s
+            self.store.ttl_s = kept / settings.time_scale + 60
         if shared is None:
             self.callbacks = CallbackJournal(settings.journal_size)
         else:
@@ -114,7 +118,16 @@ class MockState:
             payload_for=_market_payload,
             store=self.store,
         )
-        self.tasks = Tasks(self.store, self.random, self.clock.now, profile, kinds, self.driver.start)
+        self.tasks = Tasks(
+            self.store,
+            self.random,
+            self.clock.now,
+            profile,
+            kinds,
+            self.driver.start,
+            max_tasks=settings.max_tasks,
+            grace_s=settings.retention_grace_s,
+        )
         self.credits = Credits(self.store, settings.credits, settings.credits_per_task)
 
     def request_journal(self) -> RequestJournal:

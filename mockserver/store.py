@@ -126,6 +126,10 @@ class StateStore(Protocol):
 
     def save(self, task: Task) -> None: ...
 
+    def evict(self, created_before: float, keep: int | None) -> int:
+        """Forget tasks created before ``created_before``, then the oldest beyond ``keep``; return how many went."""
+        ...
+
     def clear(self) -> None: ...
 
     def close(self) -> None: ...
@@ -210,6 +214,21 @@ class MemoryStore:
 
     def save(self, task: Task) -> None:
         """Nothing to do: the records are the stored objects."""
+
+    def evict(self, created_before: float, keep: int | None) -> int:
+        """Tasks are held in the order they were made, so the oldest are at the front of the dict."""
+        tasks, tracks = self.tasks, self.tracks
+        gone = 0
+        while tasks:
+            task_id = next(iter(tasks))
+            task = tasks[task_id]
+            if task.created_at >= created_before and (keep is None or len(tasks) <= keep):
+                break
+            del tasks[task_id]
+            for track in task.tracks:
+                tracks.pop(track.id, None)
+            gone += 1
+        return gone
 
     def clear(self) -> None:
         self.tasks.clear()

@@ -250,3 +250,38 @@ def test_the_environment_variable_chooses_the_store(tmp_path: Path, monkeypatch:
         app.state.close()
     monkeypatch.delenv("SUNO_MOCK_STORE")
     assert create_app().state.store.shared is None
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_the_pytest_ini_key_puts_the_plugin_s_mock_on_the_store(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    path = tmp_path / "plugin.db"
+    pytester.makeini(f"[pytest]\nsuno_mock_store = sqlite:{path}\n")
+    pytester.makepyfile(
+        "def test_on_sqlite(suno_mock):\n"
+        "    shared = suno_mock.app.state.store.shared\n"
+        f"    assert shared is not None and shared.url == 'sqlite:{path}'\n"
+        "    assert suno_mock.app.seed_task().id in suno_mock.app.state.store.tasks\n"
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function")
+    assert result.ret == 0, result.stdout.str()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM tasks").fetchone()[0] >= 1
+
+
+async def test_on_a_scaled_clock_the_store_s_deliveries_are_sent_in_the_background(tmp_path: Path) -> None:
+    app = create_app(store=f"sqlite:{tmp_path / 'scaled.db'}", time_scale=2000.0)
+    try:
+        with CallbackReceiver() as receiver:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=AUTH) as client:
+                body = {"customMode": False, "instrumental": False, "model": "V4_5", "prompt": "x"}
+                answer = (await client.post("/api/v1/generate", json={**body, "callBackUrl": receiver.url})).json()
+                task_id = answer["data"]["taskId"]
+                attempt = await app.wait_for_callback(task_id, "complete", timeout=60)
+                assert attempt.delivered and attempt.attempt == 1
+                assert {r.stage for r in receiver.received if r.task_id == task_id} == set(STAGES)
+                assert app.status(task_id) == "SUCCESS"
+    finally:
+        await app.aclose()

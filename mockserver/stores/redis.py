@@ -57,6 +57,7 @@ for i = 1, #ids, 2 do
     redis.call('ZADD', KEYS[2], tonumber(ARGV[2]) + tonumber(ARGV[3]), id)
     local key = ARGV[6] .. 'delivery:' .. id
     redis.call('HSET', key, 'owner', ARGV[5])
+    if held then redis.call('HINCRBY', key, 'attempt', 1) end
     local fields = redis.call('HMGET', key, 'task', 'stage', 'attempt')
     table.insert(out, id)
     table.insert(out, fields[1])
@@ -119,10 +120,14 @@ class _Tasks(MutableMapping[str, Task]):
         held = store._pending.get(task_id)
         if held is not None:
             return held
+        read = store._read
+        if task_id in read:
+            return read[task_id]
         blob = store._sync.hget(store._key("task:", task_id), "record")
         if blob is None:
             raise KeyError(task_id)
         task: Task = pickle.loads(blob)
+        store._remember(task)
         return task
 
     def get(self, task_id: str, default: Any = None) -> Any:
@@ -269,6 +274,12 @@ class RedisStore:
         self._release = self._sync.register_script(_RELEASE)
         self._admit = self._sync.register_script(_ADMIT)
         self._pending: dict[str, Task] = {}
+        #: Records read in this step of the event loop (a request reads its source task several times).
+        self._read: dict[str, Task] = {}
+        self._values: dict[str, bytes | None] = {}
+        #: Real seconds a task's keys live (set on a scaled clock: retention plus grace, in real time);
+        #: None on a virtual clock, whose time Redis cannot follow: the eviction sweep removes them.
+        self.ttl_s: float | None = None
         self._flush_planned = False
         self.tasks: MutableMapping[str, Task] = _Tasks(self)
         self.tracks: MutableMapping[str, Track] = _Tracks(self)
@@ -314,6 +325,15 @@ class RedisStore:
         self._pending[task.id] = task
         self._plan_flush()
 
+    def _remember(self, task: Task) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if not self._read:
+            loop.call_soon(self._read.clear)
+        self._read[task.id] = task
+
     def _plan_flush(self) -> None:
         if self._flush_planned:
             return
@@ -330,17 +350,51 @@ class RedisStore:
         self._flush_planned = False
         if not self._pending:
             return
-        pending, self._pending = self._pending, {}
         pipe = self._sync.pipeline(transaction=False)
-        for task in pending.values():
-            pipe.hset(self._key("task:", task.id), mapping={"record": _dump(task), "created_at": task.created_at})
-            pipe.zadd(self._key("tasks"), {task.id: task.created_at})
-            for track in task.tracks:
-                pipe.set(self._key("track:", track.id), task.id)
+        self._queue_pending(pipe)
         pipe.execute()
+
+    def _queue_pending(self, pipe: Any) -> None:
+        pending, self._pending = self._pending, {}
+        self._flush_planned = False
+        for task in pending.values():
+            key = self._key("task:", task.id)
+            pipe.hset(key, mapping={"record": _dump(task), "created_at": task.created_at})
+            pipe.zadd(self._key("tasks"), {task.id: task.created_at})
+            ttl = None if self.ttl_s is None else max(1, int(self.ttl_s))
+            if ttl is not None:
+                pipe.expire(key, ttl)
+            for track in task.tracks:
+                pipe.set(self._key("track:", track.id), task.id, ex=ttl)
+
+    def evict(self, created_before: float, keep: int | None) -> int:
+        self.flush()
+        index = self._key("tasks")
+        gone = [m.decode() for m in self._sync.zrangebyscore(index, "-inf", f"({created_before!r}")]
+        if keep is not None:
+            extra = int(self._sync.zcard(index)) - len(gone) - keep
+            if extra > 0:
+                gone += [m.decode() for m in self._sync.zrange(index, len(gone), len(gone) + extra - 1)]
+        for start in range(0, len(gone), 500):
+            batch = gone[start : start + 500]
+            pipe = self._sync.pipeline(transaction=False)
+            for task_id in batch:
+                pipe.hget(self._key("task:", task_id), "record")
+            blobs = pipe.execute()
+            pipe = self._sync.pipeline(transaction=False)
+            for task_id, blob in zip(batch, blobs, strict=True):
+                if blob is not None:
+                    for track in pickle.loads(blob).tracks:
+                        pipe.delete(self._key("track:", track.id))
+                pipe.delete(self._key("task:", task_id))
+            pipe.zrem(index, *batch)
+            pipe.execute()
+        self._read.clear()
+        return len(gone)
 
     def clear(self) -> None:
         self._pending.clear()
+        self._read.clear()
         keep = {self._key("value:schema_version"), self._key("value:faults.admin"), self._key("value:faults.version")}
         keep |= {self._key("value:clock.virtual"), self._key("value:clock.scaled")}
         batch = [k for k in self._sync.scan_iter(match=self._prefix + "*", count=1000) if k.decode() not in keep]
@@ -406,21 +460,34 @@ class RedisStore:
 
     # shared values ------------------------------------------------------------------------------
     def get_value(self, name: str) -> bytes | None:
+        """The value, read once per step of the event loop (the clock is read many times per request)."""
+        cache = self._values
+        if name in cache:
+            return cache[name]
         value: bytes | None = self._sync.get(self._key("value:", name))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return value
+        if not cache:
+            loop.call_soon(cache.clear)
+        cache[name] = value
         return value
 
     def set_value(self, name: str, value: bytes) -> None:
+        self._values.pop(name, None)
         self._sync.set(self._key("value:", name), value)
 
     def set_value_once(self, name: str, value: bytes) -> bytes:
+        self._values.pop(name, None)
         self._sync.set(self._key("value:", name), value, nx=True)
         held = self.get_value(name)
         return value if held is None else held
 
     # journals -----------------------------------------------------------------------------------
     def journal_add(self, journal: str, record: bytes, keep: int) -> None:
-        self.flush()
-        pipe = self._sync.pipeline(transaction=False)
+        pipe = self._sync.pipeline(transaction=False)  # with the tasks still held: one round trip
+        self._queue_pending(pipe)
         pipe.xadd(self._key("journal:", journal), {"r": record}, maxlen=keep or None, approximate=False)
         pipe.incr(self._key("journal-added:", journal))
         pipe.execute()

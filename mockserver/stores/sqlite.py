@@ -53,6 +53,10 @@ CREATE INDEX IF NOT EXISTS windows_key ON windows (key, at);
 """
 
 
+#: A journal is trimmed to its size every this many records (it holds at most this many more).
+_TRIM_EVERY = 64
+
+
 def _dump(value: Any) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
@@ -66,10 +70,14 @@ class _Tasks(MutableMapping[str, Task]):
         held = store._pending.get(task_id)
         if held is not None:
             return held
+        read = store._read
+        if task_id in read:
+            return read[task_id]
         row = store._one("SELECT record FROM tasks WHERE id = ?", (task_id,))
         if row is None:
             raise KeyError(task_id)
         task: Task = pickle.loads(row[0])
+        store._remember(task)
         return task
 
     def get(self, task_id: str, default: Any = None) -> Any:  # the hot path: no exception per miss
@@ -232,7 +240,11 @@ class SqliteStore:
                 "point --store at a new file, or delete this one"
             ) from None
         self._lock = threading.RLock()
+        self._values: dict[str, bytes | None] = {}
+        self._journaled = 0
         self._pending: dict[str, Task] = {}
+        #: Records read in this step of the event loop (a request reads its source task several times).
+        self._read: dict[str, Task] = {}
         self._flush_planned = False
         self.tasks: MutableMapping[str, Task] = _Tasks(self)
         self.tracks: MutableMapping[str, Track] = _Tracks(self)
@@ -267,6 +279,15 @@ class SqliteStore:
         self._pending[task.id] = task
         self._plan_flush()
 
+    def _remember(self, task: Task) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if not self._read:
+            loop.call_soon(self._read.clear)
+        self._read[task.id] = task
+
     def _plan_flush(self) -> None:
         if self._flush_planned:
             return
@@ -283,21 +304,50 @@ class SqliteStore:
         self._flush_planned = False
         if not self._pending:
             return
-        pending, self._pending = self._pending, {}
-        rows = [(task.id, task.created_at, _dump(task)) for task in pending.values()]
-        tracks = [(track.id, task.id) for task in pending.values() for track in task.tracks]
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.executemany("INSERT OR REPLACE INTO tasks (id, created_at, record) VALUES (?, ?, ?)", rows)
-                db.executemany("INSERT OR REPLACE INTO tracks (id, task_id) VALUES (?, ?)", tracks)
+                self._write_pending(db)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
 
+    def _write_pending(self, db: sqlite3.Connection) -> None:
+        pending, self._pending = self._pending, {}
+        self._flush_planned = False
+        if not pending:
+            return
+        rows = [(task.id, task.created_at, _dump(task)) for task in pending.values()]
+        tracks = [(track.id, task.id) for task in pending.values() for track in task.tracks]
+        db.executemany("INSERT OR REPLACE INTO tasks (id, created_at, record) VALUES (?, ?, ?)", rows)
+        db.executemany("INSERT OR REPLACE INTO tracks (id, task_id) VALUES (?, ?)", tracks)
+
+    def evict(self, created_before: float, keep: int | None) -> int:
+        self.flush()
+        with self._write() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                gone = db.execute("SELECT id FROM tasks WHERE created_at < ?", (created_before,)).fetchall()
+                if keep is not None:
+                    held = int(db.execute("SELECT count(*) FROM tasks").fetchone()[0]) - len(gone)
+                    if held > keep:
+                        gone += db.execute(
+                            "SELECT id FROM tasks WHERE created_at >= ? ORDER BY created_at LIMIT ?",
+                            (created_before, held - keep),
+                        ).fetchall()
+                db.executemany("DELETE FROM tasks WHERE id = ?", gone)
+                db.executemany("DELETE FROM tracks WHERE task_id = ?", gone)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        self._read.clear()
+        return len(gone)
+
     def clear(self) -> None:
         self._pending.clear()
+        self._read.clear()
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             for table in ("tasks", "tracks", "balances", "once", "deliveries", "journal", "windows"):
@@ -325,7 +375,9 @@ class SqliteStore:
             db.execute("BEGIN IMMEDIATE")
             try:
                 rows = db.execute(
-                    "UPDATE deliveries SET owner = ?, lease_until = ? WHERE id IN ("
+                    # a lease that ran out was a process that died mid-attempt: that attempt counts
+                    "UPDATE deliveries SET owner = ?, lease_until = ?, attempt = attempt + (lease_until IS NOT NULL)"
+                    " WHERE id IN ("
                     " SELECT id FROM deliveries WHERE at <= ? AND (lease_until IS NULL OR lease_until < ?)"
                     " ORDER BY at, id LIMIT ?) RETURNING id, task_id, stage, at, attempt",
                     (owner, wall + lease_s, now, wall, limit),
@@ -361,17 +413,28 @@ class SqliteStore:
 
     # shared values ------------------------------------------------------------------------------
     def get_value(self, name: str) -> bytes | None:
+        """The value, read once per step of the event loop (the clock is read many times per request)."""
+        cache = self._values
+        if name in cache:
+            return cache[name]
         row = self._one("SELECT value FROM meta WHERE name = ?", (name,))
-        if row is None:
-            return None
-        value = row[0]
-        return value if isinstance(value, bytes) else str(value).encode()
+        value = None if row is None else row[0] if isinstance(row[0], bytes) else str(row[0]).encode()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return value
+        if not cache:
+            loop.call_soon(cache.clear)
+        cache[name] = value
+        return value
 
     def set_value(self, name: str, value: bytes) -> None:
+        self._values.pop(name, None)
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
 
     def set_value_once(self, name: str, value: bytes) -> bytes:
+        self._values.pop(name, None)
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)", (name, value))
         held = self.get_value(name)
@@ -379,12 +442,14 @@ class SqliteStore:
 
     # journals -----------------------------------------------------------------------------------
     def journal_add(self, journal: str, record: bytes, keep: int) -> None:
-        self.flush()
+        """Append a record in one transaction with the tasks still held; trim to ``keep`` every 64 records."""
+        self._journaled += 1
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
+                self._write_pending(db)
                 db.execute("INSERT INTO journal (name, record) VALUES (?, ?)", (journal, record))
-                if keep > 0:
+                if keep > 0 and (self._journaled % _TRIM_EVERY == 0 or keep < _TRIM_EVERY):
                     gone = db.execute(
                         "DELETE FROM journal WHERE name = ? AND id <= (SELECT id FROM journal WHERE name = ?"
                         " ORDER BY id DESC LIMIT 1 OFFSET ?)",
