@@ -28,7 +28,7 @@ _TEMPLATES_MAX = 256
 CLAIM_BATCH = 32
 #: Real seconds a claimed delivery stays this process's beyond its receiver timeout; a process that
 #: dies holding it loses it after that, and another process delivers it.
-LEASE_MARGIN_S = 10.0
+LEASE_MARGIN_S = 2.0
 
 
 class Driver:

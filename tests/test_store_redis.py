@@ -157,9 +157,9 @@ def test_a_delivery_held_by_a_killed_instance_is_delivered_by_another(
 ) -> None:
     slow = CallbackReceiver(delay_s=30.0).start()  # holds the first attempt until its sender is gone
     try:
-        a = Served("--store", store, "--callback-timeout", "0.5")
+        a = Served("--store", store, "--callback-timeout", "3")  # a is killed well within its attempt
         started.append(a)
-        b = Served("--store", store, "--callback-timeout", "0.5")
+        b = Served("--store", store, "--callback-timeout", "3")
         started.append(b)
         body = {"customMode": False, "instrumental": False, "model": "V4_5", "prompt": "x", "callBackUrl": slow.url}
         task_id = a.client.post("/api/v1/generate", json=body).json()["data"]["taskId"]
@@ -170,12 +170,16 @@ def test_a_delivery_held_by_a_killed_instance_is_delivered_by_another(
 
         advancing = threading.Thread(target=advance_a, daemon=True)
         advancing.start()
-        slow.wait_for(task_id=task_id, stage="text", timeout=30)  # a is mid-delivery now
+        try:
+            slow.wait_for(task_id=task_id, stage="text", timeout=60)  # a is mid-delivery now
+        except TimeoutError:
+            a.process.kill()
+            raise AssertionError(f"instance a sent nothing; its stderr: {a.process.communicate()[1]}") from None
         a.process.send_signal(signal.SIGKILL)
         a.process.wait()
         advancing.join(timeout=30)
         slow.delay_s = 0.0
-        deadline = time.monotonic() + 30  # the lease (2 x 0.5 s + margin) runs out in real time
+        deadline = time.monotonic() + 60  # the lease (2 x 3 s + 2 s) runs out in real time
         while len([r for r in slow.received if r.stage == "text"]) < 2:
             assert time.monotonic() < deadline, "the other instance never took the delivery over"
             _advance(b.client, 0)
