@@ -32,6 +32,7 @@ loaded on first access.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -99,7 +100,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("suno_seed", "seed of the mock's ids, durations and audio; 'none' for random", default="0")
     parser.addini(
         "suno_mock_store",
-        "store of the mocks: memory, sqlite:PATH or redis://HOST:PORT/DB (default: $SUNO_MOCK_STORE, else memory)",
+        "store of the mocks: memory, sqlite:PATH or redis://HOST:PORT/DB ({worker}: the xdist worker's name; "
+        "default: $SUNO_MOCK_STORE, else memory)",
         default="",
     )
 
@@ -208,7 +210,8 @@ def _setup(request: pytest.FixtureRequest) -> Setup:
     expect = bool(options.pop("expect_rejections", False))
     settings: dict[str, Any] = {**options, "seed": seed}
     if "store" not in settings and (store := str(config.getini("suno_mock_store")).strip()):
-        settings["store"] = store
+        # each pytest-xdist worker resets its mocks between tests: give each one its own file or database
+        settings["store"] = store.replace("{worker}", os.environ.get("PYTEST_XDIST_WORKER", "main"))
     if scale is None:
         settings["virtual_clock"] = True
     else:

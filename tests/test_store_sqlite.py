@@ -256,8 +256,8 @@ pytest_plugins = ["pytester"]
 
 
 def test_the_pytest_ini_key_puts_the_plugin_s_mock_on_the_store(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    path = tmp_path / "plugin.db"
-    pytester.makeini(f"[pytest]\nsuno_mock_store = sqlite:{path}\n")
+    path = tmp_path / "plugin-main.db"  # {worker}: "main" without pytest-xdist
+    pytester.makeini(f"[pytest]\nsuno_mock_store = sqlite:{tmp_path}/plugin-{{worker}}.db\n")
     pytester.makepyfile(
         "def test_on_sqlite(suno_mock):\n"
         "    shared = suno_mock.app.state.store.shared\n"
