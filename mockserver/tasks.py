@@ -7,6 +7,7 @@ HTTP answers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -76,6 +77,7 @@ class Tasks:
         # the memory store counts its tasks for free: its bound is exact; a shared one is looked at every 64 tasks
         self._exact_bound = max_tasks is not None and not shared
         self.evicted = 0
+        self._sweep_planned = False
 
     def shared(self, text: str) -> str:
         """``text``, or an equal string already held by another task (one copy for 100,000 tasks)."""
@@ -206,8 +208,27 @@ class Tasks:
         if self._added % self._sweep_every == 0 or (
             self._exact_bound and len(self.store.tasks) > self.max_tasks  # type: ignore[operator]
         ):
-            self.evict()
+            self._sweep()
         return task
+
+    def _sweep(self) -> None:
+        """Evict once the behaviour that added the task is done with it (it may still change it)."""
+        if self.store.shared is None:
+            self.evict()  # the memory store's records are the objects themselves: at once
+            return
+        if self._sweep_planned:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.evict()
+            return
+        self._sweep_planned = True
+        loop.call_soon(self._planned_sweep)
+
+    def _planned_sweep(self) -> None:
+        self._sweep_planned = False
+        self.evict()
 
     def evict(self) -> int:
         """Forget the tasks past retention and grace, then the oldest beyond ``max_tasks``; how many went."""

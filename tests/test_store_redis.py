@@ -233,3 +233,25 @@ def test_on_a_scaled_clock_task_keys_expire_after_retention_and_grace_in_real_ti
         assert expected - 5 < client.ttl(f"suno-mock:kie:track:{task.tracks[0].id}") <= expected
     finally:
         app.state.close()
+
+
+def test_the_contract_server_suite_passes_on_a_redis_backed_mock(store: str) -> None:
+    from contract.server import SuiteConfig, run_server_suite
+
+    app = create_app("kie", seed=1, tokens=frozenset({"test-token"}), time_scale=60.0, store=store)
+    try:
+        config = SuiteConfig(
+            provider="kie",
+            token="test-token",
+            app=app,
+            max_examples=3,
+            callback_wait=5.0,
+            require_callbacks=True,
+            schemathesis=False,  # the hand-written probes: every operation, rule, lifecycle and callback
+        )
+        result = run_server_suite(config)
+        failed = [(o.check, o.operation, o.message) for o in result.outcomes.values() if o.failed]
+        assert result.ok, failed
+        assert {o.check for o in result.outcomes.values() if o.passed} >= {"lifecycle", "callbacks", "stateful_rules"}
+    finally:
+        app.state.close()

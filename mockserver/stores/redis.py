@@ -274,6 +274,7 @@ class RedisStore:
         self._release = self._sync.register_script(_RELEASE)
         self._admit = self._sync.register_script(_ADMIT)
         self._pending: dict[str, Task] = {}
+        self._deliveries: list[tuple[str, str, float, int]] = []
         #: Records read in this step of the event loop (a request reads its source task several times).
         self._read: dict[str, Task] = {}
         self._values: dict[str, bytes | None] = {}
@@ -348,9 +349,9 @@ class RedisStore:
     def flush(self) -> None:
         """Write the tasks added or saved since the last flush (one round trip)."""
         self._flush_planned = False
-        if not self._pending:
+        if not self._pending and not self._deliveries:
             return
-        pipe = self._sync.pipeline(transaction=False)
+        pipe = self._sync.pipeline(transaction=True)
         self._queue_pending(pipe)
         pipe.execute()
 
@@ -366,9 +367,15 @@ class RedisStore:
                 pipe.expire(key, ttl)
             for track in task.tracks:
                 pipe.set(self._key("track:", track.id), task.id, ex=ttl)
+        deliveries, self._deliveries = self._deliveries, []
+        for task_id, stage, at, attempt in deliveries:
+            delivery = str(secrets.randbits(62))  # unique enough, and no round trip for an id
+            fields = {"task": task_id, "stage": stage, "attempt": attempt}
+            pipe.hset(self._key("delivery:", delivery), mapping=fields)
+            pipe.zadd(self._key("due"), {delivery: at})
 
     def evict(self, created_before: float, keep: int | None) -> int:
-        self.flush()
+        self.flush()  # called after the step that made the tasks held (see Tasks._sweep)
         index = self._key("tasks")
         gone = [m.decode() for m in self._sync.zrangebyscore(index, "-inf", f"({created_before!r}")]
         if keep is not None:
@@ -394,6 +401,7 @@ class RedisStore:
 
     def clear(self) -> None:
         self._pending.clear()
+        self._deliveries.clear()
         self._read.clear()
         keep = {self._key("value:schema_version"), self._key("value:faults.admin"), self._key("value:faults.version")}
         keep |= {self._key("value:clock.virtual"), self._key("value:clock.scaled")}
@@ -414,12 +422,9 @@ class RedisStore:
 
     # deliveries ---------------------------------------------------------------------------------
     def schedule(self, task_id: str, stage: str, at: float, attempt: int = 1) -> None:
-        self.flush()  # the task is written before its delivery can be claimed
-        delivery = str(self._sync.incr(self._key("delivery-ids")))
-        pipe = self._sync.pipeline()
-        pipe.hset(self._key("delivery:", delivery), mapping={"task": task_id, "stage": stage, "attempt": attempt})
-        pipe.zadd(self._key("due"), {delivery: at})
-        pipe.execute()
+        """Held with the tasks until the flush, which writes both in one pipeline (the task first)."""
+        self._deliveries.append((task_id, stage, at, attempt))
+        self._plan_flush()
 
     async def claim(self, now: float, owner: str, lease_s: float, limit: int) -> list[Due]:
         client = self._aclient()
@@ -486,7 +491,7 @@ class RedisStore:
 
     # journals -----------------------------------------------------------------------------------
     def journal_add(self, journal: str, record: bytes, keep: int) -> None:
-        pipe = self._sync.pipeline(transaction=False)  # with the tasks still held: one round trip
+        pipe = self._sync.pipeline(transaction=True)  # with the tasks still held: one round trip
         self._queue_pending(pipe)
         pipe.xadd(self._key("journal:", journal), {"r": record}, maxlen=keep or None, approximate=False)
         pipe.incr(self._key("journal-added:", journal))

@@ -243,6 +243,7 @@ class SqliteStore:
         self._values: dict[str, bytes | None] = {}
         self._journaled = 0
         self._pending: dict[str, Task] = {}
+        self._deliveries: list[tuple[str, str, float, int]] = []
         #: Records read in this step of the event loop (a request reads its source task several times).
         self._read: dict[str, Task] = {}
         self._flush_planned = False
@@ -302,7 +303,7 @@ class SqliteStore:
     def flush(self) -> None:
         """Write the tasks added or saved since the last flush."""
         self._flush_planned = False
-        if not self._pending:
+        if not self._pending and not self._deliveries:
             return
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
@@ -316,15 +317,17 @@ class SqliteStore:
     def _write_pending(self, db: sqlite3.Connection) -> None:
         pending, self._pending = self._pending, {}
         self._flush_planned = False
-        if not pending:
-            return
-        rows = [(task.id, task.created_at, _dump(task)) for task in pending.values()]
-        tracks = [(track.id, task.id) for task in pending.values() for track in task.tracks]
-        db.executemany("INSERT OR REPLACE INTO tasks (id, created_at, record) VALUES (?, ?, ?)", rows)
-        db.executemany("INSERT OR REPLACE INTO tracks (id, task_id) VALUES (?, ?)", tracks)
+        deliveries, self._deliveries = self._deliveries, []
+        if pending:
+            rows = [(task.id, task.created_at, _dump(task)) for task in pending.values()]
+            tracks = [(track.id, task.id) for task in pending.values() for track in task.tracks]
+            db.executemany("INSERT OR REPLACE INTO tasks (id, created_at, record) VALUES (?, ?, ?)", rows)
+            db.executemany("INSERT OR REPLACE INTO tracks (id, task_id) VALUES (?, ?)", tracks)
+        if deliveries:
+            db.executemany("INSERT INTO deliveries (task_id, stage, at, attempt) VALUES (?, ?, ?, ?)", deliveries)
 
     def evict(self, created_before: float, keep: int | None) -> int:
-        self.flush()
+        self.flush()  # called after the step that made the tasks held (see Tasks._sweep)
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -347,6 +350,7 @@ class SqliteStore:
 
     def clear(self) -> None:
         self._pending.clear()
+        self._deliveries.clear()
         self._read.clear()
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
@@ -362,12 +366,9 @@ class SqliteStore:
 
     # deliveries -------------------------------------------------------------------------------
     def schedule(self, task_id: str, stage: str, at: float, attempt: int = 1) -> None:
-        self.flush()  # the task is written before its delivery can be claimed
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO deliveries (task_id, stage, at, attempt) VALUES (?, ?, ?, ?)",
-                (task_id, stage, at, attempt),
-            )
+        """Held with the tasks until the flush, which writes both in one transaction (never one without the other)."""
+        self._deliveries.append((task_id, stage, at, attempt))
+        self._plan_flush()
 
     async def claim(self, now: float, owner: str, lease_s: float, limit: int) -> list[Due]:
         wall = time.time()
