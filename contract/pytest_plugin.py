@@ -32,6 +32,7 @@ loaded on first access.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -97,6 +98,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("suno_provider", "provider profile of the mock (kie, sunoapi, apibox, apikley)", default="kie")
     parser.addini("suno_time_scale", "'virtual' or mock seconds per real second", default="virtual")
     parser.addini("suno_seed", "seed of the mock's ids, durations and audio; 'none' for random", default="0")
+    parser.addini(
+        "suno_mock_store",
+        "store of the mocks: memory, sqlite:PATH or redis://HOST:PORT/DB ({worker}: the xdist worker's name; "
+        "default: $SUNO_MOCK_STORE, else memory)",
+        default="",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -202,6 +209,9 @@ def _setup(request: pytest.FixtureRequest) -> Setup:
         _fail(f"@pytest.mark.suno(faults=...) must be a list of rule dicts, got {faults!r}")
     expect = bool(options.pop("expect_rejections", False))
     settings: dict[str, Any] = {**options, "seed": seed}
+    if "store" not in settings and (store := str(config.getini("suno_mock_store")).strip()):
+        # each pytest-xdist worker resets its mocks between tests: give each one its own file or database
+        settings["store"] = store.replace("{worker}", os.environ.get("PYTEST_XDIST_WORKER", "main"))
     if scale is None:
         settings["virtual_clock"] = True
     else:

@@ -32,7 +32,7 @@ from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
 from .formbody import parse_form
 from .inspector import Inspector, refusal
-from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
+from .journal import PATH_KEPT, RequestRecord, clipped
 from .jsonbody import abbreviated_number, parse_body
 from .lifecycle import Stage
 from .media import MediaFiles
@@ -124,13 +124,15 @@ class MockApp:
         self.operations: tuple[Operation, ...] = tuple(operations(self.spec))
         self._served = {op.operation_id: op for op in self.operations}
         self.state = MockState(self.profile, self.settings)
-        self.requests = RequestJournal(self.settings.journal_size)
+        self.requests = self.state.request_journal()
         #: What the mock is doing (requests, stages, callback attempts) for the log and the inspector.
         self.events = self.state.driver.events = self.state.dispatcher.events = Events()
         failures = {name: kind.failures for name, kind in self.state.kinds.items()}
         catalog = Catalog.from_spec(self.spec, self.profile.name, self.operations, failures)
         #: Fault rules (file, admin API, headers), rate limits and sensitive words.
         self.faults = FaultInjector(catalog, self.settings, self.state.now)
+        if (shared := self.state.store.shared) is not None:
+            self.faults.share(shared)  # admin rules and rate windows are the store's
         self._spec_bytes = render(self.spec)
         self.media = MediaFiles(self.state, self._answer)
         #: Tasks, one task's story, the live feed and the page at /_mock/ui (see mockserver/inspector).
@@ -284,6 +286,7 @@ class MockApp:
         """Stop the background clock and close the callback client."""
         await self.state.scheduler.stop()
         await self.state.dispatcher.aclose()
+        self.state.close()
 
     def seed_task(
         self, durations: Sequence[float] = (180.0, 180.0), *, base_url: str = "http://testserver", **fields: str
@@ -320,6 +323,7 @@ class MockApp:
         task.token = None
         if task.timeline is not None:  # as if created long enough ago to have finished
             task.created_at -= task.timeline.steps[-1].at
+        state.store.save(task)
         return {"taskId": task.id, "kind": task.kind, "status": state.tasks.status(task)}
 
     # the API -------------------------------------------------------------------------------

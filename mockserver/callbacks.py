@@ -381,6 +381,8 @@ class CallbackDispatcher:
         #: Callback attempt events (see :mod:`mockserver.events`); the app shares its hub.
         self.events = Events()
         self._senders_loop: asyncio.AbstractEventLoop | None = None
+        self._slots = asyncio.Semaphore(max_concurrency)  # attempts from a shared store, at most this many at once
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
         self._run_attempt = self._attempt  # one bound method for every scheduled attempt
         self._run_sender = self._sender
 
@@ -489,6 +491,15 @@ class CallbackDispatcher:
 
     async def _send(self, delivery: _Delivery, number: int, started_at: float) -> None:
         """POST one attempt (one request at a time per task), journal it, and schedule a retry if it failed."""
+        status_code, error, duration_ms = await self._post(delivery, started_at)
+        final = status_code == 200 or number >= delivery.policy.attempts
+        self._finish(delivery, number, started_at, status_code, error, duration_ms, final=final)
+        if not final:
+            at = self._scheduler.clock.now() + delivery.policy.backoff(number)
+            self._scheduler.call_at(at, self._run_attempt, delivery, number + 1)
+
+    async def _post(self, delivery: _Delivery, started_at: float) -> tuple[int | None, str | None, float]:
+        """POST one attempt (one request at a time per task): the status code, the error and the real milliseconds."""
         headers = {"Content-Type": "application/json"}
         if self._signing_key is not None and delivery.signed_id is not None:
             headers.update(_signature(delivery.signed_id, self._signing_key, int(started_at)))
@@ -514,11 +525,38 @@ class CallbackDispatcher:
             duration_ms = (time.perf_counter() - began) * 1000
         if status_code is not None and status_code != 200:
             error = f"receiver answered HTTP {status_code}; only 200 counts as delivered"
-        final = status_code == 200 or number >= delivery.policy.attempts
+        return status_code, error, duration_ms
+
+    async def attempt(
+        self,
+        task_id: str,
+        stage: Stage,
+        url: str,
+        payload: Mapping[str, Any],
+        *,
+        policy: CallbackPolicy,
+        number: int,
+    ) -> tuple[bool, bool]:
+        """Make attempt ``number`` of one delivery now and journal it; no retry is scheduled here.
+
+        For deliveries kept in a shared store, which schedules the retries itself. Returns
+        ``(delivered, final)``: final when delivered, refused, or the policy's last attempt.
+        """
+        body = render(payload)
+        signed_id = _task_id_of(payload) if self._signing_key is not None else None
+        delivery = _Delivery(task_id, stage, url, _compress(body), policy, None, signed_id)
+        started_at = self._scheduler.clock.now()
+        if not is_allowed(url, self._allow):
+            self._finish(delivery, number, started_at, None, _refusal(url), 0.0, final=True)
+            return False, True
+        loop = asyncio.get_running_loop()
+        if self._slots_loop is not loop:
+            self._slots, self._slots_loop = asyncio.Semaphore(self._max_concurrency), loop
+        async with self._slots:
+            status_code, error, duration_ms = await self._post(delivery, started_at)
+        final = status_code == 200 or number >= policy.attempts
         self._finish(delivery, number, started_at, status_code, error, duration_ms, final=final)
-        if not final:
-            at = self._scheduler.clock.now() + delivery.policy.backoff(number)
-            self._scheduler.call_at(at, self._run_attempt, delivery, number + 1)
+        return status_code == 200, final
 
     def _finish(
         self,

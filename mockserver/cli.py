@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from openapi import PROVIDERS
@@ -15,6 +15,7 @@ from .config import Settings
 from .envelope import StatusMode, render
 from .errors import ConfigError
 from .eventlog import FORMATS, TerminalLog
+from .stores import FORMS
 
 __all__ = ["main"]
 
@@ -105,6 +106,28 @@ def _parser() -> argparse.ArgumentParser:
         metavar="W",
         help="a prompt, style, title or tags containing W fails with SENSITIVE_WORD_ERROR (repeatable)",
     )
+    serve.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="where tasks, deliveries, journals, clock and fault rules live: memory (default; or $SUNO_MOCK_STORE), "
+        "sqlite:PATH (survives restarts; --workers on one host)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve from N processes sharing one port and one store (needs --store sqlite:PATH)",
+    )
+    serve.add_argument(
+        "--max-tasks",
+        type=int,
+        default=None,
+        metavar="N",
+        help="hold at most N tasks: past it the oldest made are forgotten first (default: no bound; "
+        "tasks past retention plus a day are forgotten anyway)",
+    )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
     serve.add_argument(
         "--http",
@@ -151,8 +174,20 @@ def build(args: argparse.Namespace) -> MockApp:
         rate_limits=args.rate_limits,
         sensitive_words=frozenset(args.sensitive_word),
         admin_token=args.admin_token,
+        store=args.store,
+        max_tasks=args.max_tasks,
     )
-    return MockApp(args.provider, settings)
+    app = MockApp(args.provider, settings)
+    if args.workers < 1:
+        app.state.close()
+        raise ConfigError(f"--workers {args.workers}: must be 1 or more")
+    if args.workers > 1 and app.state.store.shared is None:
+        app.state.close()
+        raise ConfigError(
+            f"--workers {args.workers} needs a store every worker shares, and the memory store is one process's; "
+            f"use --store sqlite:PATH (one host; {FORMS})"
+        )
+    return app
 
 
 class _Freezer:
@@ -185,11 +220,111 @@ class _Freezer:
         return True
 
 
-def _serve(app: MockApp, host: str, port: int, log_level: str, http: str = "auto") -> None:
+def _serve(
+    app: MockApp,
+    host: str,
+    port: int,
+    log_level: str,
+    http: str = "auto",
+    workers: int = 1,
+    args: argparse.Namespace | None = None,
+) -> None:
+    import socket
+
+    from .serving import stack
+
+    served_on = stack(http)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and without it
+    # every answer on a keep-alive connection waits ~40 ms for Nagle and the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)  # connections made as soon as the URL is printed wait in the backlog
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    shared = app.state.store.shared
+    also = f" from {workers} workers on {shared.url}" if workers > 1 and shared is not None else ""
+    print(
+        f"suno-mock: serving provider {app.provider} at http://{shown}:{bound} ({served_on.label}; "
+        f"spec: /openapi.json){also}; Ctrl-C stops",
+        flush=True,
+    )
+    print(f"suno-mock: inspector at http://{shown}:{bound}/_mock/ui", flush=True)
+    if workers > 1 and args is not None:
+        app.state.close()  # each worker opens the store itself: a connection must not cross a fork
+        _run_workers(sock, workers, args)
+    else:
+        _run(app, sock, log_level, http)
+    print("suno-mock: stopped", flush=True)
+
+
+def _worker(args: argparse.Namespace, sock: Any) -> None:
+    """One worker process: its own app on the shared store, its own log, the inherited socket."""
+    app = build(args)
+    log = None if args.quiet else TerminalLog(sys.stdout, fmt=args.log_format, background=True)
+    if log is not None:
+        app.events.subscribe(log)
+    try:
+        _run(app, sock, args.log_level, args.http)
+    finally:
+        if log is not None:
+            log.close()
+
+
+def _run_workers(sock: Any, workers: int, args: argparse.Namespace) -> None:
+    """Fork ``workers`` processes that accept on one listening socket; stop them all on SIGINT/SIGTERM."""
+    import os
+    import signal
+
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _worker(args, sock)
+            except BaseException:  # a worker's failure is its own; the others go on
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    sock.close()
+
+    def forward(signum: int, frame: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    import contextlib
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for child in children:
+            while True:
+                try:
+                    os.waitpid(child, 0)
+                    break
+                except ChildProcessError:
+                    break
+                except InterruptedError:
+                    continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _never() -> bool:
+    return False
+
+
+def _run(app: MockApp, sock: Any, log_level: str, http: str = "auto") -> None:
     import contextlib
     import gc
     import signal
-    import socket
     from collections.abc import Iterator
 
     import uvicorn
@@ -197,7 +332,8 @@ def _serve(app: MockApp, host: str, port: int, log_level: str, http: str = "auto
     from .serving import stack
 
     served_on = stack(http)
-    freeze = _Freezer(app)
+    # tasks of a shared store live in it, not in this process: nothing to freeze
+    freeze: Callable[[], bool] = _Freezer(app) if app.state.store.shared is None else _never
     feed = app.inspector.feed
 
     class Server(uvicorn.Server):
@@ -221,21 +357,6 @@ def _serve(app: MockApp, host: str, port: int, log_level: str, http: str = "auto
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and without it
-    # every answer on a keep-alive connection waits ~40 ms for Nagle and the client's delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)  # connections made as soon as the URL is printed wait in the backlog
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
-    print(
-        f"suno-mock: serving provider {app.provider} at http://{shown}:{bound} ({served_on.label}; "
-        "spec: /openapi.json); Ctrl-C stops",
-        flush=True,
-    )
-    print(f"suno-mock: inspector at http://{shown}:{bound}/_mock/ui", flush=True)
     # httptools (else h11) with the envelope for requests the parser refuses and a timeout for request
     # heads (httpfast.py, http11.py), on uvloop where installed
     server = Server(served_on.config(app, log_level))
@@ -250,7 +371,6 @@ def _serve(app: MockApp, host: str, port: int, log_level: str, http: str = "auto
     # rare and brief for a server; measured in bench/README.md.
     gc.set_threshold(50_000, 10, 10)
     server.run(sockets=[sock])
-    print("suno-mock: stopped", flush=True)
 
 
 def _is_loopback(host: str) -> bool:
@@ -283,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"suno-mock: {error}", file=sys.stderr)
         return 2
     try:
-        _serve(app, args.host, args.port, args.log_level, args.http)
+        _serve(app, args.host, args.port, args.log_level, args.http, args.workers, args)
     except ConfigError as error:
         print(f"suno-mock: {error}", file=sys.stderr)
         return 2

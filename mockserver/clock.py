@@ -32,7 +32,19 @@ from typing import Any, Protocol
 
 from .redact import summary
 
-__all__ = ["Action", "ActionError", "Callback", "Clock", "Handle", "ScaledClock", "Scheduler", "VirtualClock"]
+__all__ = [
+    "Action",
+    "ActionError",
+    "Callback",
+    "Clock",
+    "Handle",
+    "Pump",
+    "ScaledClock",
+    "Scheduler",
+    "SharedScaledClock",
+    "SharedVirtualClock",
+    "VirtualClock",
+]
 
 Action = Callable[[], Awaitable[None]]
 #: What :meth:`Scheduler.call_at` runs: a coroutine function, or a function that does its
@@ -73,6 +85,35 @@ class ScaledClock:
         return self._start + (time.monotonic() - self._origin) * self._scale
 
 
+class Values(Protocol):
+    """Named values shared by every process on one store (see :class:`mockserver.store.SharedState`)."""
+
+    def get_value(self, name: str) -> bytes | None: ...
+
+    def set_value(self, name: str, value: bytes) -> None: ...
+
+    def set_value_once(self, name: str, value: bytes) -> bytes: ...
+
+
+class SharedScaledClock(ScaledClock):
+    """A scaled clock whose start is kept in a shared store: every process and every restart tells the same time.
+
+    The first process on a store records the mock start and the real (wall) time it was taken at;
+    later ones, and a restarted mock, go on from there, so a task made before a restart is as far
+    along afterwards as if the mock had never stopped.
+    """
+
+    def __init__(self, values: Values, scale: float = 1.0, start: float | None = None) -> None:
+        super().__init__(scale, start)
+        wall = time.time()
+        mine = f"{self._start!r} {wall!r}".encode()
+        held = values.set_value_once("clock.scaled", mine).decode().split()
+        self._start, self._wall_origin = float(held[0]), float(held[1])
+
+    def now(self) -> float:
+        return self._start + (time.time() - self._wall_origin) * self._scale
+
+
 class VirtualClock:
     """Mock time that only moves when :meth:`advance_to` is called.
 
@@ -93,6 +134,42 @@ class VirtualClock:
         if not when >= self._now:
             raise ValueError(f"a VirtualClock only moves forward: now is {self._now}, asked to go to {when}")
         self._now = when
+
+
+class SharedVirtualClock(VirtualClock):
+    """A virtual clock whose time is a shared value: advanced through one process, it has moved for all."""
+
+    def __init__(self, values: Values, start: float) -> None:
+        super().__init__(start)
+        self._values = values
+        values.set_value_once("clock.virtual", repr(start).encode())
+
+    def now(self) -> float:
+        held = self._values.get_value("clock.virtual")
+        return self._now if held is None else float(held)
+
+    def advance_to(self, when: float) -> None:
+        now = self.now()
+        if not when >= now:
+            raise ValueError(f"a VirtualClock only moves forward: now is {now}, asked to go to {when}")
+        self._now = when
+        self._values.set_value("clock.virtual", repr(when).encode())
+
+
+class Pump(Protocol):
+    """Deliveries kept in a shared store: the scheduler runs them as they fall due, with its own entries."""
+
+    async def next_due(self) -> float | None:
+        """Mock time of the earliest delivery this process could claim now; None if there is none."""
+        ...
+
+    async def pump(self) -> None:
+        """Claim and run what is due at the clock's time."""
+        ...
+
+
+#: Real seconds between two looks at a shared store's due deliveries on a scaled clock.
+POLL_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -140,6 +217,9 @@ class Scheduler:
         self._running: set[asyncio.Task[None]] = set()
         self._run_handle = self._handle_action  # the callback of every Handle entry
         self.errors: list[ActionError] = []
+        #: Deliveries kept in a shared store (None: every entry is on this scheduler's heap).
+        self.pump: Pump | None = None
+        self._pumping: asyncio.Task[None] | None = None
 
     @property
     def clock(self) -> ScaledClock | VirtualClock:
@@ -205,11 +285,33 @@ class Scheduler:
         clock = self._clock
         async with self._advance_lock:
             target = clock.now() + seconds
-            while (entry := self._pop_due(target)) is not None:
+            while True:
+                if self.pump is not None and (stored := await self._stored_due(target)) is not None:
+                    clock.advance_to(max(clock.now(), stored))
+                    await self._run_pump(self.pump)
+                    continue
+                if (entry := self._pop_due(target)) is None:
+                    break
                 clock.advance_to(max(clock.now(), entry[0]))
                 if (rest := self._call(entry)) is not None:
                     await self._finish(entry, rest)
             clock.advance_to(target)
+
+    async def _stored_due(self, until: float) -> float | None:
+        """The time of the shared store's next delivery if it comes before the heap's next entry and ``until``."""
+        assert self.pump is not None
+        stored = await self.pump.next_due()
+        if stored is None or stored > until:
+            return None
+        at = self.next_at()
+        return stored if at is None or stored <= at else None
+
+    async def _run_pump(self, pump: Pump) -> None:
+        try:
+            await pump.pump()
+        except Exception as exc:  # a failing delivery must not stop the clock
+            _log.error("delivery from the shared store failed at mock time %s", self._clock.now(), exc_info=exc)
+            self.errors.append(ActionError(at=self._clock.now(), exception=exc))
 
     async def run_due(self) -> None:
         """Run, one after the other, every action due at the current mock time (without moving the clock)."""
@@ -217,6 +319,8 @@ class Scheduler:
             while (entry := self._pop_due(self._clock.now())) is not None:
                 if (rest := self._call(entry)) is not None:
                     await self._finish(entry, rest)
+            if self.pump is not None and await self._stored_due(self._clock.now()) is not None:
+                await self._run_pump(self.pump)
 
     def start(self) -> None:
         """Start running due actions in the background (scaled clock only; needs a running event loop)."""
@@ -245,6 +349,7 @@ class Scheduler:
             return
         self._loop_task = None
         self._running.clear()
+        self._pumping = None
         self.start()
 
     async def stop(self) -> None:
@@ -305,8 +410,15 @@ class Scheduler:
                     task = asyncio.create_task(self._finish(entry, rest))
                     self._running.add(task)
                     task.add_done_callback(self._running.discard)
+            if self.pump is not None and (self._pumping is None or self._pumping.done()):
+                pumping = asyncio.create_task(self._run_pump(self.pump))
+                self._pumping = pumping
+                self._running.add(pumping)
+                pumping.add_done_callback(self._running.discard)
             at = self.next_at()
             delay = None if at is None else max(0.0, (at - clock.now()) / clock.scale)
+            if self.pump is not None:
+                delay = POLL_S if delay is None else min(delay, POLL_S)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):  # not wait_for(): see stop()
                     await wake.wait()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .envelope import StatusMode
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .store import StateStore
 
 __all__ = ["Settings"]
 
@@ -55,6 +58,13 @@ class Settings:
     sensitive_words: frozenset[str] = frozenset()
     #: With a token, the admin API (/_mock, the inspector's data) needs it; see mockserver/inspector/guard.py.
     admin_token: str | None = None
+    #: Where tasks, deliveries, journals, clock and fault rules live: ``memory``, ``sqlite:PATH``,
+    #: ``redis://HOST:PORT/DB`` or a store object; None: ``$SUNO_MOCK_STORE``, else memory.
+    store: str | StateStore | None = None
+    #: At most this many tasks are held: past it, the oldest made are forgotten first (None: no bound).
+    max_tasks: int | None = None
+    #: Mock seconds a task's record stays after its files expired (the profile's ``retention_days``).
+    retention_grace_s: float = 86400.0
 
     def __post_init__(self) -> None:
         try:
@@ -75,5 +85,9 @@ class Settings:
             raise ConfigError("admin_token must be non-empty and contain no spaces")
         if not self.time_scale > 0:
             raise ConfigError(f"time_scale={self.time_scale} is not allowed; use a number > 0 (or virtual_clock)")
+        if self.max_tasks is not None and (isinstance(self.max_tasks, bool) or self.max_tasks < 1):
+            raise ConfigError(f"max_tasks={self.max_tasks} is not allowed; use a number of tasks >= 1 (or None)")
+        if not self.retention_grace_s >= 0:
+            raise ConfigError(f"retention_grace_s={self.retention_grace_s} is not allowed; use mock seconds >= 0")
         if self.callback_timeout_s is not None and not self.callback_timeout_s > 0:
             raise ConfigError(f"callback_timeout_s={self.callback_timeout_s} is not allowed; use a number > 0")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .errors import InsufficientCredits
-from .store import Store
+from .store import StateStore
 
 __all__ = ["Credits"]
 
@@ -11,7 +11,7 @@ __all__ = ["Credits"]
 class Credits:
     """Balances kept in the store; a key never seen has the starting balance."""
 
-    def __init__(self, store: Store, starting: int, per_task: int) -> None:
+    def __init__(self, store: StateStore, starting: int, per_task: int) -> None:
         self._store = store
         self.starting = starting
         self.per_task = per_task

@@ -7,21 +7,25 @@ It holds no behaviour of its own: tasks live in :class:`~mockserver.tasks.Tasks`
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from .callbacks import CallbackDispatcher, CallbackJournal
-from .clock import ScaledClock, Scheduler, VirtualClock
+from .clock import ScaledClock, Scheduler, SharedScaledClock, SharedVirtualClock, VirtualClock
 from .config import Settings
 from .credits import Credits
 from .driver import Driver
 from .errors import ConfigError
 from .ids import RandomSource
+from .journal import RequestJournal
 from .kind import JobKind, Payload
 from .lifecycle import Failure, Stage
 from .providers import Profile
-from .store import Store, Task
+from .store import StateStore, Task
+from .stores import open_store, store_url
 from .tasks import Tasks
 
 __all__ = ["MockState"]
@@ -60,14 +64,39 @@ class MockState:
         self.profile = profile
         self.settings = settings
         self.kinds = kinds
-        self.store = Store()
+        given = settings.store
+        self.store: StateStore = (
+            given if given is not None and not isinstance(given, str) else open_store(store_url(given), profile.name)
+        )
+        shared = self.store.shared
         self.random = RandomSource(settings.seed)
         start = settings.start_time
         if start is None:
             start = SEEDED_START if settings.seed is not None else time.time()
-        self.clock = VirtualClock(start) if settings.virtual_clock else ScaledClock(settings.time_scale, start)
+        self.clock: ScaledClock | VirtualClock
+        if shared is None:
+            self.clock = VirtualClock(start) if settings.virtual_clock else ScaledClock(settings.time_scale, start)
+        else:
+            self.clock = (
+                SharedVirtualClock(shared, start)
+                if settings.virtual_clock
+                else SharedScaledClock(shared, settings.time_scale, start)
+            )
+            if settings.seed is not None:
+                # ids must not repeat the ones a restarted (or another) process made from the same seed
+                mixed = hashlib.sha256(f"{settings.seed}:{secrets.token_hex(8)}".encode()).digest()
+                self.random = RandomSource(int.from_bytes(mixed[:8], "big"))
         self.scheduler = Scheduler(self.clock)
-        self.callbacks = CallbackJournal(settings.journal_size)
+        if shared is not None and isinstance(self.clock, ScaledClock) and hasattr(self.store, "ttl_s"):
+            # a store that expires keys itself (Redis): retention and grace, in real seconds
+            kept = profile.retention_days * 86400 + settings.retention_grace_s
+            self.store.ttl_s = kept / settings.time_scale + 60
+        if shared is None:
+            self.callbacks = CallbackJournal(settings.journal_size)
+        else:
+            from .stores.journals import SharedCallbackJournal
+
+            self.callbacks = SharedCallbackJournal(shared, settings.journal_size)
         if settings.webhook_key is not None and not profile.webhook_signing:
             raise ConfigError(
                 f"webhook_key is set but {profile.name} documents no webhook signing; "
@@ -87,9 +116,35 @@ class MockState:
             kinds,
             callback_timeout_s=settings.callback_timeout_s,
             payload_for=_market_payload,
+            store=self.store,
         )
-        self.tasks = Tasks(self.store, self.random, self.clock.now, profile, kinds, self.driver.start)
+        self.tasks = Tasks(
+            self.store,
+            self.random,
+            self.clock.now,
+            profile,
+            kinds,
+            self.driver.start,
+            max_tasks=settings.max_tasks,
+            grace_s=settings.retention_grace_s,
+        )
         self.credits = Credits(self.store, settings.credits, settings.credits_per_task)
+
+    def request_journal(self) -> RequestJournal:
+        """The request journal: this process's, or the one every process on a shared store writes."""
+        shared = self.store.shared
+        if shared is None:
+            return RequestJournal(self.settings.journal_size)
+        from .stores.journals import SharedRequestJournal
+
+        return SharedRequestJournal(shared, self.settings.journal_size)
+
+    def close(self) -> None:
+        """Give back this process's delivery leases and close the store."""
+        shared = self.store.shared
+        if shared is not None:
+            shared.release(self.driver.owner)
+        self.store.close()
 
     def now(self) -> float:
         """Mock time in unix seconds."""

@@ -7,6 +7,7 @@ HTTP answers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ from .ids import RandomSource
 from .kind import JobKind, Snapshot
 from .lifecycle import Failure, status_at
 from .providers import Profile
-from .store import Splice, Store, Task, Track
+from .store import Splice, StateStore, Task, Track
 
 __all__ = ["GENERATED_DURATION", "MODEL_NAMES", "Tasks"]
 
@@ -34,6 +35,11 @@ MODEL_NAMES = {
 
 #: Durations of generated tracks are drawn from this range (seconds).
 GENERATED_DURATION = (120.0, 240.0)
+#: Mock seconds a task's record stays after its files expired (the profile's retention): then it goes too.
+RETENTION_GRACE_S = 86400.0
+#: Tasks added between two looks for expired ones (and, on a shared store, at the ``max_tasks`` bound).
+_SWEEP_EVERY = 1024
+_SHARED_SWEEP_EVERY = 64
 #: Strings that tasks repeat (base URL, API key, callback URL, prompt, title...) are kept once:
 #: up to this many distinct ones, each at most _SHARED_LENGTH characters.
 _SHARED_MAX = 4096
@@ -45,12 +51,15 @@ class Tasks:
 
     def __init__(
         self,
-        store: Store,
+        store: StateStore,
         random: RandomSource,
         now: Callable[[], float],
         profile: Profile,
         kinds: Mapping[str, JobKind],
         start: Callable[[Task, JobKind, Failure | None, Any], None],
+        *,
+        max_tasks: int | None = None,
+        grace_s: float = RETENTION_GRACE_S,
     ) -> None:
         self.store = store
         self.random = random
@@ -59,6 +68,16 @@ class Tasks:
         self.kinds = kinds
         self._start = start
         self._strings: dict[str, str] = {}
+        #: Past this many tasks held, the oldest made go first (None: no bound).
+        self.max_tasks = max_tasks
+        self.grace_s = grace_s
+        self._added = 0
+        shared = store.shared is not None
+        self._sweep_every = _SHARED_SWEEP_EVERY if shared else _SWEEP_EVERY
+        # the memory store counts its tasks for free: its bound is exact; a shared one is looked at every 64 tasks
+        self._exact_bound = max_tasks is not None and not shared
+        self.evicted = 0
+        self._sweep_planned = False
 
     def shared(self, text: str) -> str:
         """``text``, or an equal string already held by another task (one copy for 100,000 tasks)."""
@@ -185,7 +204,38 @@ class Tasks:
 
     def add(self, task: Task) -> Task:
         self.store.add(task)
+        self._added += 1
+        if self._added % self._sweep_every == 0 or (
+            self._exact_bound and len(self.store.tasks) > self.max_tasks  # type: ignore[operator]
+        ):
+            self._sweep()
         return task
+
+    def _sweep(self) -> None:
+        """Evict once the behaviour that added the task is done with it (it may still change it)."""
+        if self.store.shared is None:
+            self.evict()  # the memory store's records are the objects themselves: at once
+            return
+        if self._sweep_planned:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.evict()
+            return
+        self._sweep_planned = True
+        loop.call_soon(self._planned_sweep)
+
+    def _planned_sweep(self) -> None:
+        self._sweep_planned = False
+        self.evict()
+
+    def evict(self) -> int:
+        """Forget the tasks past retention and grace, then the oldest beyond ``max_tasks``; how many went."""
+        cutoff = self.now() - self.profile.retention_days * 86400 - self.grace_s
+        gone = self.store.evict(cutoff, self.max_tasks)
+        self.evicted += gone
+        return gone
 
     def start(self, task: Task, kind: str, faults: TaskFaults | None = None) -> Task:
         """Store the task and put its kind's lifecycle on the clock, with any injected failure and callback faults.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import random
+import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import ApiError
@@ -21,8 +23,25 @@ from .matching import RateLimiter, RateLimits, decide, sensitive_word
 from .model import RATE_LIMIT_CODE, RESPONSE_MESSAGES, Decision, Facts, Outcome, Rule, RuleCount
 from .rules import _MOCK_HEADERS, Catalog, FaultConfig, header_rule, load_faults, parse_faults
 
+if TYPE_CHECKING:
+    from ..store import SharedState
+
 #: The decision when no rule could act.
 _NOTHING = Decision()
+
+
+class SharedLimiter(RateLimiter):
+    """Rate-limit windows kept in a shared store: every process counts the same calls."""
+
+    def __init__(self, shared: SharedState) -> None:
+        super().__init__()
+        self._shared = shared
+
+    def admit(self, key: tuple[str, str], limit: int, window_s: float, now: float) -> float | None:
+        return self._shared.admit("\x1f".join(key), limit, window_s, now)
+
+    def clear(self) -> None:
+        """The store's reset clears the windows."""
 
 
 def _without_keys(source: Mapping[str, Any]) -> dict[str, Any]:
@@ -83,6 +102,46 @@ class FaultInjector:
         self.limiter = RateLimiter()
         self.applied: deque[Applied] = deque(maxlen=max(1, settings.journal_size))
         self.random = self._rng()
+        #: A store shared by processes: the admin rules are a log of POST/DELETE documents kept there.
+        self._shared: SharedState | None = None
+        self._seen: bytes | None = None
+
+    def share(self, shared: SharedState) -> None:
+        """Keep the admin rules and the rate-limit windows in ``shared``, as every process on it does."""
+        self._shared = shared
+        self.limiter = SharedLimiter(shared)
+        if self.window_now is time.monotonic:
+            self.window_now = time.time  # one time for every process on the store
+        self._sync()
+
+    def _sync(self) -> None:
+        """Replay the shared log of admin changes if another process (or this one) changed it."""
+        shared = self._shared
+        assert shared is not None
+        version = shared.get_value("faults.version")
+        if version == self._seen:
+            return
+        self._seen = version
+        log = json.loads(shared.get_value("faults.admin") or b"[]")
+        self.admin = FaultConfig()
+        for key in [k for k in self.counters if k.startswith("admin/")]:
+            del self.counters[key]
+        for op, argument in log:
+            if op == "configure":
+                self._configure(argument)
+            else:
+                self._clear(argument)
+
+    def _publish(self, op: str, argument: Any) -> None:
+        shared = self._shared
+        assert shared is not None
+        log = [] if op == "clear" and argument is None else json.loads(shared.get_value("faults.admin") or b"[]")
+        if not (op == "clear" and argument is None):
+            log.append([op, argument])
+        version = secrets.token_hex(8).encode()
+        shared.set_value("faults.admin", json.dumps(log).encode())
+        shared.set_value("faults.version", version)
+        self._seen = version
 
     def _rng(self) -> random.Random:
         return random.Random(f"suno-mock-faults:{self.seed}") if self.seed is not None else random.Random()
@@ -114,6 +173,14 @@ class FaultInjector:
 
     def configure(self, document: Any) -> None:
         """``POST /_mock/faults``: add or replace (by name) admin rules; set the switches given."""
+        if self._shared is None:
+            self._configure(document)
+            return
+        self._sync()
+        self._configure(document)  # raises for a bad document before it is shared
+        self._publish("configure", document)
+
+    def _configure(self, document: Any) -> None:
         if isinstance(document, Mapping) and not {"rules", "rate_limits", "sensitive_words"} & document.keys():
             document = {"rules": [document]}
         incoming = parse_faults(document, self.catalog, "POST /_mock/faults")
@@ -134,6 +201,15 @@ class FaultInjector:
 
     def clear(self, name: str | None = None) -> bool:
         """``DELETE /_mock/faults``: drop the admin level, or one admin rule; False if no such rule."""
+        if self._shared is None:
+            return self._clear(name)
+        self._sync()
+        if not self._clear(name):
+            return False
+        self._publish("clear", name)
+        return True
+
+    def _clear(self, name: str | None) -> bool:
         if name is None:
             self.admin = FaultConfig()
             for key in [k for k in self.counters if k.startswith("admin/")]:
@@ -146,6 +222,8 @@ class FaultInjector:
         return True
 
     def describe(self, latest: int = 100) -> dict[str, Any]:
+        if self._shared is not None:
+            self._sync()
         limits = self.rate_limits
         rules = []
         for level, config in (("admin", self.admin), ("file", self.file)):
@@ -188,6 +266,8 @@ class FaultInjector:
         headers: Mapping[str, str],
     ) -> Decision:
         """Everything that happens to this request; raises ApiError 422 for a malformed X-Mock-* header."""
+        if self._shared is not None:
+            self._sync()
         if not (self.admin.rules or self.file.rules or self.sensitive_words or self.rate_limits.enabled) and not (
             self.header_overrides and any(name in headers for name in _MOCK_HEADERS)
         ):

@@ -110,7 +110,8 @@ class Inspector:
         state = self._app.state
         operation, status, key = query.get("operation") or None, query.get("status") or None, query.get("key") or None
         held = state.store.tasks
-        newest: Iterator[Task] = reversed(held.values())
+        # the memory store's dict walks backwards in place; a shared store's mapping is read whole
+        newest: Iterator[Task] = reversed(held.values()) if isinstance(held, dict) else reversed(list(held.values()))
         if operation is not None:
             newest = (t for t in newest if t.operation == operation)
         if key is not None:
