@@ -1,6 +1,6 @@
 """The ceiling: a bare Starlette app on the same uvicorn setup, parsing the same JSON.
 
-``python -m bench.baseline`` serves it on 127.0.0.1 and a free port. The POST route parses
+``python -m bench.baseline [auto|httptools|h11]`` serves it on 127.0.0.1 and a free port. The POST route parses
 the JSON body and answers a fixed envelope; the GET routes (music and WAV record-info) answer
 a fixed envelope. Nothing is validated, stored or journaled, so the mock's figures divided by
 these are the share of the machine's practical ceiling the mock reaches.
@@ -39,4 +39,7 @@ app = Starlette(
 )
 
 if __name__ == "__main__":
-    serve(app, "bench-baseline")
+    import sys
+
+    # ``python -m bench.baseline [auto|httptools|h11]``: the same stack choice as ``suno-mock serve --http``
+    serve(app, "bench-baseline", http=sys.argv[1] if len(sys.argv) > 1 else "auto")

@@ -15,27 +15,49 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
-from mockserver.http11 import MockHttpProtocol
+from mockserver.serving import stack
 
-__all__ = ["ROOT", "Served", "serve", "start", "wait_until_answering"]
+__all__ = ["ROOT", "Served", "cpu_seconds", "serve", "start", "wait_until_answering"]
 
 ROOT = Path(__file__).resolve().parent.parent
 _URL = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
-def serve(app: ASGIApp, name: str, host: str = "127.0.0.1", port: int = 0) -> None:
-    """Serve ``app`` with uvicorn exactly as ``suno-mock serve`` does, after printing its URL.
+def serve(app: ASGIApp, name: str, host: str = "127.0.0.1", port: int = 0, http: str = "auto") -> None:
+    """Serve ``app`` with uvicorn exactly as ``suno-mock serve --http HTTP`` does, after printing its URL.
 
     Same uvicorn configuration as :func:`mockserver.cli._serve`: log level ``warning``, no access
-    log, lifespan on, the mock's h11 protocol (:mod:`mockserver.http11`), one process, a pre-bound socket.
+    log, lifespan on, the mock's protocol and loop (:func:`mockserver.serving.stack`), one process,
+    a pre-bound socket. The printed line names the stack, as the mock's does.
     """
+    served_on = stack(http)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)  # connections made as soon as the URL is printed wait in the backlog
-    print(f"{name}: serving at http://{host}:{sock.getsockname()[1]}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", http=MockHttpProtocol)
-    uvicorn.Server(config).run(sockets=[sock])
+    print(f"{name}: serving at http://{host}:{sock.getsockname()[1]} ({served_on.label})", flush=True)
+    uvicorn.Server(served_on.config(app)).run(sockets=[sock])
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process ``pid`` and its descendants so far, from ``/proc`` (0.0 elsewhere).
+
+    CPU per request is the figure a shared machine disturbs least: other work delays a server
+    (its req/s drops) but hardly changes what one request costs it.
+    """
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 class Served:

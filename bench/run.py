@@ -30,8 +30,10 @@ if __package__ in (None, ""):  # ``python bench/run.py``
 from bench.families import BASELINE, FamilyRun, run_families
 from bench.files import FileResult, run_files
 from bench.inprocess import ContractResult, FlowResult, run_contract, run_contract_suite, run_flows
+from bench.inspector import InspectorResult, run_inspector
+from bench.inspector import section as inspector_section
 from bench.loadgen import wrk_available
-from bench.processes import ROOT, Served, start, wait_until_answering
+from bench.processes import ROOT, Served, cpu_seconds, start, wait_until_answering
 from bench.scale import STAGES
 from bench.served import Cell, mock_command, run_served
 
@@ -47,8 +49,12 @@ SECTIONS = (
     "## Contract suite",
     "## Scale",
     "## Start-up",
+    "## Inspector",
     "## Environment",
 )
+#: bench/inspector.py per profile: tasks held, seconds per load round, rounds, in-process requests (0: the
+#: log's cost against served throughput is not measured).
+INSPECTOR = {"full": (10_000, 3.0, 3, 20_000), "quick": (10_000, 1.0, 1, 5_000), "smoke": (200, 0.3, 1, 0)}
 
 
 @dataclass(frozen=True)
@@ -79,11 +85,13 @@ PROFILES = {
 }
 
 TARGETS = {
-    "ratio": 0.70,
+    "ratio": 0.80,  # issue 17: valid replace-section, of bare Starlette on the same stack
+    "info_ratio": 0.85,  # issue 17: record-info
+    "p99_64": 1.5,  # issue 17: p99 at 64 connections, as a multiple of the ceiling's
     "p99_ms": 10.0,
     "flow_ms": 20.0,
     "per_task_bytes": 5_000,  # "5 KB" read strictly: 4.88 KiB
-    "startup_s": 1.0,
+    "startup_s": 0.5,
 }
 
 
@@ -101,12 +109,21 @@ def _timed(label: str, work: Callable[[], Any]) -> Any:
 
 def measure_startup(times: int) -> list[float]:
     """Seconds from spawning ``suno-mock serve --port 0`` to its first answer on ``/_mock/health``."""
+    return [wall for wall, _ in measure_startup_cpu(times)]
+
+
+def measure_startup_cpu(times: int) -> list[tuple[float, float]]:
+    """Per run: the wall seconds to the first answer on ``/_mock/health``, and the CPU seconds the process used.
+
+    On a shared machine the wall time waits for the CPU other work holds; the CPU time is the
+    start-up's own cost.
+    """
     out = []
     for _ in range(times):
         served = Served(mock_command())
         try:
             wait_until_answering(served.url + "/_mock/health")
-            out.append(time.perf_counter() - served.began)
+            out.append((time.perf_counter() - served.began, cpu_seconds(served.process.pid)))
         finally:
             served.stop()
     return out
@@ -143,15 +160,16 @@ def measure_scale(profile: Profile) -> list[dict[str, Any]]:
 def _served_table(cells: list[Cell]) -> list[str]:
     lines = [
         "| case | conns | mock req/s | ceiling req/s | ratio | mock p50 ms | ceiling p50 ms | mock p99 ms "
-        "| ceiling p99 ms | p99 ratio | errors (mock/ceiling) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| ceiling p99 ms | p99 ratio | errors (mock/ceiling) | CPU us/req (mock/ceiling) | CPU ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in cells:
         lines.append(
             f"| {c.case} | {c.connections} | {c.mock.rps:,.0f} | {c.ceiling.rps:,.0f} "
             f"| {c.ratio:.2f} "
             f"| {c.mock.p50_ms:.2f} | {c.ceiling.p50_ms:.2f} | {c.mock.p99_ms:.2f} | {c.ceiling.p99_ms:.2f} "
-            f"| {c.mock.p99_ms / c.ceiling.p99_ms:.2f} | {c.mock.errors}/{c.ceiling.errors} |"
+            f"| {c.mock.p99_ms / c.ceiling.p99_ms:.2f} | {c.mock.errors}/{c.ceiling.errors} "
+            f"| {c.mock_cpu_us:.0f}/{c.ceiling_cpu_us:.0f} | {c.cpu_ratio:.2f} |"
         )
     return lines
 
@@ -193,9 +211,10 @@ def render(
     files: tuple[list[FileResult], str],
     contracts: list[ContractResult],
     scale: list[dict[str, Any]],
-    startup: list[float],
+    startup: list[tuple[float, float]],
     load: tuple[tuple[float, ...], tuple[float, ...]],
     elapsed: float,
+    inspector: InspectorResult | None = None,
 ) -> str:
     """The markdown report."""
     fewest = min(profile.connections)
@@ -212,7 +231,12 @@ def render(
     )
     size_ratio = kept[-1]["tasks"] / kept[0]["tasks"]
     lost = sum(r["lost"] for r in scale)
-    startup_median = statistics.median(startup)
+    startup_median = statistics.median(wall for wall, _ in startup)
+    startup_cpu = statistics.median(cpu for _, cpu in startup)
+    most = max(profile.connections)
+    valid64 = next(c for c in cells if c.case == "replace-section (valid)" and c.connections == most)
+    info16 = next(c for c in cells if c.case == "record-info" and c.connections == fewest)
+    p99_64 = valid64.mock.p99_ms / valid64.ceiling.p99_ms
     lines = [
         f"# suno-mockkit benchmark report ({profile.name})",
         "",
@@ -223,8 +247,13 @@ def render(
         "",
         "| target | measured | |",
         "|---|---|---|",
-        f"| served valid replace-section >= 70% of the ceiling's req/s ({valid16.connections} conns) "
-        f"| {ratio:.0%} | {_mark(ratio >= TARGETS['ratio'])} |",
+        f"| served valid replace-section >= 80% of the ceiling's req/s ({valid16.connections} conns; CPU ratio) "
+        f"| {ratio:.0%} (CPU {valid16.cpu_ratio:.0%}) | {_mark(ratio >= TARGETS['ratio'])} |",
+        f"| served record-info >= 85% of the ceiling's req/s ({info16.connections} conns; CPU ratio) "
+        f"| {info16.ratio:.0%} (CPU {info16.cpu_ratio:.0%}) | {_mark(info16.ratio >= TARGETS['info_ratio'])} |",
+        f"| served valid replace-section p99 <= 1.5x the ceiling's ({valid64.connections} conns) "
+        f"| {p99_64:.2f}x ({valid64.mock.p99_ms:.1f} / {valid64.ceiling.p99_ms:.1f} ms) "
+        f"| {_mark(p99_64 <= TARGETS['p99_64'])} |",
         f"| served valid replace-section p99 < 10 ms ({valid16.connections} conns) | {valid16.mock.p99_ms:.1f} ms "
         f"| {_mark(valid16.mock.p99_ms < TARGETS['p99_ms'])} |",
         f"| in-process flow < 20 ms wall | mean {flow.mean_ms:.1f} ms, median {flow.p50_ms:.1f} ms "
@@ -234,13 +263,16 @@ def render(
         f"| {_mark(per_task_max < TARGETS['per_task_bytes'])} |",
         f"| linear growth ({kept[0]['tasks']:,} -> {biggest['tasks']:,} tasks) "
         f"| memory x{growth:.1f} for x{size_ratio:.0f} tasks | {_mark(growth <= size_ratio * 1.25)} |",
-        f"| `suno-mock serve` start-up < 1 s | median {startup_median:.2f} s | {_mark(startup_median < 1.0)} |",
+        f"| `suno-mock serve` start-up < 0.5 s | median {startup_median:.2f} s wall, {startup_cpu:.2f} s CPU "
+        f"| {_mark(startup_median < TARGETS['startup_s'])} |",
         "",
         "## Served throughput and latency",
         "",
         f"{profile.rounds} round(s) of {profile.duration:g} s per server and cell "
         f"after a {profile.warmup:g} s warm-up, the ceiling first in each round. "
-        "Ratio = the median over rounds of mock / ceiling req/s (higher is better); "
+        "Ratio = the median over rounds of mock / ceiling req/s (higher is better); CPU ratio = the median over "
+        "rounds of the ceiling's CPU time per request over the mock's (each server process's own, from /proc: "
+        "what the ratio would be with a core to each, and much less disturbed by other work on the machine); "
         "req/s, p50 and p99 are each server's median round (by req/s).",
         "",
         f"- mock: `{commands['mock']}`",
@@ -318,8 +350,12 @@ def render(
         "## Start-up",
         "",
         f"`{' '.join(mock_command())}` from spawn to the first answer of `GET /_mock/health`, "
-        f"{len(startup)} runs: " + ", ".join(f"{s:.2f} s" for s in startup) + f" (median {startup_median:.2f} s).",
+        f"{len(startup)} runs: "
+        + ", ".join(f"{wall:.2f} s ({cpu:.2f} s CPU)" for wall, cpu in startup)
+        + f" (median {startup_median:.2f} s; the process's CPU time beside each: on a shared machine the wall "
+        "time includes waiting for a core).",
         "",
+        *(inspector_section(inspector) if inspector is not None else []),
         "## Environment",
         "",
         f"- {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs",
@@ -351,7 +387,21 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (the test suite uses it)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "report.md", help="report path")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="instead: the mock and the ceiling (uvicorn fast and h11, granian) against WireMock and Prism "
+        "in the same wrk rounds (installs them with npm, and wrk with apt-get, when missing; bench/peers.py)",
+    )
     args = parser.parse_args(argv)
+    if args.peers:
+        from bench import peers
+
+        out = (
+            ["--out", str(args.out.with_name("peers.md"))] if args.out.name == "report.md" else ["--out", str(args.out)]
+        )
+        quick = ["--duration", "2", "--rounds", "1", "--warmup", "2"] if args.quick or args.smoke else []
+        return peers.main([*out, *quick])
     profile = PROFILES["smoke" if args.smoke else "quick" if args.quick else "full"]
     tool = ("wrk" if wrk_available() else "python") if args.loadgen == "auto" else args.loadgen
     load_before = os.getloadavg()
@@ -365,10 +415,12 @@ def main(argv: list[str] | None = None) -> int:
     contracts = [c for c in [_timed("contract suite", lambda: run_contract_suite(profile.contract_examples))] if c]
     contracts.append(_timed("schemathesis run", lambda: run_contract(profile.contract_examples)))
     scale = _timed("scale", lambda: measure_scale(profile))
-    startup = _timed("start-up", lambda: measure_startup(profile.startups))
+    startup = _timed("start-up", lambda: measure_startup_cpu(profile.startups))
+    held, seconds, rounds, in_process = INSPECTOR[profile.name]
+    inspector = _timed("inspector", lambda: run_inspector(held, seconds, rounds, tool, in_process))
     report = render(
         profile, tool, cells, commands, flow, families, files, contracts, scale, startup,
-        (load_before, os.getloadavg()), time.perf_counter() - began,
+        (load_before, os.getloadavg()), time.perf_counter() - began, inspector,
     )  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)

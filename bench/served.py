@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -21,12 +22,28 @@ from typing import Any
 import httpx
 
 from bench.loadgen import LoadResult, Request, run_load
-from bench.processes import Served, start, wait_until_answering
+from bench.processes import Served, cpu_seconds, start, wait_until_answering
 from mockserver.serving import CallbackReceiver
 
-__all__ = ["Cell", "run_served", "seed_wav"]
+__all__ = ["Cell", "Round", "load_round", "run_served", "seed_wav", "valid_body"]
 
 AUTH = {"Authorization": "Bearer bench-token"}
+
+
+@dataclass(frozen=True)
+class Round:
+    """One load round on one server: what the load generator saw, and the server's CPU per request."""
+
+    load: LoadResult
+    cpu_us: float  # CPU time of the server process (and its children) per answered request, microseconds
+
+
+def load_round(request: Request, connections: int, duration: float, tool: str, pid: int) -> Round:
+    """Run one round against the server process ``pid``, reading its CPU time before and after."""
+    before = cpu_seconds(pid)
+    load = run_load(request, connections, duration, tool)
+    used = cpu_seconds(pid) - before
+    return Round(load, used / max(1, load.requests) * 1e6)
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,9 @@ class Cell:
 
     ``mock`` and ``ceiling`` are the median round of each (by requests/s); ``ratio`` is the
     median of the per-round ratios, each round running the ceiling and then the mock.
+    ``cpu_ratio`` is the median over rounds of the ceiling's CPU per request over the mock's: the
+    share of the ceiling's speed the mock would reach with a core to itself, which the other
+    work on a shared machine disturbs far less than req/s.
     """
 
     case: str
@@ -43,6 +63,9 @@ class Cell:
     ceiling: LoadResult
     ratio: float
     rounds: int
+    cpu_ratio: float = float("nan")
+    mock_cpu_us: float = float("nan")
+    ceiling_cpu_us: float = float("nan")
 
 
 def _median_round(results: list[LoadResult]) -> LoadResult:
@@ -56,11 +79,11 @@ def mock_command(*extra: str) -> list[str]:
     return [*head, "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", *extra]
 
 
-def _cases(mock_url: str, ceiling_url: str) -> dict[str, tuple[Request, Request, int]]:
-    """Per case: the request to the mock, the same request to the ceiling, the mock's expected ``code``."""
+def valid_body(mock_url: str) -> dict[str, Any]:
+    """A valid replace-section body on a music task seeded in the mock at ``mock_url``."""
     with httpx.Client(base_url=mock_url, headers=AUTH, trust_env=False) as client:
         seeded = client.post("/_mock/tasks", json={"durations": [180.0, 180.0]}).json()["data"]
-    valid = {
+    return {
         "taskId": seeded["taskId"],
         "audioId": seeded["tracks"][0]["id"],
         "prompt": "A calm and relaxing piano track.",
@@ -71,6 +94,12 @@ def _cases(mock_url: str, ceiling_url: str) -> dict[str, tuple[Request, Request,
         "infillEndS": 20.75,
         "callBackUrl": "http://127.0.0.1:9/callback",
     }
+
+
+def _cases(mock_url: str, ceiling_url: str) -> dict[str, tuple[Request, Request, int]]:
+    """Per case: the request to the mock, the same request to the ceiling, the mock's expected ``code``."""
+    valid = valid_body(mock_url)
+    seeded = {"taskId": valid["taskId"]}
     invalid = {**valid, "infillStartS": "ten", "title": 7}
     del invalid["prompt"]
     replace = "/api/v1/generate/replace-section"
@@ -140,18 +169,25 @@ def run_served(
                 run_load(to_ceiling, 16, warmup, tool)
             for n in connections:
                 pairs = [
-                    (run_load(to_ceiling, n, duration, tool), run_load(to_mock, n, duration, tool))
+                    (
+                        load_round(to_ceiling, n, duration, tool, ceiling.process.pid),
+                        load_round(to_mock, n, duration, tool, mock.process.pid),
+                    )
                     for _ in range(rounds)
                 ]
-                ratios = sorted(mock.rps / ceiling.rps for ceiling, mock in pairs)
+                ratios = sorted(m.load.rps / c.load.rps for c, m in pairs)
+                cpu = sorted(c.cpu_us / m.cpu_us if m.cpu_us else float("nan") for c, m in pairs)
                 cells.append(
                     Cell(
                         case,
                         n,
-                        mock=_median_round([mock for _, mock in pairs]),
-                        ceiling=_median_round([ceiling for ceiling, _ in pairs]),
+                        mock=_median_round([m.load for _, m in pairs]),
+                        ceiling=_median_round([c.load for c, _ in pairs]),
                         ratio=ratios[len(ratios) // 2],
                         rounds=rounds,
+                        cpu_ratio=cpu[len(cpu) // 2],
+                        mock_cpu_us=statistics.median(m.cpu_us for _, m in pairs),
+                        ceiling_cpu_us=statistics.median(c.cpu_us for c, _ in pairs),
                     )
                 )
         commands = {"mock": " ".join(mock.argv), "ceiling": " ".join(ceiling.argv)}

@@ -32,7 +32,17 @@ from hypothesis import strategies as st
 from . import families
 from ._drawing import T0, CreateTimeStyle, audio_ids, create_times, format_time, task_ids, texts, urls
 
-__all__ = ["CALLBACKS", "DETAILS", "SYNC", "Shape", "build_sync", "draw_callback", "draw_sync"]
+__all__ = [
+    "CALLBACKS",
+    "CREATED_KEY",
+    "DETAILS",
+    "SYNC",
+    "Shape",
+    "build_sync",
+    "draw_callback",
+    "draw_sync",
+    "top_level",
+]
 
 _KIE_KEYS = frozenset({"kie", "apikley"})  # the providers whose callbacks follow kie's pages
 _CALLBACK_URL = "https://example.com/callback"
@@ -396,9 +406,53 @@ def _draw_cover(draw: st.DrawFn, provider: str, state: Any) -> dict[str, Any]:
     }
 
 
+# Suno Voice (api-family.md 2.4 #30, #33): {taskId, validateInfo | voiceId, status, errorCode, errorMessage}
+_PHRASE = "amber rivers carry the morning light over seven quiet hills"
+_VOICE_ENDS = {"voice-phrase": ("validateInfo", "wait_validating"), "voice": ("voiceId", "success")}
+
+
+def _voice_builder(family: str) -> Callable[[str, str, Any, CreateTimeStyle], dict[str, Any]]:
+    key, ready = _VOICE_ENDS[family]
+
+    def build(provider: str, task_id: str, state: Any, style: CreateTimeStyle) -> dict[str, Any]:
+        state = _pick(provider, family, state)
+        failed = state in _status(family, provider).failures
+        value = (_PHRASE if key == "validateInfo" else "voice_5f3a9c1e7b2d4a6c") if state == ready else ""
+        return {
+            "taskId": task_id,
+            key: value,
+            "status": state,
+            "errorCode": 500 if failed else 0,
+            "errorMessage": f"Task ended in {state}" if failed else "",
+        }
+
+    return build
+
+
+def _voice_drawer(family: str) -> Callable[[str, Any], st.SearchStrategy[dict[str, Any]]]:
+    key, ready = _VOICE_ENDS[family]
+
+    @st.composite
+    def draw_data(draw: st.DrawFn, provider: str, state: Any) -> dict[str, Any]:
+        value = draw(_state_strategy(provider, family, state))
+        failed = value in _status(family, provider).failures
+        code, message = _error_fields(draw, failed)
+        return {
+            "taskId": draw(task_ids()),
+            key: draw(texts(120).filter(bool)) if value == ready else "",
+            "status": value,
+            "errorCode": code if failed else draw(st.sampled_from([0, None])),
+            "errorMessage": message if failed else draw(st.sampled_from(["", None])),
+        }
+
+    return lambda provider, state: draw_data(provider, state)
+
+
 #: details operationId -> its family's shape.
 DETAILS: dict[str, Shape] = {}
 for _shape in (
+    Shape("voice-phrase", _voice_builder("voice-phrase"), _voice_drawer("voice-phrase")),
+    Shape("voice", _voice_builder("voice"), _voice_drawer("voice")),
     Shape("lyrics", _build_lyrics, lambda p, s: _draw_lyrics(p, s)),
     Shape("wav", _file_builder("wav", "audioWavUrl", "wav"), _file_drawer("wav", "audioWavUrl", "wav")),
     Shape("separation", _build_separation, lambda p, s: _draw_separation(p, s)),
@@ -455,20 +509,111 @@ _SYNC_ANSWERS: dict[str, Any] = {
         "createTime": "2026-03-14 10:22:31",
     },
 }
-_SYNC_DRAWN: dict[str, Callable[[], st.SearchStrategy[dict[str, Any]]]] = {
+_RECOVERED = {
+    "id": "e231a6f0-5b3c-4d7e-9f1a-2b3c4d5e6f70",
+    "audio_url": "https://cdn.mock.invalid/e231a6f0-5b3c-4d7e-9f1a-2b3c4d5e6f70.mp3",
+    "title": "Harbour Lights",
+    "status": "success",
+    "error": None,
+}
+_UPLOADED = {
+    "fileName": "hello.txt",
+    "filePath": "suno/uploads/hello.txt",
+    "downloadUrl": "https://cdn.mock.invalid/uploads/hello.txt",
+    "fileSize": 12,
+    "mimeType": "text/plain",
+    "uploadedAt": "2026-01-01T00:00:00.000Z",
+}
+_SYNC_ANSWERS.update(
+    {
+        # recovery details (api-family.md 2.3 #28): the tracks in data; task_id at the top level (top_level)
+        "get-recovery-details": [_RECOVERED],
+        "check-voice": {"isAvailable": True},  # api-family.md 2.4 #34 (field name: secondary)
+        # api-family.md 2.5 #35-38
+        "upload-file-base64": _UPLOADED,
+        "upload-file-stream": _UPLOADED,
+        "upload-file-url": _UPLOADED,
+        "get-download-url": "https://cdn.mock.invalid/e231a6f0-5b3c-4d7e-9f1a-2b3c4d5e6f70.mp3?expires=1767226800",
+    }
+)
+_RECOVERY_ERRORS = (
+    "no_audio_id_mappings",
+    "account_missing",
+    "get_tokens_failed",
+    "feed_failed",
+    "clip_error",
+    "clip_not_complete",
+    "mango_transfer_failed",
+)
+
+
+@st.composite
+def _recovered_track(draw: st.DrawFn, ok: bool) -> dict[str, Any]:
+    return {
+        "id": draw(audio_ids()),
+        "audio_url": draw(st.one_of(urls("mp3"), urls("m4a"))) if ok else None,
+        "title": draw(texts(80)),
+        "status": "success" if ok else "failed",
+        "error": None if ok else draw(st.sampled_from(_RECOVERY_ERRORS)),
+    }
+
+
+def _recovered(some: bool) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Tracks of a recovery: at least one recovered (``some``) or every one failed."""
+    if not some:
+        return st.lists(_recovered_track(False), min_size=1, max_size=2)
+    return st.tuples(_recovered_track(True), st.lists(st.booleans().flatmap(_recovered_track), max_size=1)).map(
+        lambda pair: [pair[0], *pair[1]]
+    )
+
+
+@st.composite
+def _uploaded(draw: st.DrawFn) -> dict[str, Any]:
+    name = draw(st.sampled_from(["a.mp3", "voice.wav", "notes.txt"]))
+    path = draw(st.sampled_from(["suno", "suno/uploads"]))
+    return {
+        "fileName": name,
+        "filePath": f"{path}/{name}",
+        "downloadUrl": draw(urls("mp3")),
+        "fileSize": draw(st.integers(0, 10**8)),
+        "mimeType": draw(st.sampled_from(["audio/mpeg", "audio/wav", "text/plain"])),
+        "uploadedAt": "2026-01-01T00:00:00.000Z",
+    }
+
+
+_SYNC_DRAWN: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
     "generate-persona": _persona,
     "boost-music-style": _boost,
+    "get-recovery-details": lambda: _recovered(True),
+    "check-voice": lambda: st.fixed_dictionaries({"isAvailable": st.booleans()}),
+    "upload-file-base64": _uploaded,
+    "upload-file-stream": _uploaded,
+    "upload-file-url": _uploaded,
+    "get-download-url": lambda: urls("mp3"),
 }
+#: creating operationId -> the key of its task id in the answer's data (Recovery: snake case).
+CREATED_KEY: dict[str, str] = {"recover-audio": "task_id"}
+_UPLOADS = frozenset({"upload-file-base64", "upload-file-stream", "upload-file-url"})
+
+
+def top_level(operation_id: str, code: int, task_id: str) -> dict[str, Any]:
+    """Fields an answer carries beside code, msg and data: recovery details' task_id, the uploads' success."""
+    if operation_id == "get-recovery-details" and code in (200, 201):
+        return {"task_id": task_id}
+    if operation_id in _UPLOADS:
+        return {"success": code == 200}
+    return {}
+
+
 SYNC: frozenset[str] = frozenset(_SYNC_ANSWERS)
 
 
-def build_sync(operation_id: str) -> dict[str, Any]:
+def build_sync(operation_id: str) -> Any:
     """The deterministic answer ``data`` of a synchronous helper (a fresh copy)."""
-    answer: dict[str, Any] = json.loads(json.dumps(_SYNC_ANSWERS[operation_id]))
-    return answer
+    return json.loads(json.dumps(_SYNC_ANSWERS[operation_id]))
 
 
-def draw_sync(operation_id: str) -> st.SearchStrategy[dict[str, Any]]:
+def draw_sync(operation_id: str) -> st.SearchStrategy[Any]:
     return _SYNC_DRAWN[operation_id]()
 
 
@@ -574,6 +719,40 @@ def _cover_callback(draw: st.DrawFn, provider: str, stage: str, codes: tuple[int
     return {"code": code, "msg": msg, "data": {"taskId": draw(task_ids()), "images": images}}
 
 
+@st.composite
+def _recovery_callback(draw: st.DrawFn, provider: str, stage: str, codes: tuple[int, ...]) -> dict[str, Any]:
+    # {code: 200 | 500, msg, task_id, data: [tracks]}: 200 at least one recovered, 500 all failed (2.3 #27)
+    ok = stage == "complete"
+    return {
+        "code": 200 if ok else 500,
+        "msg": "success" if ok else draw(texts().filter(bool)),
+        "task_id": draw(task_ids()),
+        "data": draw(_recovered(ok)),
+    }
+
+
+@st.composite
+def _phrase_callback(draw: st.DrawFn, provider: str, stage: str, codes: tuple[int, ...]) -> dict[str, Any]:
+    # ready: code 200, status wait_validating, errorCode 0; failure: code 400, processing_validate_fail (2.4 #29)
+    if stage == "complete":
+        data = {"validateInfo": draw(texts(120).filter(bool)), "status": "wait_validating", "errorCode": 0}
+        return {"code": 200, "msg": "success", "data": {"taskId": draw(task_ids()), **data, "errorMessage": ""}}
+    message = draw(texts().filter(bool))
+    data = {"validateInfo": "", "status": "processing_validate_fail", "errorCode": 500, "errorMessage": message}
+    return {"code": 400, "msg": message, "data": {"taskId": draw(task_ids()), **data}}
+
+
+@st.composite
+def _voice_callback(draw: st.DrawFn, provider: str, stage: str, codes: tuple[int, ...]) -> dict[str, Any]:
+    # ready: code 200, status success, voiceId; failure: code 400, status fail, voiceId "" (2.4 #32)
+    if stage == "complete":
+        data = {"voiceId": draw(texts(40).filter(bool)), "status": "success", "errorCode": 0, "errorMessage": ""}
+        return {"code": 200, "msg": "success", "data": {"taskId": draw(task_ids()), **data}}
+    message = draw(texts().filter(bool))
+    data = {"voiceId": "", "status": "fail", "errorCode": 500, "errorMessage": message}
+    return {"code": 400, "msg": message, "data": {"taskId": draw(task_ids()), **data}}
+
+
 CallbackDrawer = Callable[[str, str, tuple[int, ...]], st.SearchStrategy[dict[str, Any]]]
 #: family -> (provider, stage, non-200 callback codes) -> strategy of payloads.
 CALLBACKS: dict[str, CallbackDrawer] = {
@@ -583,6 +762,9 @@ CALLBACKS: dict[str, CallbackDrawer] = {
     "midi": lambda p, s, c: _midi_callback(p, s, c),
     "video": lambda p, s, c: _video_callback(p, s, c),
     "cover": lambda p, s, c: _cover_callback(p, s, c),
+    "recovery": lambda p, s, c: _recovery_callback(p, s, c),
+    "voice-phrase": lambda p, s, c: _phrase_callback(p, s, c),
+    "voice": lambda p, s, c: _voice_callback(p, s, c),
 }
 
 

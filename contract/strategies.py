@@ -358,7 +358,7 @@ def _success_data(provider: str, operation_id: str, task_id: str, **record: Any)
     if operation_id in _answers.SYNC:
         return _answers.build_sync(operation_id)
     if families.operation(operation_id).creates:
-        return {"taskId": task_id}
+        return {_answers.CREATED_KEY.get(operation_id, "taskId"): task_id}
     raise ValueError(f"{operation_id}: no deterministic answer yet")
 
 
@@ -386,12 +386,12 @@ def build_response(
         raise ValueError(
             f"{provider} {operation_id}: code {code} with HTTP {http_status} is not documented; choose one of {listed}"
         )
+    extra = _answers.top_level(operation_id, code, task_id) if http_status == 200 else {}
     if code == 200 and http_status == 200:
-        return SpecResponse(
-            200,
-            {"code": 200, "msg": msg or "success", "data": _success_data(provider, operation_id, task_id, **record)},
-        )
-    return SpecResponse(http_status, {"code": code, "msg": msg or _CODE_MSGS.get(code, "Error"), "data": None})
+        data = _success_data(provider, operation_id, task_id, **record)
+        return SpecResponse(200, {"code": 200, "msg": msg or "success", "data": data, **extra})
+    body = {"code": code, "msg": msg or _CODE_MSGS.get(code, "Error"), "data": None, **extra}
+    return SpecResponse(http_status, body)
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,7 +511,7 @@ def _success_strategy(provider: str, operation_id: str) -> st.SearchStrategy[Any
     if operation_id in _answers.SYNC:
         return _answers.draw_sync(operation_id)
     if families.operation(operation_id).creates:
-        return st.fixed_dictionaries({"taskId": _task_ids()})
+        return st.fixed_dictionaries({_answers.CREATED_KEY.get(operation_id, "taskId"): _task_ids()})
     raise ValueError(f"{operation_id}: no strategy for its answers yet")
 
 
@@ -547,6 +547,8 @@ def responses(
             )
         else:
             body = st.fixed_dictionaries({"code": st.just(value), "msg": _error_msgs(value), "data": st.none()})
+        if status == 200:  # fields beside code/msg/data (recovery details' task_id, the uploads' success)
+            body = st.tuples(body, _task_ids()).map(lambda b: {**b[0], **_answers.top_level(operation_id, value, b[1])})
         return body.map(lambda b: SpecResponse(status, b))
 
     return st.one_of(*(one(p) for p in pairs))

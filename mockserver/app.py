@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -21,12 +22,16 @@ from openapi import load_spec
 
 from .behaviour import Call
 from .callbacks import Attempt, CallbackJournal
+from .codeset import OLD_CODES
 from .config import Settings
 from .credits import Credits
-from .envelope import envelope, render
+from .envelope import Answer, envelope, render
 from .errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
+from .events import Events, key_tag
 from .families import behaviour_for
 from .faults import Catalog, FaultInjector, remember_transport
+from .formbody import parse_form
+from .inspector import Inspector, refusal
 from .journal import PATH_KEPT, RequestJournal, RequestRecord, clipped
 from .jsonbody import abbreviated_number, parse_body
 from .lifecycle import Stage
@@ -120,12 +125,16 @@ class MockApp:
         self._served = {op.operation_id: op for op in self.operations}
         self.state = MockState(self.profile, self.settings)
         self.requests = RequestJournal(self.settings.journal_size)
+        #: What the mock is doing (requests, stages, callback attempts) for the log and the inspector.
+        self.events = self.state.driver.events = self.state.dispatcher.events = Events()
         failures = {name: kind.failures for name, kind in self.state.kinds.items()}
         catalog = Catalog.from_spec(self.spec, self.profile.name, self.operations, failures)
         #: Fault rules (file, admin API, headers), rate limits and sensitive words.
         self.faults = FaultInjector(catalog, self.settings, self.state.now)
         self._spec_bytes = render(self.spec)
         self.media = MediaFiles(self.state, self._answer)
+        #: Tasks, one task's story, the live feed and the page at /_mock/ui (see mockserver/inspector).
+        self.inspector = Inspector(self)
         self._base_urls: dict[tuple[Any, ...], str] = {}
         self._queries: dict[bytes, QueryParams] = {}
         endpoints = [(op, self._endpoint(op)) for op in self.operations]
@@ -145,6 +154,7 @@ class MockApp:
             Route("/_mock/clock/advance", self._advance, methods=["POST"]),
             Route("/_mock/faults", self._faults, methods=["GET", "POST", "DELETE"]),
             *self.media.routes(),
+            *self.inspector.routes(),
         ]
         self._app = Starlette(
             routes=routes,
@@ -180,6 +190,9 @@ class MockApp:
         raising it again; the client is gone, so that answer is dropped here.
         """
         gone = False
+        if self.settings.admin_token is not None and (refused := refusal(scope, self.settings.admin_token)):
+            await self._answer(401, refused, http_status=401)(scope, receive, send)
+            return
 
         async def receiving() -> Message:
             nonlocal gone
@@ -301,7 +314,8 @@ class MockApp:
         state = self.state
         free = Credits(state.store, self.settings.credits, 0)
         call = Call(state.tasks, free, self.profile, operation, "_mock-seed", request, {}, base_url)
-        task = state.store.tasks[behaviour_for(operation, state.kinds, self._served)(call)["taskId"]]
+        answer = behaviour_for(operation, state.kinds, self._served)(call)
+        task = state.store.tasks[answer.get("taskId") or answer["task_id"]]  # Recovery answers task_id
         task.callback_url = None  # a seeded task sends nothing
         task.token = None
         if task.timeline is not None:  # as if created long enough ago to have finished
@@ -316,8 +330,10 @@ class MockApp:
         data: Any = None,
         http_status: int | None = None,
         headers: dict[str, str] | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> Response:
-        return envelope(code, msg, data, mode=self.settings.http_status, http_status=http_status, headers=headers)
+        mode = self.settings.http_status
+        return envelope(code, msg, data, mode=mode, http_status=http_status, headers=headers, fields=fields)
 
     def _token(self, headers: Mapping[str, str]) -> str:
         """The API key of ``Authorization: Bearer <key>``; a 401 naming what is wrong, never the key itself."""
@@ -390,6 +406,27 @@ class MockApp:
             raise ApiError(422, f"Validation error: body: must be a JSON object (got {kind})")
         return body
 
+    async def _form_body(self, request: Request, headers: Mapping[str, str]) -> dict[str, Any]:
+        """A ``multipart/form-data`` body (the stream upload): text fields as str, files as FormFile."""
+        media = headers.get("content-type", "")
+        if media.split(";")[0].strip().lower() != "multipart/form-data":
+            raise ApiError(422, f"Validation error: Content-Type must be multipart/form-data (got {media or 'none'!r})")
+        cap = self.settings.max_body_bytes
+        raw = bytearray()
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            raw += message.get("body", b"")
+            if len(raw) > cap:
+                raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got more)")
+            if not message.get("more_body", False):
+                break
+        try:
+            return parse_form(bytes(raw), media)
+        except ValueError as error:
+            raise ApiError(422, f"Validation error: body: {error}") from None
+
     def _query(self, raw: bytes) -> QueryParams:
         """The parsed query string, kept for the next request with the same one (clients poll alike).
 
@@ -431,20 +468,30 @@ class MockApp:
         behaviour = behaviour_for(operation, self.state.kinds, self._served)
         state = self.state
         tasks, credits, profile = state.tasks, state.credits, self.profile
+        events = self.events
+        allow = self.settings.callback_allow
+        old_codes = operation.code_set == "old-only" or (operation.code_set == "old" and profile.code_set == "old")
 
         async def endpoint(request: Request) -> Response:
+            began = time.perf_counter() if events.listeners else 0.0  # the one check when nobody listens
             state.scheduler.ensure_running()
             scope = request.scope
             headers = _headers(scope)
             path = scope["path"]
+            top: Mapping[str, Any] | None = None
+            injected = False  # an X-Mock-Code or fault-rule code: answered as given, in any code set
             try:
                 token = self._token(headers)
-                body = await self._json_body(request, headers) if validator.has_body else {}
+                if validator.has_body:
+                    body = await self._json_body(request, headers)
+                else:
+                    body = {} if operation.form_schema is None else await self._form_body(request, headers)
                 query = self._query(scope["query_string"])
                 problems = validator.query_problems(query) + validator.body_problems(body)
                 if problems:
                     raise ApiError(422, "Validation error: " + "; ".join(map(str, problems)))
                 decision = self.faults.decide(operation, token, body, query, headers)
+                injected = decision.code is not None and decision.retry_after_s is None
                 broken = await self.faults.apply(decision)  # sleeps; raises ApiError for an injected code
                 if broken is not None:
                     note = f"connection fault: {broken.fault.value}"
@@ -453,9 +500,13 @@ class MockApp:
                     )
                     return broken
                 base_url = self._base_url(request, headers)
-                call = Call(tasks, credits, profile, operation, token, body, query, base_url, decision.task)
+                call = Call(tasks, credits, profile, operation, token, body, query, base_url, decision.task, allow)
                 data = behaviour(call)
+                if inspect.isawaitable(data):  # a behaviour that fetches (the URL upload)
+                    data = await data
                 code, msg, status, extra = 200, "success", None, None
+                if isinstance(data, Answer):  # an outcome or top-level fields of its own (recovery, uploads)
+                    code, msg, top, data = data.code, data.msg, data.fields, data.data
             except ApiError as error:
                 code, data, status, extra = error.code, None, error.http_status, error.headers
                 msg = self._redacted(error.msg, headers)
@@ -466,10 +517,40 @@ class MockApp:
                 note = "the client disconnected before its body was read"
                 self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note))
                 raise
+            if old_codes and not injected:
+                code = OLD_CODES.get(code, code)
             self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
-            return self._answer(code, msg, data, status, extra)
+            if began:
+                self._tell(operation, path, code, msg, data, scope, headers, began)
+            return self._answer(code, msg, data, status, extra, top)
 
         return endpoint
+
+    def _tell(
+        self, operation: Operation, path: str, code: int, msg: str, data: Any, scope: Scope, headers: Any, began: float
+    ) -> None:
+        """A ``request`` event (see :mod:`mockserver.events`): only built when someone listens."""
+        task_id = data.get("taskId") if isinstance(data, dict) else None
+        if not isinstance(task_id, str):
+            task_id = self._query(scope["query_string"]).get("taskId")
+            if task_id is not None and task_id not in self.state.store.tasks:  # what the client sent: perhaps a key
+                task_id = self._redacted(clipped(task_id, 64), headers)
+        auth = headers.get("authorization", "").strip()
+        key = auth[7:].strip() if auth[:7].lower() == "bearer " else auth
+        if path != operation.path:  # a path with parameters holds what the client sent: perhaps a key
+            path = self._redacted(clipped(path, PATH_KEPT), headers)
+        self.events.emit(
+            "request",
+            self.state.now(),
+            method=operation.method.upper(),
+            path=path,
+            operation=operation.operation_id,
+            code=code,
+            msg=msg if code != 200 else "",  # already redacted
+            task_id=task_id,
+            ms=round((time.perf_counter() - began) * 1000, 2),
+            key=key_tag(key) if key else None,
+        )
 
     def _domain_answer(self, error: DomainError) -> tuple[int, str]:
         """The documented code and message of a refusal from the engine."""
@@ -511,6 +592,8 @@ class MockApp:
 
     async def _reset(self, request: Request) -> Response:
         self.reset()
+        if self.events.listeners:
+            self.events.emit("reset", self.state.now())
         return self._answer(200, "success")
 
     async def _seed(self, request: Request) -> Response:
@@ -570,13 +653,16 @@ class MockApp:
         except ApiError as error:
             return self._answer(error.code, error.msg)
         await self.state.scheduler.advance(float(seconds))
+        if self.events.listeners:
+            self.events.emit("clock", self.state.now(), seconds=float(seconds))
         return self._answer(200, "success", {"time": self.state.now()})
 
     async def _faults(self, request: Request) -> Response:
         """GET lists rules, counters and recent decisions; POST adds admin rules; DELETE drops them."""
         if request.method == "POST":
             try:
-                self.faults.configure(await self._json_body(request))
+                yaml = self.inspector.is_yaml(request)  # the page sends the rule file's own YAML
+                self.faults.configure(await (self.inspector.yaml_body(request) if yaml else self._json_body(request)))
             except ApiError as error:
                 return self._answer(error.code, error.msg)
             except ConfigError as error:
@@ -589,8 +675,10 @@ class MockApp:
         return self._answer(200, "success", self.faults.describe())
 
     async def _journal(self, request: Request) -> Response:
-        records = [r.as_dict() for r in self.requests]
-        return self._answer(200, "success", {"requests": records, "dropped": self.requests.dropped})
+        try:
+            return self._answer(200, "success", self.inspector.requests_page(request.query_params))
+        except ApiError as error:
+            return self._answer(error.code, error.msg)
 
 
 def create_app(provider: str = "kie", settings: Settings | None = None, **options: Any) -> MockApp:

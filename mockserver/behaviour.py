@@ -37,6 +37,8 @@ class Call:
     base_url: str
     #: What the fault rules attach to the task this call creates (failure, callback faults).
     faults: TaskFaults | None = None
+    #: Hosts besides loopback the mock may reach (``--callback-allow``; the URL upload fetches from them).
+    allow: frozenset[str] = frozenset()
 
     def start(self, task: Any, kind: str) -> None:
         """Start ``task`` as a task of ``kind``, with this call's injected faults."""

@@ -37,6 +37,7 @@ import httpx
 
 from mockserver.clock import Scheduler
 from mockserver.envelope import render
+from mockserver.events import Events
 from mockserver.lifecycle import Stage
 
 __all__ = [
@@ -280,10 +281,12 @@ def _refusal(url: str) -> str:
 def _task_id_of(payload: Mapping[str, Any]) -> str:
     data = payload.get("data")
     task_id = data.get("task_id", data.get("taskId")) if isinstance(data, Mapping) else None
+    if task_id is None:  # the MIDI and recovery callbacks carry it beside code
+        task_id = payload.get("task_id")
     if not isinstance(task_id, str) or not task_id:
         raise ValueError(
-            'signing needs the task id in payload["data"]["task_id"] or payload["data"]["taskId"]; '
-            "add it to the payload or run without a signing key"
+            'signing needs the task id in payload["data"]["task_id"], payload["data"]["taskId"] or '
+            'payload["task_id"]; add it to the payload or run without a signing key'
         )
     return task_id
 
@@ -375,6 +378,8 @@ class CallbackDispatcher:
         # thousands of due callbacks is a deque of tuples, not thousands of waiting tasks.
         self._due: deque[tuple[_Delivery, int, float]] = deque()
         self._senders: list[Coroutine[Any, Any, None]] = []
+        #: Callback attempt events (see :mod:`mockserver.events`); the app shares its hub.
+        self.events = Events()
         self._senders_loop: asyncio.AbstractEventLoop | None = None
         self._run_attempt = self._attempt  # one bound method for every scheduled attempt
         self._run_sender = self._sender
@@ -529,7 +534,7 @@ class CallbackDispatcher:
         """Journal one attempt and, if it is the last one, report the outcome through ``on_final``."""
         delivered = status_code == 200
         self._journal.record(
-            Attempt(
+            attempt := Attempt(
                 task_id=delivery.task_id,
                 stage=delivery.stage,
                 attempt=number,
@@ -543,5 +548,30 @@ class CallbackDispatcher:
                 final=final,
             )
         )
+        if self.events.listeners:
+            self._tell(attempt, delivery.policy)
         if final and delivery.on_final is not None:
             delivery.on_final(delivered)
+
+    def _tell(self, attempt: Attempt, policy: CallbackPolicy) -> None:
+        """The attempt as an event: delivered, retry (and in how many mock seconds), gave-up or refused."""
+        if attempt.delivered:
+            outcome, retry_in = "delivered", None
+        elif not attempt.final:
+            outcome, retry_in = "retry", policy.backoff(attempt.attempt)
+        else:
+            # only a refused URL ends a delivery at its first attempt when more were allowed
+            outcome, retry_in = ("refused" if attempt.attempt < policy.attempts else "gave-up"), None
+        self.events.emit(
+            "callback",
+            attempt.at,
+            task_id=attempt.task_id,
+            stage=attempt.stage.value,
+            attempt=attempt.attempt,
+            url=attempt.url,
+            status_code=attempt.status_code,
+            error=attempt.error,
+            ms=round(attempt.duration_ms, 1),
+            outcome=outcome,
+            retry_in=retry_in,
+        )

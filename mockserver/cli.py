@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from openapi import PROVIDERS
 
@@ -12,6 +14,7 @@ from .app import MockApp
 from .config import Settings
 from .envelope import StatusMode, render
 from .errors import ConfigError
+from .eventlog import FORMATS, TerminalLog
 
 __all__ = ["main"]
 
@@ -103,6 +106,27 @@ def _parser() -> argparse.ArgumentParser:
         help="a prompt, style, title or tags containing W fails with SENSITIVE_WORD_ERROR (repeatable)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
+    serve.add_argument(
+        "--http",
+        choices=("auto", "httptools", "h11"),
+        default="auto",
+        help="HTTP parser: httptools where installed (uvicorn[standard]), else h11 (default: auto)",
+    )
+    serve.add_argument(
+        "--admin-token",
+        default=None,
+        metavar="T",
+        help="the admin API and the inspector need this token (Authorization: Bearer T or X-Mock-Admin-Token)",
+    )
+    serve.add_argument(
+        "--admin-open",
+        action="store_true",
+        help="allow a non-loopback --host without --admin-token (anyone who reaches it can reset the mock)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="no line per request and job event")
+    serve.add_argument(
+        "--log-format", choices=FORMATS, default="plain", help="plain (coloured on a terminal) or json, one per line"
+    )
 
     spec = commands.add_parser("spec", help="print a provider's bundled OpenAPI document as JSON")
     spec.add_argument("--provider", choices=PROVIDERS, default="kie")
@@ -126,6 +150,7 @@ def build(args: argparse.Namespace) -> MockApp:
         header_overrides=not args.no_header_overrides,
         rate_limits=args.rate_limits,
         sensitive_words=frozenset(args.sensitive_word),
+        admin_token=args.admin_token,
     )
     return MockApp(args.provider, settings)
 
@@ -160,7 +185,7 @@ class _Freezer:
         return True
 
 
-def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
+def _serve(app: MockApp, host: str, port: int, log_level: str, http: str = "auto") -> None:
     import contextlib
     import gc
     import signal
@@ -169,15 +194,21 @@ def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
 
     import uvicorn
 
-    from .http11 import MockHttpProtocol
+    from .serving import stack
 
+    served_on = stack(http)
     freeze = _Freezer(app)
+    feed = app.inspector.feed
 
     class Server(uvicorn.Server):
         async def on_tick(self, counter: int) -> bool:
             if counter % 10 == 0:  # uvicorn ticks every 0.1 s
                 freeze()
             return await super().on_tick(counter)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            feed.close()  # open inspector pages hold event streams: end them, or the server waits for them
+            super().handle_exit(sig, frame)
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
@@ -200,12 +231,14 @@ def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(
-        f"suno-mock: serving provider {app.provider} at http://{shown}:{bound} (spec: /openapi.json); Ctrl-C stops",
+        f"suno-mock: serving provider {app.provider} at http://{shown}:{bound} ({served_on.label}; "
+        "spec: /openapi.json); Ctrl-C stops",
         flush=True,
     )
-    # h11 with the envelope for requests the parser refuses and a timeout for request heads (http11.py)
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", http=MockHttpProtocol)
-    server = Server(config)
+    print(f"suno-mock: inspector at http://{shown}:{bound}/_mock/ui", flush=True)
+    # httptools (else h11) with the envelope for requests the parser refuses and a timeout for request
+    # heads (httpfast.py, http11.py), on uvloop where installed
+    server = Server(served_on.config(app, log_level))
     # Everything built so far (modules, the spec, compiled validators) lives as long as the process;
     # keep it out of every later garbage collection, which then only walks what requests made.
     gc.collect()
@@ -220,21 +253,46 @@ def _serve(app: MockApp, host: str, port: int, log_level: str) -> None:
     print("suno-mock: stopped", flush=True)
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "serve" and args.admin_token is None and not args.admin_open and not _is_loopback(args.host):
+        print(
+            f"suno-mock: --host {args.host} is not loopback and the admin API (/_mock: reset, faults, the inspector) "
+            "has no token; give --admin-token T, or --admin-open to serve it open anyway",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.command == "spec":
             sys.stdout.write(render(MockApp(args.provider).spec).decode() + "\n")
             return 0
         app = build(args)
+        log = None if args.quiet else TerminalLog(sys.stdout, fmt=args.log_format, background=True)
+        if log is not None:
+            app.events.subscribe(log)
     except ConfigError as error:
         print(f"suno-mock: {error}", file=sys.stderr)
         return 2
     try:
-        _serve(app, args.host, args.port, args.log_level)
+        _serve(app, args.host, args.port, args.log_level, args.http)
+    except ConfigError as error:
+        print(f"suno-mock: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"suno-mock: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
+    finally:
+        if log is not None:
+            log.close()
     return 0
 
 

@@ -53,6 +53,8 @@ class Settings:
     rate_limits: bool = False
     #: A prompt, style, title or tags containing one of these fails with SENSITIVE_WORD_ERROR.
     sensitive_words: frozenset[str] = frozenset()
+    #: With a token, the admin API (/_mock, the inspector's data) needs it; see mockserver/inspector/guard.py.
+    admin_token: str | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -69,6 +71,8 @@ class Settings:
         if any(not word.strip() for word in self.sensitive_words):
             raise ConfigError("sensitive_words must be non-empty strings")
         object.__setattr__(self, "sensitive_words", frozenset(w.strip() for w in self.sensitive_words))
+        if self.admin_token is not None and (not self.admin_token or any(c.isspace() for c in self.admin_token)):
+            raise ConfigError("admin_token must be non-empty and contain no spaces")
         if not self.time_scale > 0:
             raise ConfigError(f"time_scale={self.time_scale} is not allowed; use a number > 0 (or virtual_clock)")
         if self.callback_timeout_s is not None and not self.callback_timeout_s > 0:

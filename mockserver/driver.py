@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 
 from .callbacks import CallbackDispatcher, CallbackPolicy
 from .clock import Scheduler
+from .events import Events
 from .faults import CallbackFaults, deliveries
 from .kind import JobKind, Payload
 from .lifecycle import Failure, Schedule, Stage, plan, shift, status_after_delivery
@@ -56,6 +57,8 @@ class Driver:
         self._run_stage = self._deliver  # one bound method for every scheduled stage
         #: Another payload builder for some tasks (kie Market jobs' record callbacks); None: the kind's.
         self._payload_for = payload_for
+        #: Stage reached events (see :mod:`mockserver.events`); the app shares its hub.
+        self.events = Events()
 
     def policy(self, kind: str) -> CallbackPolicy:
         """How callbacks of ``kind`` are delivered."""
@@ -94,6 +97,8 @@ class Driver:
     def _deliver(self, task: Task, stage: Stage) -> None:
         """Hand the ``stage`` callback of ``task`` to delivery (scheduled at the stage's delivery time)."""
         timeline = task.timeline
+        if self.events.listeners:
+            self._reached(task, stage)
         if not task.callback_url or timeline is None:
             return
         kind = self.kinds[task.kind]
@@ -104,6 +109,12 @@ class Driver:
         on_final = self._on_final(task, kind) if stage is Stage.COMPLETE else None
         self.dispatcher.dispatch(
             task.id, stage, task.callback_url, payload, policy=self._policies[kind.name], on_final=on_final
+        )
+
+    def _reached(self, task: Task, stage: Stage) -> None:
+        status = next((s.status for s in task.timeline.steps if s.stage is stage), None) if task.timeline else None
+        self.events.emit(
+            "stage", self.scheduler.clock.now(), task_id=task.id, kind=task.kind, stage=stage.value, status=status
         )
 
     def _on_final(self, task: Task, kind: JobKind) -> Callable[[bool], None]:

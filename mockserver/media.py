@@ -66,7 +66,7 @@ class MediaFiles:
             if task is None:
                 raise ApiError(404, f"Not found: no task {task_id!r}; files exist for tasks the mock created")
             if self._state.tasks.expired(task):
-                days = self._state.profile.retention_days
+                days = self._state.profile.retention(task.kind)
                 raise ApiError(404, f"Not found: the files of task {task_id} have expired (kept {days:g} days)")
             if not self._state.tasks.succeeded(task):
                 status = self._state.tasks.status(task)
@@ -92,7 +92,7 @@ class MediaFiles:
             raise ApiError(404, f"Not found: no track {track_id!r}; files exist for tracks the mock created")
         task = self._state.store.tasks[track.task_id]
         if self._state.tasks.expired(task):
-            days = self._state.profile.retention_days
+            days = self._state.profile.retention(task.kind)
             raise ApiError(404, f"Not found: the files of track {track_id} have expired (kept {days:g} days)")
         return track
 

@@ -29,6 +29,10 @@ class Profile:
     base_url: str
     #: Days a finished task's results stay available (music 15 on sunoapi, 14 elsewhere).
     retention_days: float = 14.0
+    #: Days a replace-section task's results stay available: 14 on every provider ("Generated files
+    #: will be retained for 14 days", seeds 000, 001, 002; seed 004's copy stops before its notes,
+    #: and shared/seeds/README.md gives 14 days for all four). Music on sunoapi keeps 15.
+    replace_retention_days: float = 14.0
     #: ``createTime`` as the documented "YYYY-MM-DD HH:MM:SS" string or as epoch milliseconds
     #: (what a real api.box callback carried).
     create_time: CreateTime = "string"
@@ -44,6 +48,11 @@ class Profile:
     #: Replace-section error callbacks: "error" carries an ``error`` string (kie), "null" sends
     #: ``data: null`` (sunoapi CN), "empty" sends ``data: []``.
     replace_error_callback: ErrorStyle = "error"
+    #: Ids a replace-section callback carries: "new" sends the new task's id as ``task_id`` and the
+    #: new track's id as ``data[].id`` (what the submit answer and Get Music Details show); "parent"
+    #: sends the request's ``taskId`` and the source track's id, as the examples of seeds 001 and 003
+    #: show (they may be copied from the generate page).
+    replace_callback_ids: Literal["new", "parent"] = "new"
     #: Set CALLBACK_EXCEPTION when every attempt to deliver the ``complete`` callback failed.
     mark_callback_exception: bool = False
     #: Replace-section interval rule override: "spec" keeps the document's ``x-interval``;
@@ -72,6 +81,10 @@ class Profile:
     #: create-music-video page's hint); "record" sends the recordInfo data on completion or failure
     #: (what kie's generic Market models send). Unverified for the Suno models either way.
     market_callback: Literal["classic", "record"] = "classic"
+    #: "new": the NEW code set on every operation (the mock's default); "old": the OLD set (400
+    #: invalid, 429 insufficient credits, 430 call frequency too high) on the operations whose pages
+    #: document it (``x-code-set: old`` in the spec: sunoapi's WAV, recovery, timestamped lyrics).
+    code_set: Literal["new", "old"] = "new"
 
     def with_overrides(self, overrides: dict[str, str]) -> Profile:
         """A copy with ``key=value`` strings applied; unknown keys and bad values are refused."""
@@ -93,11 +106,13 @@ class Profile:
             "text_callback_data": ("empty", "null"),
             "music_error_callback": ("error", "null", "empty"),
             "replace_error_callback": ("error", "null", "empty"),
+            "replace_callback_ids": ("new", "parent"),
             "lyrics_task_key": ("taskId", "task_id"),
             "stems_key": ("vocal_removal_info", "vocal_separation_info"),
             "cover_flag": ("integer", "string"),
             "persona_repeat": ("conflict", "same"),
             "market_callback": ("classic", "record"),
+            "code_set": ("new", "old"),
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
@@ -105,6 +120,10 @@ class Profile:
                     f"profile setting {key}={getattr(self, key)!r} is not allowed; use one of {', '.join(allowed)}"
                 )
         interval_bounds(self.replace_interval)
+
+    def retention(self, kind: str) -> float:
+        """Days the results of a task of job kind ``kind`` stay available."""
+        return self.replace_retention_days if kind == "replace" else self.retention_days
 
 
 def interval_bounds(value: str) -> tuple[float | None, float | None] | None:

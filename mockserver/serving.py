@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import uvicorn
 from starlette.applications import Starlette
@@ -17,26 +18,69 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from .errors import ConfigError
 from .http11 import MockHttpProtocol
 
-__all__ = ["CallbackReceiver", "ReceivedCallback", "ThreadedServer"]
+__all__ = ["CallbackReceiver", "ReceivedCallback", "Stack", "ThreadedServer", "stack"]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The HTTP protocol and event loop uvicorn serves the mock with, and how the start-up line names them."""
+
+    protocol: type[asyncio.Protocol]
+    loop: Literal["uvloop", "asyncio"]  # uvicorn's ``loop`` setting
+    parser: str  # "httptools" or "h11"
+
+    @property
+    def label(self) -> str:
+        """E.g. ``uvicorn 0.54.0, httptools, uvloop``."""
+        return f"uvicorn {uvicorn.__version__}, {self.parser}, {self.loop}"
+
+    def config(self, app: ASGIApp, log_level: str = "warning") -> uvicorn.Config:
+        """uvicorn's configuration for ``app`` on this stack: no access log, lifespan on."""
+        return uvicorn.Config(
+            app, log_level=log_level, access_log=False, lifespan="on", http=self.protocol, loop=self.loop
+        )
+
+
+def stack(http: str = "auto") -> Stack:
+    """The fastest stack installed: httptools and uvloop (``uvicorn[standard]``), else h11 and asyncio.
+
+    ``http`` picks the parser: ``"auto"`` (httptools where it imports), ``"httptools"`` or ``"h11"``.
+    Both parsers answer what they refuse with the envelope and time out unfinished request heads
+    (:mod:`.httpfast`, :mod:`.http11`). uvloop is used wherever it imports.
+    """
+    import importlib.util
+
+    if http not in ("auto", "httptools", "h11"):
+        raise ConfigError(f"http={http!r} is not allowed; use 'auto', 'httptools' or 'h11'")
+    loop: Literal["uvloop", "asyncio"] = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+    fast = importlib.util.find_spec("httptools") is not None
+    if http == "h11" or (http == "auto" and not fast):
+        return Stack(MockHttpProtocol, loop, "h11")
+    if not fast:
+        raise ConfigError("http='httptools' needs httptools, which is not installed: pip install 'uvicorn[standard]'")
+    from .httpfast import FastHttpProtocol
+
+    return Stack(FastHttpProtocol, loop, "httptools")
 
 
 class ThreadedServer:
-    """``app`` served by uvicorn on ``127.0.0.1`` (a free port) in a daemon thread.
+    """``app`` served by uvicorn on ``127.0.0.1`` (a free port) in a daemon thread, on :func:`stack` ``(http)``.
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, http: str = "auto") -> None:
         self.app = app
         # IPPROTO_TCP so that asyncio sets TCP_NODELAY on accepted connections (see cli._serve)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", http=MockHttpProtocol)
-        self._server = uvicorn.Server(config)
+        self.stack = stack(http)
+        self._server = uvicorn.Server(self.stack.config(app))
         self._thread = threading.Thread(target=self._run, name=f"suno-mock-{self.port}", daemon=True)
 
     @property

@@ -38,6 +38,11 @@ class Operation:
     details_of: str | None = None
     #: ``x-market``: ``create`` or ``details`` for kie's Market job pair.
     market: str | None = None
+    #: ``x-code-set``: ``old`` (the page documents the OLD code set: used with the profile switch
+    #: ``code_set=old``) or ``old-only`` (the page lists only OLD-style codes: always used).
+    code_set: str | None = None
+    #: The ``multipart/form-data`` request schema (the stream upload), if the body is a form.
+    form_schema: dict[str, Any] | None = None
 
     @property
     def label(self) -> str:
@@ -71,7 +76,8 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
             if raw is None:
                 continue
             op = deref(raw, spec)
-            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            content = op.get("requestBody", {}).get("content", {})
+            body = content.get("application/json", {}).get("schema")
             query = tuple(
                 Parameter(p["name"], bool(p.get("required")), p.get("schema", {}))
                 for p in op.get("parameters", []) + deref(item.get("parameters", []), spec)
@@ -90,6 +96,8 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
                     job_kind=op.get("x-job-kind"),
                     details_of=op.get("x-details-of"),
                     market=op.get("x-market"),
+                    code_set=op.get("x-code-set"),
+                    form_schema=content.get("multipart/form-data", {}).get("schema"),
                 )
             )
     return found

@@ -124,8 +124,8 @@ class Tasks:
         )
 
     def expired(self, task: Task) -> bool:
-        """Whether the task's files are past the profile's retention."""
-        return self.now() - task.created_at > self.profile.retention_days * 86400
+        """Whether the task's files are past the profile's retention for its kind."""
+        return self.now() - task.created_at > self.profile.retention(task.kind) * 86400
 
     # making tasks --------------------------------------------------------------------------
     def new_track(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import signal
@@ -11,12 +12,24 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import uvicorn
 
 EXE = shutil.which("suno-mock") or ""
 
 
 def _command(*args: str) -> list[str]:
     return [EXE, *args] if EXE else [sys.executable, "-m", "mockserver.cli", *args]
+
+
+#: The start-up line: provider, URL, then the stack it serves on (uvicorn's version, parser, loop).
+START_LINE = re.compile(
+    r"suno-mock: serving provider (\w+) at (http://127\.0\.0\.1:\d+) "
+    r"\(uvicorn ([\d.]+), (httptools|h11), (uvloop|asyncio); spec: /openapi\.json\); Ctrl-C stops"
+)
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 @pytest.fixture
@@ -29,11 +42,30 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
     )
     assert process.stdout is not None
     line = process.stdout.readline()
-    match = re.search(r"serving provider (\w+) at (http://127\.0\.0\.1:\d+)", line)
+    match = START_LINE.search(line)
     assert match, f"unexpected first line: {line!r}"
     assert match.group(1) == "sunoapi"
+    # the fastest stack installed is the one named (uvicorn[standard] brings httptools and uvloop)
+    assert match.group(3) == uvicorn.__version__
+    assert match.group(4) == ("httptools" if _installed("httptools") else "h11")
+    assert match.group(5) == ("uvloop" if _installed("uvloop") else "asyncio")
     yield process, match.group(2)
     if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_serve_http_h11_serves_on_h11_and_says_so() -> None:
+    process = subprocess.Popen(
+        _command("serve", "--port", "0", "--http", "h11"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        match = START_LINE.search(process.stdout.readline())
+        assert match and match.group(4) == "h11"
+        with httpx.Client(base_url=match.group(2), timeout=10) as client:
+            assert client.get("/_mock/health").json()["code"] == 200
+    finally:
         process.kill()
         process.wait()
 

@@ -107,7 +107,8 @@ def refused(response: httpx.Response, code: int = 422) -> str:
 
 
 def posts(app: MockApp) -> list[Operation]:
-    return [op for op in app.operations if op.method == "POST"]
+    """The POST operations that read a JSON body (not the multipart stream upload)."""
+    return [op for op in app.operations if op.method == "POST" and op.form_schema is None]
 
 
 def fields(schema: Any) -> Iterator[str]:
@@ -128,6 +129,21 @@ def body_for(app: MockApp, operation: Operation) -> dict[str, Any]:
     if operation.operation_id == "generate-midi":  # MIDI is made from a finished separation task
         separation = app.seed_operation("separate-vocals", {"taskId": task.id, "audioId": task.tracks[0].id})
         return {"taskId": separation["taskId"], "callBackUrl": CALLBACK}
+    voice_ops = ("regenerate-voice-phrase", "create-voice", "check-voice")
+    if operation.operation_id in voice_ops:  # Suno Voice: from a finished verification-phrase task
+        sample = {"voiceUrl": "https://example.com/me.mp3", "vocalStartS": 0, "vocalEndS": 20}
+        phrase = app.seed_operation("validate-voice", sample)["taskId"]
+        if operation.operation_id == "regenerate-voice-phrase":
+            return {"taskId": phrase, "calBackUrl": CALLBACK}
+        voice = {"taskId": phrase, "verifyUrl": "https://example.com/reading.mp3", "callBackUrl": CALLBACK}
+        if operation.operation_id == "create-voice":
+            return voice
+        return {"task_id": app.seed_operation("create-voice", voice)["taskId"]}
+    own = f"http://127.0.0.1/_mock/files/{task.tracks[0].id}.mp3"  # a file the mock made (read from the mock)
+    if operation.operation_id == "upload-file-url":
+        return {"fileUrl": own, "uploadPath": "suno"}
+    if operation.operation_id == "get-download-url":
+        return {"url": own}
     if operation.market == "create":  # kie's Market jobs: the document's example for generate
         examples = app.spec["paths"][operation.path]["post"]["requestBody"]["content"]["application/json"]["examples"]
         return {**examples["generate"]["value"], "callBackUrl": CALLBACK}
@@ -763,8 +779,10 @@ def _envelope(status: int, body: bytes, *, method: str = "GET", accepted: bool =
     if method == "HEAD":
         return
     envelope = json.loads(body)
-    assert set(envelope) == {"code", "msg", "data"}, (case, envelope)
-    assert 400 <= envelope["code"] < 500 or (accepted and envelope["code"] == 200), (case, envelope)
+    # beside code/msg/data: recovery details' task_id (201 while running), the upload API's success
+    assert {"code", "msg", "data"} <= set(envelope) <= {"code", "msg", "data", "task_id", "success"}, (case, envelope)
+    running = accepted and envelope["code"] == 201 and "task_id" in envelope
+    assert 400 <= envelope["code"] < 500 or (accepted and envelope["code"] == 200) or running, (case, envelope)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

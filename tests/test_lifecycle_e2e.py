@@ -193,7 +193,9 @@ async def test_failure_states_are_real_states_with_documented_error_callbacks(
     assert error.json()["code"] == info["errorCode"]
     assert [r.stage for r in receiver.received].count("error") == 1
     if kind == "Replace" and provider == "kie":
-        assert error.json()["data"]["error"] == info["errorMessage"]
+        # seed 003: msg "Audio generation failed." and a separate detail in `error`
+        assert error.json()["msg"] == info["errorMessage"]
+        assert error.json()["data"]["error"] == "Generation failed due to technical issues"
 
 
 @pytest.mark.parametrize("behaviour", ["down", "slow", "500"])

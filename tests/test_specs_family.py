@@ -28,6 +28,12 @@ import openapi
 ROOT = Path(__file__).resolve().parents[1]
 ALL = frozenset(openapi.PROVIDERS)
 NOT_APIBOX = ALL - {"apibox"}
+#: Recovery: sunoapi and api.box pages, kie's old-model menu (recovery.yaml); Suno Voice: sunoapi pages,
+#: kie's old-model menu and classic URLs (voice.yaml).
+RECOVERY = frozenset({"kie", "sunoapi", "apibox"})
+VOICE = frozenset({"kie", "sunoapi"})
+#: The file-upload API: kie and sunoapi pages (file-upload.yaml).
+UPLOADS = frozenset({"kie", "sunoapi"})
 
 #: operationId -> the providers whose document serves it (api-family.md 2; api.box: its quickstart).
 PROVIDERS_OF: dict[str, frozenset[str]] = {
@@ -57,6 +63,18 @@ PROVIDERS_OF: dict[str, frozenset[str]] = {
     "get-cover-image-details": NOT_APIBOX,
     "generate-persona": NOT_APIBOX,
     "boost-music-style": NOT_APIBOX,
+    "recover-audio": RECOVERY,
+    "get-recovery-details": RECOVERY,
+    "validate-voice": VOICE,
+    "get-voice-phrase": VOICE,
+    "regenerate-voice-phrase": VOICE,
+    "create-voice": VOICE,
+    "get-voice-details": VOICE,
+    "check-voice": VOICE,
+    "upload-file-base64": UPLOADS,
+    "upload-file-stream": UPLOADS,
+    "upload-file-url": UPLOADS,
+    "get-download-url": frozenset({"kie"}),
     # the kie Market family (kie-market.yaml; tests/test_specs_market.py)
     "create-market-task": frozenset({"kie"}),
     "get-market-task-details": frozenset({"kie"}),
@@ -78,6 +96,10 @@ JOB_KINDS: dict[str, str] = {
     "generate-midi": "midi",
     "create-music-video": "video",
     "generate-cover-image": "cover",
+    "recover-audio": "recovery",
+    "validate-voice": "voice-phrase",
+    "regenerate-voice-phrase": "voice-phrase",
+    "create-voice": "voice",
 }
 #: operationId -> x-details-of (details operations).
 DETAILS_OF: dict[str, str] = {
@@ -88,8 +110,20 @@ DETAILS_OF: dict[str, str] = {
     "get-midi-details": "midi",
     "get-music-video-details": "video",
     "get-cover-image-details": "cover",
+    "get-recovery-details": "recovery",
+    "get-voice-phrase": "voice-phrase",
+    "get-voice-details": "voice",
 }
-KINDS = frozenset({"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover"})
+KINDS = frozenset(
+    {"music", "replace", "lyrics", "wav", "separation", "midi", "video", "cover", "recovery", "voice-phrase", "voice"}
+)
+#: Answers with fields of their own beside code/msg/data (recovery details: top-level task_id).
+TOP_LEVEL = {
+    "get-recovery-details": {"task_id"},
+    **{f"upload-file-{way}": {"success"} for way in ("base64", "stream", "url")},
+}
+#: Operations with a code list of their own (the file-upload pages; kie's Common API download-url).
+OWN_CODES = {"upload-file-base64", "upload-file-stream", "upload-file-url", "get-download-url"}
 #: Kinds whose tasks are read through another kind's details operation.
 READ_THROUGH = {"replace": "music"}
 NEW_CODES = frozenset({200, 401, 402, 404, 409, 422, 429, 451, 455, 500})
@@ -263,10 +297,10 @@ def test_every_operation_has_a_full_example(provider: str) -> None:
     for operation_id, (_, _, op) in _by_id(spec.doc).items():
         example = spec.ok_response(operation_id)["content"]["application/json"].get("example")
         assert isinstance(example, dict), f"{operation_id}: no 200 example"
-        assert set(example) == {"code", "msg", "data"}, operation_id
+        assert set(example) == {"code", "msg", "data", *TOP_LEVEL.get(operation_id, ())}, operation_id
         assert example["code"] == 200, operation_id
         body = op.get("requestBody")
-        if body is not None:
+        if body is not None and "application/json" in _resolve(spec.doc, body)["content"]:  # not the form upload
             media = _resolve(spec.doc, body)["content"]["application/json"]
             # createTask has one named example per model (`examples`, exclusive of `example`)
             assert "example" in media or "examples" in media, f"{operation_id}: no request example"
@@ -293,8 +327,8 @@ def test_job_kinds_and_details_kinds(provider: str) -> None:
 def test_code_enums_take_the_new_set(provider: str) -> None:
     spec = SPECS[provider]
     for operation_id in _by_id(spec.doc):
-        if operation_id in {"get-music-details", "get-remaining-credits", "get-timestamped-lyrics"}:
-            continue  # the first six operations keep the codes their pages list
+        if operation_id in {"get-music-details", "get-remaining-credits", "get-timestamped-lyrics"} | OWN_CODES:
+            continue  # the first six operations keep the codes their pages list; so do uploads and download-url
         if "x-market" in spec.operation(operation_id):
             continue  # the Market code list (tests/test_specs_market.py)
         schema = _resolve(spec.doc, spec.ok_response(operation_id)["content"]["application/json"]["schema"])
@@ -569,3 +603,61 @@ def test_boost_answers_inline(provider: str) -> None:
     example = SPECS[provider].ok_response("boost-music-style")["content"]["application/json"]["example"]
     assert example["data"]["successFlag"] in {"0", "1", "2"}
     assert "x-job-kind" not in SPECS[provider].operation("boost-music-style")
+
+
+# --------------------------------------------------------------------------------------------
+# Recovery, Suno Voice, the file-upload API and download-url (files of their own, x-include)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["recovery", "voice", "file-upload", "kie-download"])
+def test_included_family_file_is_valid_openapi(name: str) -> None:
+    spec, base_uri = read_from_filename(str(ROOT / "openapi" / f"{name}.yaml"))
+    validate(spec, base_uri=base_uri)
+
+
+@pytest.mark.parametrize("provider", _served("recover-audio"))
+def test_recovery_reads_task_id_and_answers_at_the_top_level(provider: str) -> None:
+    spec = SPECS[provider]
+    (param,) = spec.operation("get-recovery-details")["parameters"]
+    assert param["name"] == "task_id" and param["in"] == "query" and param["required"]
+    pointer = "/components/schemas/RecoveryDetailsResponse"
+    assert not spec.errors(pointer, {"code": 201, "task_id": "t", "msg": "running", "data": None})
+    assert spec.errors(pointer, {"code": 201, "task_id": "t", "msg": "running", "data": []})
+    assert spec.errors(pointer, {"code": 200, "msg": "success", "data": []})  # task_id, and a track at least
+    failed = {"id": "a", "audio_url": None, "title": "t", "status": "failed", "error": "clip_error"}
+    assert not spec.errors(pointer, {"code": 500, "task_id": "t", "msg": "failed", "data": [failed]})
+    assert spec.errors(pointer, {"code": 500, "task_id": "t", "msg": "x", "data": [{**failed, "error": "oops"}]})
+    created = spec.ok_response("recover-audio")["content"]["application/json"]["schema"]["$ref"][1:]
+    assert not spec.errors(created, {"code": 200, "msg": "success", "data": {"task_id": "t"}})
+    assert spec.errors(created, {"code": 200, "msg": "success", "data": {"taskId": "t"}})  # snake case only
+    assert not _valid(provider, "recover-audio", sunoTaskId=_DROP)
+    assert spec.operation("recover-audio")["x-code-set"] == "old"
+
+
+@pytest.mark.parametrize("provider", _served("validate-voice"))
+def test_voice_keeps_its_spelling_traps(provider: str) -> None:
+    assert not _valid(provider, "validate-voice", vocalEndS=0)  # end must be after start
+    assert not _valid(provider, "validate-voice", language="xx")
+    assert _valid(provider, "regenerate-voice-phrase")
+    assert not _valid(provider, "regenerate-voice-phrase", calBackUrl=_DROP, callBackUrl="https://e.com/cb")
+    assert _valid(provider, "check-voice") and not _valid(provider, "check-voice", task_id=_DROP, taskId="t")
+    (param,) = SPECS[provider].operation("get-voice-phrase")["parameters"]
+    assert param["name"] == "taskId" and not param.get("required")  # optional in the page's schema
+    callback = _resolve(
+        SPECS[provider].doc, SPECS[provider].operation("regenerate-voice-phrase")["callbacks"]["phraseReady"]
+    )
+    assert list(callback) == ["{$request.body#/calBackUrl}"]
+
+
+@pytest.mark.parametrize("provider", _served("upload-file-base64"))
+def test_uploads_use_their_own_codes_and_path_rules(provider: str) -> None:
+    spec = SPECS[provider]
+    for way in ("base64", "stream", "url"):
+        assert spec.operation(f"upload-file-{way}")["x-code-set"] == "old"
+    assert not _valid(provider, "upload-file-base64", uploadPath="/leading")
+    assert not _valid(provider, "upload-file-base64", uploadPath="trailing/")
+    assert _valid(provider, "upload-file-base64", uploadPath="a/b/c")
+    assert not _valid(provider, "upload-file-url", fileUrl="ftp://example.com/a.mp3")
+    form = _resolve(spec.doc, spec.operation("upload-file-stream")["requestBody"])["content"]
+    assert list(form) == ["multipart/form-data"]

@@ -1,17 +1,26 @@
-"""The compiled body check and report agree with the full jsonschema validator on every bundled schema."""
+"""Hot-path tricks agree with the plain implementation.
+
+The compiled body check and report agree with the full jsonschema validator on every bundled schema;
+the answer renderer (orjson where its text is the same) writes the standard encoder's bytes.
+"""
 
 from __future__ import annotations
 
 import copy
+import json
+import math
 import random
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
+from starlette.responses import Response
 
 from mockserver import create_app
+from mockserver.envelope import StatusMode, envelope, render, render_answer
 from mockserver.validation import RequestValidator, _places_at_most, decimal_places
 from openapi import PROVIDERS, load_spec
 
@@ -81,3 +90,91 @@ def test_report_names_field_value_and_rule() -> None:
     assert "taskId: must be a string (got 5)" in shown
     assert "infillStartS: must have at most 2 decimal places (got 1.234)" in shown
     assert any(line.startswith("infillEndS - infillStartS: the interval") for line in shown), shown
+
+
+# the answer renderer (orjson where it writes the same bytes) -------------------------------
+_FLOAT_SCALES = st.integers(-330, 308).map(lambda e: 10.0**e if -324 < e < 309 else 0.0)
+_numbers = (
+    st.floats(allow_nan=False, allow_infinity=False)
+    | st.builds(lambda m, s: m * s, st.floats(-10, 10, allow_nan=False), _FLOAT_SCALES).filter(math.isfinite)
+    | st.integers()
+    | st.integers(-(2**70), 2**70)
+)
+_answers = st.recursive(
+    st.none() | st.booleans() | _numbers | st.text() | st.sampled_from(["0.00001", ":1e5,", "[0.00002]"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+        | st.dictionaries(st.integers(-3, 3) | st.booleans() | st.none(), inner, max_size=2)
+    ),
+    max_leaves=24,
+)
+
+
+def _outcome(render_: Any, value: Any) -> tuple[str, Any]:
+    """What a renderer makes of ``value``: the document (types, float bits) in one canonical text, or its failure."""
+    try:
+        written = render_(value)
+    except Exception as error:  # the same failure, by type
+        return "raised", type(error)
+    return "ok", render(json.loads(written))  # 1 and 1.0, -0.0 and 0.0, every float's digits stay apart
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_answers)
+def test_render_answer_writes_the_document_render_writes(value: Any) -> None:
+    assert _outcome(render_answer, value) == _outcome(render, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1e-05, 2.5e-05, 0.0001, 9.99e-05, 1e16, 1.5e-7, 5e-324, -0.0, 0.1, 1.7976931348623157e308,
+        2**64, -(2**63) - 1, {2: "a", None: 2, True: 3}, "\ud800", [[[[]]]] * 3, {"a": "\x00\x1f\x7f\u2028é"},
+        StatusMode.BODY, {"k": (1, 2.5)}, [[0]] * 300,
+    ],
+)  # fmt: skip
+def test_render_answer_matches_render_at_the_edges(value: Any) -> None:
+    assert _outcome(render_answer, value) == _outcome(render, value)
+
+
+def test_only_number_forms_differ_in_the_text() -> None:
+    answer = {"code": 200, "msg": "success", "data": {"t": "é\x00\u2028", "n": [1, 1.5, -0.0, 1e-05, 2.5e-7, 1e16]}}
+    fast, plain = render_answer(answer), render(answer)
+    assert fast != plain and json.loads(fast) == json.loads(plain)
+    assert fast.replace(b"0.00001", b"1e-05").replace(b"2.5e-7", b"2.5e-07") == plain
+    small = {"code": 200, "msg": "success", "data": {"taskId": "0123456789abcdef" * 2, "ok": [True, None, 3]}}
+    assert render_answer(small) == render(small)
+
+
+def test_the_one_difference_left_is_a_non_finite_float_written_as_null() -> None:
+    for number in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match="Out of range float values"):
+            render({"data": number})
+        assert render_answer({"data": number}) == b'{"data":null}'
+
+
+def test_deep_nesting_orjson_refuses_is_written_by_render() -> None:
+    deep: Any = 0
+    for _ in range(300):
+        deep = [deep]
+    assert render_answer(deep) == render(deep)
+
+
+@pytest.mark.parametrize("status", [200, 201, 422, 500, 599, 204, 304, 100, 199])
+@pytest.mark.parametrize("headers", [None, {}, {"Retry-After": "3"}, {"content-type": "text/plain"}])
+def test_envelope_builds_what_response_builds(status: int, headers: dict[str, str] | None) -> None:
+    data = {"taskId": "t" * 32, "n": [1.5, None]}
+    got = envelope(code=status, msg="m", data=data, http_status=status, headers=headers)
+    want = Response(
+        render({"code": status, "msg": "m", "data": data}),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+    assert type(got) is Response
+    assert (got.status_code, got.body, got.raw_headers, got.background, got.media_type) == (
+        want.status_code, want.body, want.raw_headers, want.background, want.media_type,
+    )  # fmt: skip
+    assert got.headers["content-type"] == want.headers["content-type"]

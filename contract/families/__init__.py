@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import cover, lyrics, midi, music, replace, separation, synchronous, video, wav
+from . import cover, files, lyrics, midi, music, recovery, replace, separation, synchronous, video, voice, wav
 from ._model import (
     CALLBACK,
     DROP,
@@ -77,6 +77,10 @@ FAMILIES: tuple[Family, ...] = (
     video.FAMILY,
     cover.FAMILY,
     *synchronous.FAMILIES,
+    recovery.FAMILY,
+    voice.PHRASE,
+    voice.VOICE,
+    files.FAMILY,
 )
 
 #: Every operation of the table by operationId, in table order.

@@ -7,7 +7,7 @@ that kind through the kind's view; an operation with neither a behaviour nor a d
 answers its spec example.
 
 Adding an asynchronous operation: describe it in the spec (with ``x-job-kind``), write one
-family module (a ``KIND`` and a ``BEHAVIOURS`` table), and list the module in ``_FAMILIES``.
+family module (a ``KIND``, or ``KINDS`` for several, and a ``BEHAVIOURS`` table), and list the module in ``_FAMILIES``.
 """
 
 from __future__ import annotations
@@ -22,17 +22,20 @@ from ..spec import Operation
 from . import (
     account,
     cover,
+    files,
     lyrics,
     market,
     midi,
     music,
     persona,
+    recovery,
     replace,
     separation,
     style,
     timestamps,
     uploads,
     video,
+    voice,
     wav,
 )
 
@@ -52,6 +55,9 @@ _FAMILIES: tuple[ModuleType, ...] = (
     style,
     timestamps,
     account,
+    recovery,
+    voice,
+    files,
     market,
 )
 
@@ -59,8 +65,9 @@ _FAMILIES: tuple[ModuleType, ...] = (
 def _kinds() -> dict[str, JobKind]:
     found: dict[str, JobKind] = {}
     for module in _FAMILIES:
-        kind = getattr(module, "KIND", None)
-        if kind is not None:
+        one = getattr(module, "KIND", None)
+        # a family of several kinds (Suno Voice: the phrase and the voice) lists them in KINDS
+        for kind in (one,) if one is not None else getattr(module, "KINDS", ()):
             if kind.name in found:
                 raise RuntimeError(f"two families define the job kind {kind.name!r}")
             found[kind.name] = kind

@@ -49,6 +49,8 @@ class MarketModel:
     translate: Callable[[dict[str, Any]], dict[str, Any]]
     #: Classic synchronous operations run as ``inline`` tasks.
     inline: bool = False
+    #: Where the classic body takes the top-level ``callBackUrl`` (Regenerate phrase: ``calBackUrl``).
+    callback_field: str = "callBackUrl"
 
 
 def _camel(name: str) -> str:
@@ -81,6 +83,11 @@ def _upload_cover(source: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _recovery(source: Mapping[str, Any]) -> dict[str, Any]:
+    # the Market model names the source task_id; the classic (sunoapi / api.box) body sunoTaskId
+    return {"sunoTaskId": source["task_id"]}
+
+
 MODELS: dict[str, MarketModel] = {
     "ai-music-api/generate": MarketModel("generate-music", _songs),
     "ai-music-api/extend": MarketModel("extend-music", _extend),
@@ -100,6 +107,12 @@ MODELS: dict[str, MarketModel] = {
     "ai-music-api/separate-vocals": MarketModel("separate-vocals", camel_body),
     "ai-music-api/generate-midi-from-audio": MarketModel("generate-midi", camel_body),
     "ai-music-api/create-music-video": MarketModel("create-music-video", camel_body),
+    "ai-music-api/suno-recovery-audio": MarketModel("recover-audio", _recovery),
+    "ai-music-api/validation-phrase": MarketModel("validate-voice", camel_body),
+    "ai-music-api/regenerate-phrase": MarketModel("regenerate-voice-phrase", camel_body, callback_field="calBackUrl"),
+    "ai-music-api/create-voice": MarketModel("create-voice", camel_body),
+    # the classic Check Voice takes task_id as the Market input does
+    "ai-music-api/check-voice": MarketModel("check-voice", dict, inline=True),
 }
 
 
@@ -197,7 +210,9 @@ _FIELD = re.compile(r"(^|; )([A-Za-z][A-Za-z0-9_]*)(?=[:\s\[])")
 
 def respell(message: str, sent: Mapping[str, Any]) -> str:
     """A classic error message with its field names as the Market client spelled them (``input.audio_id``)."""
-    names = {_camel(key): key for key in sent}
+    names = {**{key: key for key in sent}, **{_camel(key): key for key in sent}}
+    if "task_id" in sent:
+        names["sunoTaskId"] = "task_id"  # Recovery: the classic body's name for the source task
     if "lyrics" in sent:
         names["prompt"] = "lyrics"  # the classic body took the lyrics as its prompt
 
@@ -222,7 +237,7 @@ def market_behaviours(
         sent: dict[str, Any] = body["input"]
         classic = model.translate(sent)
         if "callBackUrl" in body:
-            classic["callBackUrl"] = body["callBackUrl"]
+            classic[model.callback_field] = body["callBackUrl"]
         if model.operation == "replace-section" and "uploadUrl" in classic and "taskId" not in classic:
             track = upload_length(call, str(classic["uploadUrl"]))
             if track is None:
@@ -247,7 +262,7 @@ def market_behaviours(
                 call.start(task, "inline")
             else:
                 answer = behaviour(inner)
-                task = call.tasks.store.tasks[answer["taskId"]]
+                task = call.tasks.store.tasks[answer.get("taskId") or answer["task_id"]]  # recovery: task_id
         except DomainError as error:
             raise type(error)(respell(str(error), sent)) from None
         task.market = model_name

@@ -188,7 +188,7 @@ def usable(call: Call, field: str, value: Any, track: Track, task: Task) -> None
     if not is_complete(status, track):
         raise invalid(field, value, f"the track is not complete yet (task status {status})")
     if call.tasks.expired(task):
-        days = call.profile.retention_days
+        days = call.profile.retention(task.kind)
         raise invalid(field, value, f"the track's files have expired (kept {days:g} days)")
 
 

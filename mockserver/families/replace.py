@@ -27,11 +27,37 @@ LIFECYCLE = Lifecycle(
 )
 
 
+#: The separate detail of an ``error`` callback's ``error`` string, by failure status (seed 003's
+#: example pairs msg "Audio generation failed." with error "Generation failed due to technical
+#: issues"; the other details are the mock's wording).
+ERROR_DETAILS: dict[str, str] = {
+    Status.GENERATE_AUDIO_FAILED: "Generation failed due to technical issues",
+    Status.SENSITIVE_WORD_ERROR: "The prompt, tags or lyrics were refused by the content filter",
+    Status.CREATE_TASK_FAILED: "The replacement task could not be created",
+    Status.CALLBACK_EXCEPTION: "The result could not be delivered to callBackUrl",
+}
+
+
 def replace_payload(task: Task, stage: Stage, failure: Failure | None, profile: Profile) -> dict[str, Any]:
-    """The ``complete`` callback with the new track, or the ``error`` callback in the profile's style."""
+    """The ``complete`` callback with the new track, or the ``error`` callback in the profile's style.
+
+    ``replace_callback_ids`` decides the ids: the new task and track ("new"), or the request's
+    parent ``taskId`` and source ``audioId`` ("parent", as the seed examples show).
+    """
+    parent = profile.replace_callback_ids == "parent"
+    task_id = task.detail if parent and isinstance(task.detail, str) else task.id
     if stage is Stage.ERROR:
-        return error_payload(task, failure, profile.replace_error_callback)
-    return track_payload(task, stage, profile, sources=False)
+        payload = error_payload(task, failure, profile.replace_error_callback)
+        if "error" in payload["data"] and failure is not None:
+            payload["data"]["error"] = ERROR_DETAILS.get(failure.status, failure.message)
+    else:
+        payload = track_payload(task, stage, profile, sources=False)
+        if parent:
+            for item, track in zip(payload["data"]["data"], task.tracks, strict=True):
+                if track.splice is not None:
+                    item["id"] = track.splice.source_id
+    payload["data"]["task_id"] = task_id
+    return payload
 
 
 KIND = JobKind(
@@ -88,7 +114,7 @@ def span_problems(track: Track, start: float, end: float) -> list[Problem]:
 def replace_section(call: Call) -> dict[str, str]:
     """Replace Music Section: one track, the source with a span regenerated."""
     tasks, body = call.tasks, call.body
-    track, _ = _replace_source(call)
+    track, source_task = _replace_source(call)
     start, end = body["infillStartS"], body["infillEndS"]
     if end + 1e-6 < track.duration and (end - start) * 2 + 1e-6 < track.duration:
         problems: list[Problem] = []  # clearly inside and clearly short enough; exact decimals decide the close calls
@@ -116,6 +142,7 @@ def replace_section(call: Call) -> dict[str, str]:
         )
     ]
     task.tracks[0].model_name = track.model_name
+    task.detail = source_task.id  # the parent taskId, for replace_callback_ids=parent
     call.start(task, "replace")
     return {"taskId": task.id}
 

@@ -31,11 +31,15 @@ RESPONSE_MESSAGES: dict[int, str] = {
 RATE_LIMIT_CODE = 429
 #: Documented codes of error callbacks and of record-info ``errorCode``.
 CALLBACK_CODES: tuple[int, ...] = (400, 408, 413, 451, 500, 501, 531)
+#: The message of a forced callback code other than its status's own: the callback pages' status tables
+#: (seed 003: 400 "Validation error - Parameter validation failed", 501 "Audio generation failed").
 _CALLBACK_MESSAGES = {
+    400: "Validation error: parameter validation failed.",
     408: "Rate limited: timeout.",
     413: "Conflict: uploaded audio matches an existing work.",
     451: "Download failed: unable to download the source files.",
     500: "Server error.",
+    501: "Audio generation failed.",
     531: "Generation failed. Your credits have been refunded. Please try again.",
 }
 #: Callback stages a rule may skip, duplicate or delay.
