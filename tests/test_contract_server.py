@@ -312,3 +312,19 @@ def test_without_a_virtual_clock_the_retention_probe_says_it_did_not_run() -> No
     assert "convert-to-wav: a refused callback is not sent more than 3 times (retries undocumented)" in held
     no_scheme = "a request with the key but no Bearer scheme gets the 401 envelope, not showing the key"
     assert f"get-music-details: {no_scheme}" in held
+
+
+def test_recovery_is_not_held_to_the_retention() -> None:
+    from contract.server import suite_session
+    from contract.sources import past_retention
+
+    app = create_app("apibox", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
+    with suite_session(SuiteConfig(provider="apibox", token=TOKEN, app=app)) as session:
+        session.suite.discover()
+        session.suite.fixture()
+        past_retention(session.suite)
+    result = session.result
+    assert result is not None and result.ok, result.summary()
+    aged = [r.rule for r in result.coverage.values() if "past its retention" in r.rule]
+    assert "replace-section: a music task past its retention gets 404 or 422" in aged
+    assert not any(rule.startswith("recover-audio") for rule in aged)
