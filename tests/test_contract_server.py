@@ -154,12 +154,24 @@ def test_the_coverage_table_names_the_broken_rule(name: str, rule: str) -> None:
 
 
 def test_selftest_prints_the_mutation_score(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["selftest", "--only", "401 shows the API key", "--only", "accepts the key without the Bearer scheme"])
+    argv = ["selftest", "--no-baseline", "--only", "401 shows the API key"]
+    code = main([*argv, "--only", "accepts the key without the Bearer scheme"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "mutation score: 2 of 2 mutants caught (100%)" in out
     assert "caught   apibox   auth" in out
     assert main(["selftest", "--only", "no such mutant"]) == 2
+
+
+def test_a_check_failing_on_the_unmutated_mock_does_not_catch_a_mutant() -> None:
+    from contract.selftest import run_mutant
+
+    mutation = MUTANTS["401 shows the API key"]
+    caught = run_mutant("401 shows the API key")
+    assert caught.caught
+    operations = set(rules.OPERATIONS[mutation.provider])
+    excused = run_mutant("401 shows the API key", baseline=frozenset(("auth", op) for op in operations))
+    assert not excused.caught and "shows the API key" not in excused.message
 
 
 # -- spending guard -----------------------------------------------------------------------------
