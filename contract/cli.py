@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     selftest.add_argument("--only", action="append", metavar="NAME", help="this mutant only (repeatable)")
     selftest.add_argument("--list", action="store_true", help="list the mutants and exit")
     selftest.add_argument("--max-examples", type=int, default=3, metavar="N", help="examples per generator (3)")
+    selftest.add_argument(
+        "--no-baseline", action="store_true", help="skip the run against the unmutated mock of each provider"
+    )
     return parser
 
 
@@ -145,7 +148,9 @@ def _selftest(args: argparse.Namespace) -> int:
             print(f"{mutation.provider:8s} {mutation.check:16s} {name}")
         return 0
     try:
-        report = run_selftest(args.only, max_examples=args.max_examples, progress=_progress)
+        report = run_selftest(
+            args.only, max_examples=args.max_examples, progress=_progress, baseline=not args.no_baseline
+        )
     except ValueError as exc:
         print(f"suno-contract: {exc}", file=sys.stderr)
         return 2

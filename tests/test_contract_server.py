@@ -154,12 +154,24 @@ def test_the_coverage_table_names_the_broken_rule(name: str, rule: str) -> None:
 
 
 def test_selftest_prints_the_mutation_score(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["selftest", "--only", "401 shows the API key", "--only", "accepts the key without the Bearer scheme"])
+    argv = ["selftest", "--no-baseline", "--only", "401 shows the API key"]
+    code = main([*argv, "--only", "accepts the key without the Bearer scheme"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "mutation score: 2 of 2 mutants caught (100%)" in out
     assert "caught   apibox   auth" in out
     assert main(["selftest", "--only", "no such mutant"]) == 2
+
+
+def test_a_check_failing_on_the_unmutated_mock_does_not_catch_a_mutant() -> None:
+    from contract.selftest import run_mutant
+
+    mutation = MUTANTS["401 shows the API key"]
+    caught = run_mutant("401 shows the API key")
+    assert caught.caught
+    operations = set(rules.OPERATIONS[mutation.provider])
+    excused = run_mutant("401 shows the API key", baseline=frozenset(("auth", op) for op in operations))
+    assert not excused.caught and "shows the API key" not in excused.message
 
 
 # -- spending guard -----------------------------------------------------------------------------
@@ -312,3 +324,19 @@ def test_without_a_virtual_clock_the_retention_probe_says_it_did_not_run() -> No
     assert "convert-to-wav: a refused callback is not sent more than 3 times (retries undocumented)" in held
     no_scheme = "a request with the key but no Bearer scheme gets the 401 envelope, not showing the key"
     assert f"get-music-details: {no_scheme}" in held
+
+
+def test_recovery_is_not_held_to_the_retention() -> None:
+    from contract.server import suite_session
+    from contract.sources import past_retention
+
+    app = create_app("apibox", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
+    with suite_session(SuiteConfig(provider="apibox", token=TOKEN, app=app)) as session:
+        session.suite.discover()
+        session.suite.fixture()
+        past_retention(session.suite)
+    result = session.result
+    assert result is not None and result.ok, result.summary()
+    aged = [r.rule for r in result.coverage.values() if "past its retention" in r.rule]
+    assert "replace-section: a music task past its retention gets 404 or 422" in aged
+    assert not any(rule.startswith("recover-audio") for rule in aged)
