@@ -47,7 +47,7 @@ from typing import Any, Self
 import httpx
 import respx
 
-import openapi
+from mockserver import openapi
 
 from . import families, rules
 from ._loop_host import cancel_other_tasks

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import httpx
 
-import openapi
+from mockserver import openapi
 
 from .checks import Exchange
 from .families import Source, Track

@@ -6,12 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from openapi import PROVIDERS
-
 from .app import MockApp
 from .config import Settings
 from .envelope import StatusMode, render
 from .errors import ConfigError
+from .openapi import PROVIDERS
 
 __all__ = ["main"]
 

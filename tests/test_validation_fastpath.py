@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation import GenerationMode
 
 from mockserver import create_app
+from mockserver.openapi import PROVIDERS, load_spec
 from mockserver.validation import RequestValidator, _places_at_most, decimal_places
-from openapi import PROVIDERS, load_spec
 
 ODD = [None, True, False, 0, 1, -1, 1.5, 0.001, 10.125, "", "x", "http://a", "ftp://x", [], {}, "V4", 1e308, 2**70]
 

@@ -1,0 +1,196 @@
+"""The kit as a user installs it: the built wheel in fresh virtual environments, beside other packages.
+
+These tests build the wheel, make virtual environments without the system's site-packages and
+install into them. The wheels come from the package index once: ``pip download`` keeps them in one
+folder under the temporary directory (:data:`WHEELS`) that later runs install from without the index
+(pip's own HTTP cache does not help here: the index's answers are not cacheable behind this proxy).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "pytest-plugin.md"
+WHEELS = Path(tempfile.gettempdir()) / "suno-mockkit-test-wheels"
+
+# A venv of widely used packages, several of which bring a pytest plugin, an HTTP client or server,
+# an ASGI stack or an `openapi` import name of their own: the kit has to install and work beside them.
+POPULAR = (
+    "requests",
+    "numpy",
+    "pandas",
+    "pydantic",
+    "fastapi",
+    "flask",
+    "django",
+    "sqlalchemy",
+    "boto3",
+    "attrs",
+    "rich",
+    "click",
+    "jinja2",
+    "pyyaml",
+    "aiohttp",
+    "pytest-asyncio",
+    "pytest-httpserver",
+    "pytest-httpx",
+    "openapi==2.0.0",
+    "respx",
+)
+
+pytestmark = pytest.mark.slow_install
+
+
+def build_wheel(out: Path) -> Path:
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out)]
+    subprocess.run([*command, str(ROOT)], check=True)
+    (wheel,) = out.glob("suno_mockkit-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+# The venv's processes see none of this interpreter's PYTHON* settings (PYTHONPATH would put this
+# checkout's packages ahead of the installed wheel).
+CLEAN_ENV = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
+
+
+class Venv:
+    """A fresh virtual environment (no system site-packages) that installs from the shared wheel folder."""
+
+    def __init__(self, path: Path) -> None:
+        venv.create(path, with_pip=True, system_site_packages=False, clear=True)
+        self.path = path
+        self.python = path / "bin" / "python"
+
+    def pip(self, *args: str, check: bool) -> subprocess.CompletedProcess[str]:
+        command = [str(self.python), "-m", "pip", *args, "-q", "--disable-pip-version-check"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, env=CLEAN_ENV, check=False)
+        assert done.returncode == 0 or not check, f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def pip_install(self, *requirements: str) -> None:
+        """Install from :data:`WHEELS` without the index; download what is missing there first."""
+        WHEELS.mkdir(exist_ok=True)
+        offline = ("install", "--no-compile", "--no-index", "--find-links", str(WHEELS), *requirements)
+        with (WHEELS / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one download at a time, and no install from a half-written file
+            if self.pip(*offline, check=False).returncode == 0:
+                return
+            self.pip("download", "--dest", str(WHEELS), "--find-links", str(WHEELS), *requirements, check=True)
+            for copy in WHEELS.glob("suno_mockkit-*"):
+                copy.unlink()  # the kit itself always comes from the wheel just built
+            self.pip(*offline, check=True)
+
+    def run(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.python), *args], capture_output=True, text=True, cwd=cwd, timeout=600, check=False, env=CLEAN_ENV
+        )
+
+
+def serve_once(env: Venv, provider: str) -> str:
+    """Start ``suno-mock serve --port 0`` from the venv on loopback, create a task, read it back; the task id."""
+    command = [str(env.path / "bin" / "suno-mock"), "serve", "--port", "0", "--provider", provider, "--token", "k1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CLEAN_ENV)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"serving provider (\w+) at (http://127\.0\.0\.1:\d+)", line)
+        assert match, f"suno-mock serve printed {line!r}; stderr: {process.stderr.read() if process.stderr else ''}"
+        script = (
+            "import sys, httpx\n"
+            "c = httpx.Client(base_url=sys.argv[1], headers={'Authorization': 'Bearer k1'}, timeout=30)\n"
+            "assert c.get('/openapi.json').json()['openapi'].startswith('3.')\n"
+            "body = {'customMode': False, 'instrumental': True, 'model': 'V5', 'prompt': 'x',"
+            " 'callBackUrl': 'http://127.0.0.1:9/cb'}\n"
+            "task = c.post('/api/v1/generate', json=body).json()['data']['taskId']\n"
+            "record = c.get('/api/v1/generate/record-info', params={'taskId': task}).json()\n"
+            "assert record['code'] == 200, record\n"
+            "print(record['data']['taskId'])\n"
+        )
+        done = env.run("-c", script, match.group(2))
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+    finally:
+        process.kill()
+        process.wait()
+
+
+LOAD_EVERY_SPEC = """
+import importlib.metadata, json, openapi
+from mockserver.openapi import PROVIDERS, documents, load_spec
+tops = {str(f).split('/')[0] for f in importlib.metadata.files('suno-mockkit') if '.dist-info' not in str(f)}
+print(json.dumps({
+    "paths": {p: len(load_spec(p)["paths"]) for p in PROVIDERS},
+    "documents": str(documents()),
+    "openapi": openapi.__file__,
+    "openapi_loads": callable(getattr(openapi, "loads", None)),
+    "tops": sorted(t for t in tops if not t.startswith('..')),
+}))
+"""
+
+
+def test_the_wheel_installs_and_serves_beside_pypi_openapi(wheel: Path, tmp_path: Path) -> None:
+    """PyPI's ``openapi`` owns the ``openapi`` import name; the kit ships its documents inside ``mockserver``."""
+    env = Venv(tmp_path / "venv")
+    env.pip_install(str(wheel))
+    env.pip_install("openapi==2.0.0")  # after the kit, as a user adds it later
+    done = env.run("-c", LOAD_EVERY_SPEC, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout)
+    assert set(facts["paths"]) == {"kie", "sunoapi", "apibox", "apikley"}
+    assert all(count > 0 for count in facts["paths"].values())
+    site = str(tmp_path / "venv")
+    assert facts["documents"].startswith(site) and facts["documents"].endswith("mockserver/_specs")
+    assert facts["openapi"].startswith(site) and facts["openapi_loads"]  # PyPI's package, intact
+    assert "openapi" not in facts["tops"]
+    for provider in ("kie", "sunoapi"):
+        assert re.fullmatch(r"[0-9a-f]{32}", serve_once(env, provider))
+
+
+def test_the_wheel_installs_into_a_venv_of_popular_packages_and_the_plugin_examples_pass(
+    wheel: Path, tmp_path: Path
+) -> None:
+    env = Venv(tmp_path / "venv")
+    env.pip_install(*POPULAR)
+    env.pip_install(f"{wheel}[contract]")
+    assert re.fullmatch(r"[0-9a-f]{32}", serve_once(env, "kie"))
+    check = env.run("-m", "pip", "check")
+    assert check.returncode == 0, check.stdout
+    # The plugin smoke test: every example of docs/pytest-plugin.md, run by the venv's pytest with
+    # the plugin loaded from its entry point, beside the pytest plugins the popular packages bring.
+    blocks = re.findall(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
+    assert len(blocks) >= 6
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    for number, block in enumerate(blocks):
+        (suite / f"test_doc_{number}.py").write_text(block, encoding="utf-8")
+    expected = sum(len(re.findall(r"^(?:async )?def test_", block, re.MULTILINE)) for block in blocks)
+    options = ("-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function", "-q")
+    done = env.run("-m", "pytest", *options, str(suite), cwd=suite)
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert re.search(rf"^{expected} passed", done.stdout, re.MULTILINE), done.stdout[-2000:]
+
+
+def test_the_contract_side_reads_the_documents_without_loading_the_mock() -> None:
+    """``mockserver.openapi`` is shared; importing it (and the judging modules) loads no engine module."""
+    script = (
+        "import sys; import contract.rules, contract.checks, contract.strategies, contract.server; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'mockserver'))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "['mockserver', 'mockserver.errors', 'mockserver.openapi']"
