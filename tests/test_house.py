@@ -14,8 +14,10 @@ import os
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -52,9 +54,9 @@ POPULAR = (
 pytestmark = pytest.mark.slow_install
 
 
-def build_wheel(out: Path) -> Path:
+def build_wheel(out: Path, source: Path = ROOT) -> Path:
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out)]
-    subprocess.run([*command, str(ROOT)], check=True)
+    subprocess.run([*command, str(source)], check=True)
     (wheel,) = out.glob("suno_mockkit-*.whl")
     return wheel
 
@@ -194,3 +196,39 @@ def test_the_contract_side_reads_the_documents_without_loading_the_mock() -> Non
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "['mockserver', 'mockserver.errors', 'mockserver.openapi']"
+
+
+# what ships ------------------------------------------------------------------------------------
+def tracked(*tops: str) -> set[str]:
+    """The files git tracks under ``tops`` (folders or files of the checkout), as relative paths."""
+    done = subprocess.run(["git", "ls-files", "--", *tops], cwd=ROOT, capture_output=True, text=True, check=True)
+    return {line for line in done.stdout.splitlines() if (ROOT / line).is_file()}
+
+
+def test_the_wheel_ships_both_packages_typed_with_the_documents_and_nothing_else(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {name.split("/")[0] for name in names} == {"mockserver", "contract", "suno_mockkit-0.1.0.dist-info"}
+    assert {"mockserver/py.typed", "contract/py.typed"} <= names
+    documents = {path.name for path in (ROOT / "openapi").glob("*.yaml")}
+    assert {name for name in names if name.startswith("mockserver/_specs/")} == {
+        f"mockserver/_specs/{name}" for name in documents
+    }
+    assert {"common.yaml", "kie.yaml", "sunoapi.yaml", "apibox.yaml", "apikley.yaml"} <= documents
+    assert {name for name in tracked("mockserver", "contract") if name.endswith(".py")} <= names
+
+
+def test_the_sdist_holds_what_the_tests_read_and_builds_the_same_wheel(wheel: Path, tmp_path: Path) -> None:
+    script = "import sys; from hatchling.build import build_sdist; print(build_sdist(sys.argv[1]))"
+    built = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    sdist = tmp_path / built.stdout.strip().splitlines()[-1]
+    with tarfile.open(sdist) as archive:
+        members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    read_by_tests = tracked("docs", "openapi", "tests", "bench", "conftest.py", "faults.example.yaml", "README.md")
+    assert "faults.example.yaml" in read_by_tests and "docs/pytest-plugin.md" in read_by_tests
+    assert read_by_tests - members == set()
+    assert {"pyproject.toml", "tox.ini"} <= members
+    (source,) = (tmp_path / "unpacked").iterdir()
+    again = build_wheel(tmp_path / "again", source)
+    assert set(zipfile.ZipFile(again).namelist()) == set(zipfile.ZipFile(wheel).namelist())
