@@ -9,18 +9,27 @@ folder under the temporary directory (:data:`WHEELS`) that later runs install fr
 from __future__ import annotations
 
 import fcntl
+import importlib
+import inspect
 import json
 import os
+import pkgutil
 import re
 import subprocess
 import sys
 import tarfile
 import tempfile
+import typing
 import venv
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
+import httpx
 import pytest
+
+import contract
+import mockserver
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "pytest-plugin.md"
@@ -232,3 +241,54 @@ def test_the_sdist_holds_what_the_tests_read_and_builds_the_same_wheel(wheel: Pa
     (source,) = (tmp_path / "unpacked").iterdir()
     again = build_wheel(tmp_path / "again", source)
     assert set(zipfile.ZipFile(again).namelist()) == set(zipfile.ZipFile(wheel).namelist())
+
+
+# the public namespace --------------------------------------------------------------------------
+def isort_style(name: str) -> tuple[int, str]:
+    """The order ruff keeps ``__all__`` in: CONSTANTS, then Classes, then functions."""
+    return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
+
+
+@pytest.mark.parametrize("package", [mockserver, contract], ids=lambda p: p.__name__)
+def test_the_root_exports_exactly_its_sorted_public_names(package: ModuleType) -> None:
+    assert package.__all__ == sorted(package.__all__, key=isort_style)
+    for found in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        importlib.import_module(found.name)  # a submodule, once imported, must not add a public name
+    for name in package.__all__:
+        value = getattr(package, name)
+        assert getattr(value, "__module__", f"{package.__name__}.").startswith(f"{package.__name__}."), name
+    public = {name for name, value in vars(package).items() if not name.startswith("_")}
+    assert {name for name in public if not isinstance(vars(package)[name], ModuleType)} == set(package.__all__)
+    assert set(package.__all__) <= set(dir(package))
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        _ = package.Nope
+
+
+def kit_classes(hint: object) -> set[type]:
+    """The classes of the kit that a (resolved) type hint names, generics unwrapped."""
+    found = {hint} if isinstance(hint, type) and hint.__module__.split(".")[0] in {"mockserver", "contract"} else set()
+    for argument in typing.get_args(hint):
+        found |= kit_classes(argument)
+    return found
+
+
+def test_every_type_a_public_callable_returns_is_exported() -> None:
+    exported = [getattr(package, name) for package in (mockserver, contract) for name in package.__all__]
+    namespace: dict[str, object] = {value.__name__: value for value in exported if hasattr(value, "__name__")}
+    namespace["httpx"] = httpx
+    missing: dict[str, set[str]] = {}
+    for value in exported:
+        members = [value] if inspect.isfunction(value) else []
+        if inspect.isclass(value):
+            for name, member in vars(value).items():
+                if name.startswith("_") and name != "__enter__":
+                    continue
+                member = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+                if inspect.isfunction(member):
+                    members.append(member)
+        for function in members:
+            returned = typing.get_type_hints(function, localns=namespace).get("return")
+            for cls in kit_classes(returned):
+                if cls not in exported:
+                    missing.setdefault(f"{cls.__module__}.{cls.__qualname__}", set()).add(function.__qualname__)
+    assert missing == {}
