@@ -10,6 +10,8 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
+    from mockserver.errors import ContractError
+
     from .client import ContractViolation, Force, RequestBudgetExceeded, SunoRouter, suno_router
     from .handles import SunoMock, SunoServer
     from .live import SunoLive
@@ -20,6 +22,7 @@ if _typing.TYPE_CHECKING:
     from .strategies import SpecResponse
 
 __all__ = [
+    "ContractError",
     "ContractViolation",
     "Force",
     "Outcome",
@@ -43,6 +46,7 @@ __all__ = [
 
 # The module that defines each exported name.
 _HOMES = {
+    "ContractError": "mockserver.errors",  # beside the rest of the error tree
     "ContractViolation": "client",
     "Force": "client",
     "Outcome": "server",
@@ -69,7 +73,7 @@ def __getattr__(name: str) -> _typing.Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(f".{home}", __name__), name)
+    value = getattr(_importlib.import_module(home if "." in home else f".{home}", __name__), name)
     globals()[name] = value
     return value
 

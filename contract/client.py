@@ -48,6 +48,7 @@ import httpx
 import respx
 
 from mockserver import openapi
+from mockserver.errors import ContractError
 
 from . import families, rules
 from ._loop_host import cancel_other_tasks
@@ -110,7 +111,7 @@ def summarise(violations: Sequence[RecordedViolation]) -> list[str]:
     return [line if n == 1 else f"{line} [x{n}]" for line, n in counts.items()]
 
 
-class ContractViolation(AssertionError):
+class ContractViolation(ContractError, AssertionError):
     """The client sent requests that break the documented rules."""
 
     def __init__(self, violations: Sequence[RecordedViolation], *, at_teardown: bool = False) -> None:

@@ -11,7 +11,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from .app import MockApp, create_app
-    from .callbacks import Attempt, CallbackJournal
+    from .callbacks import Attempt, CallbackJournal, CallbackWaitTimeout
     from .config import Settings
     from .envelope import StatusMode
     from .errors import (
@@ -25,6 +25,7 @@ if _typing.TYPE_CHECKING:
         NotFound,
     )
     from .journal import RequestJournal, RequestRecord
+    from .openapi import UnknownProvider
     from .providers import PROFILES, Profile
     from .serving import CallbackReceiver, ReceivedCallback, ThreadedServer
     from .store import Splice, Task, Track
@@ -35,6 +36,7 @@ __all__ = [
     "Attempt",
     "CallbackJournal",
     "CallbackReceiver",
+    "CallbackWaitTimeout",
     "ConfigError",
     "Conflict",
     "DomainError",
@@ -53,6 +55,7 @@ __all__ = [
     "Task",
     "ThreadedServer",
     "Track",
+    "UnknownProvider",
     "create_app",
 ]
 
@@ -63,6 +66,7 @@ _HOMES = {
     "Attempt": "callbacks",
     "CallbackJournal": "callbacks",
     "CallbackReceiver": "serving",
+    "CallbackWaitTimeout": "callbacks",
     "ConfigError": "errors",
     "Conflict": "errors",
     "DomainError": "errors",
@@ -81,6 +85,7 @@ _HOMES = {
     "Task": "store",
     "ThreadedServer": "serving",
     "Track": "store",
+    "UnknownProvider": "openapi",
     "create_app": "app",
 }
 

@@ -37,6 +37,7 @@ import httpx
 
 from mockserver.clock import Scheduler
 from mockserver.envelope import render
+from mockserver.errors import MockError
 from mockserver.lifecycle import Stage
 
 __all__ = [
@@ -143,7 +144,7 @@ class Attempt:
         }
 
 
-class CallbackWaitTimeout(TimeoutError):
+class CallbackWaitTimeout(MockError, TimeoutError):
     """Raised by :meth:`CallbackJournal.wait_for` when the awaited attempt did not show up in time."""
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from .errors import MockError
+from .errors import ConfigError, MockError
 
 __all__ = ["PROVIDERS", "UnknownProvider", "documents", "load_spec", "spec_text"]
 
@@ -40,7 +40,7 @@ _INCLUDE = "x-include"
 _INCLUDABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.yaml")
 
 
-class UnknownProvider(ValueError):
+class UnknownProvider(ConfigError):
     """A provider name that has no bundled document."""
 
     def __init__(self, name: str) -> None:

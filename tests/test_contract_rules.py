@@ -231,8 +231,9 @@ MOCK_RULE_CODE = {
 }
 #: Modules that may start or answer from the mock (they judge nothing); every other module judges.
 ANSWERERS = {"client.py", "readiness.py", "pytest_plugin.py", "handles.py", "live.py", "pytest_suite.py"}
-#: What both sides read: the bundled documents (the single source of truth for shapes), not mock code.
-SHARED_WITH_THE_MOCK = {"mockserver.openapi"}
+#: What both sides use, not mock code: the bundled documents (the single source of truth for shapes)
+#: and the contract branch of the kit's one error tree (mockserver/errors.py).
+SHARED_WITH_THE_MOCK = {"mockserver.openapi", "mockserver.errors.ContractError"}
 
 
 def test_contract_package_never_imports_the_mock_rule_code() -> None:

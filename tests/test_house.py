@@ -255,8 +255,8 @@ def test_the_root_exports_exactly_its_sorted_public_names(package: ModuleType) -
     for found in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
         importlib.import_module(found.name)  # a submodule, once imported, must not add a public name
     for name in package.__all__:
-        value = getattr(package, name)
-        assert getattr(value, "__module__", f"{package.__name__}.").startswith(f"{package.__name__}."), name
+        home = getattr(getattr(package, name), "__module__", "mockserver.")
+        assert home.split(".")[0] in {"mockserver", "contract"} and "." in home, name
     public = {name for name, value in vars(package).items() if not name.startswith("_")}
     assert {name for name in public if not isinstance(vars(package)[name], ModuleType)} == set(package.__all__)
     assert set(package.__all__) <= set(dir(package))
@@ -292,3 +292,56 @@ def test_every_type_a_public_callable_returns_is_exported() -> None:
                 if cls not in exported:
                     missing.setdefault(f"{cls.__module__}.{cls.__qualname__}", set()).add(function.__qualname__)
     assert missing == {}
+
+
+# one error tree --------------------------------------------------------------------------------
+def kit_exceptions() -> list[type[BaseException]]:
+    """Every exception class defined in a module of ``mockserver`` or ``contract`` (private ones too)."""
+    found: list[type[BaseException]] = []
+    for package in (mockserver, contract):
+        names = [package.__name__] + [m.name for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")]
+        for name in names:
+            module = importlib.import_module(name)
+            found += [
+                value
+                for value in vars(module).values()
+                if inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == name
+            ]
+    return found
+
+
+def test_every_exception_the_kit_defines_sits_under_mock_error_and_in_the_drawn_tree() -> None:
+    from mockserver import errors
+
+    classes = kit_exceptions()
+    assert len(classes) >= 15
+    outside = {cls.__qualname__ for cls in classes if not issubclass(cls, errors.MockError)}
+    # the one deliberate exception: a BaseException, so that a client's `except Exception` cannot swallow it
+    assert outside == {"RequestBudgetExceeded"}
+    assert not issubclass(contract.RequestBudgetExceeded, Exception)
+    contract_side = [cls for cls in classes if cls.__module__.startswith("contract.") and cls.__name__ not in outside]
+    assert contract_side and all(issubclass(cls, errors.ContractError) for cls in contract_side)
+    drawing = errors.__doc__ or ""
+    public = [cls for cls in classes if not cls.__name__.startswith("_")]
+    assert [cls.__name__ for cls in public if not re.search(rf"\b{cls.__name__}\b", drawing)] == []
+    # the drawing is right: each class is drawn under its base
+    by_name = {cls.__name__: cls for cls in classes} | {"BaseException": BaseException}
+    assert {name: by_name[name].__bases__[0].__name__ for name in drawn_parents(drawing)} == drawn_parents(drawing)
+    assert all(issubclass(cls, ValueError) for cls in (mockserver.ConfigError, mockserver.UnknownProvider))
+
+
+def drawn_parents(drawing: str) -> dict[str, str]:
+    """Each class the module docstring's tree draws under another, and that other (by indentation)."""
+    parents: dict[str, str] = {}
+    stack: list[tuple[int, str]] = []
+    for line in drawing.splitlines():
+        match = re.match(r"^( *)((?:[│ ]   )*)(?:[├└]── )?([A-Z]\w+)\b", line)
+        if not match or not line.startswith("    "):
+            continue
+        depth = len(match.group(1)) + len(match.group(2)) + (4 if "── " in line else 0)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if stack:
+            parents[match.group(3)] = stack[-1][1]
+        stack.append((depth, match.group(3)))
+    return parents
