@@ -8,6 +8,7 @@ folder under the temporary directory (:data:`WHEELS`) that later runs install fr
 
 from __future__ import annotations
 
+import configparser
 import fcntl
 import importlib
 import inspect
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import tomllib
 import typing
 import venv
 import zipfile
@@ -59,8 +61,6 @@ POPULAR = (
     "openapi==2.0.0",
     "respx",
 )
-
-pytestmark = pytest.mark.slow_install
 
 
 def build_wheel(out: Path, source: Path = ROOT) -> Path:
@@ -155,6 +155,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow_install
 def test_the_wheel_installs_and_serves_beside_pypi_openapi(wheel: Path, tmp_path: Path) -> None:
     """PyPI's ``openapi`` owns the ``openapi`` import name; the kit ships its documents inside ``mockserver``."""
     env = Venv(tmp_path / "venv")
@@ -173,6 +174,7 @@ def test_the_wheel_installs_and_serves_beside_pypi_openapi(wheel: Path, tmp_path
         assert re.fullmatch(r"[0-9a-f]{32}", serve_once(env, provider))
 
 
+@pytest.mark.slow_install
 def test_the_wheel_installs_into_a_venv_of_popular_packages_and_the_plugin_examples_pass(
     wheel: Path, tmp_path: Path
 ) -> None:
@@ -214,6 +216,7 @@ def tracked(*tops: str) -> set[str]:
     return {line for line in done.stdout.splitlines() if (ROOT / line).is_file()}
 
 
+@pytest.mark.slow_install
 def test_the_wheel_ships_both_packages_typed_with_the_documents_and_nothing_else(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {name.split("/")[0] for name in names} == {"mockserver", "contract", "suno_mockkit-0.1.0.dist-info"}
@@ -226,6 +229,7 @@ def test_the_wheel_ships_both_packages_typed_with_the_documents_and_nothing_else
     assert {name for name in tracked("mockserver", "contract") if name.endswith(".py")} <= names
 
 
+@pytest.mark.slow_install
 def test_the_sdist_holds_what_the_tests_read_and_builds_the_same_wheel(wheel: Path, tmp_path: Path) -> None:
     script = "import sys; from hatchling.build import build_sdist; print(build_sdist(sys.argv[1]))"
     built = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
@@ -237,7 +241,7 @@ def test_the_sdist_holds_what_the_tests_read_and_builds_the_same_wheel(wheel: Pa
     read_by_tests = tracked("docs", "openapi", "tests", "bench", "conftest.py", "faults.example.yaml", "README.md")
     assert "faults.example.yaml" in read_by_tests and "docs/pytest-plugin.md" in read_by_tests
     assert read_by_tests - members == set()
-    assert {"pyproject.toml", "tox.ini"} <= members
+    assert {"pyproject.toml", "tox.ini", "CHANGELOG.md"} <= members
     (source,) = (tmp_path / "unpacked").iterdir()
     again = build_wheel(tmp_path / "again", source)
     assert set(zipfile.ZipFile(again).namelist()) == set(zipfile.ZipFile(wheel).namelist())
@@ -345,3 +349,24 @@ def drawn_parents(drawing: str) -> dict[str, str]:
             parents[match.group(3)] = stack[-1][1]
         stack.append((depth, match.group(3)))
     return parents
+
+
+# the project's own files -------------------------------------------------------------------------
+def test_tox_covers_every_python_from_requires_python_to_313() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    match = re.fullmatch(r">=3\.(\d+)", project["requires-python"])
+    assert match, project["requires-python"]
+    envlist = configparser.ConfigParser()
+    envlist.read(ROOT / "tox.ini", encoding="utf-8")
+    pythons = [env for env in re.split(r"[,\s]+", envlist["tox"]["envlist"]) if env.startswith("py")]
+    assert pythons == [f"py3{minor}" for minor in range(int(match.group(1)), 14)]
+
+
+def test_the_changelog_keeps_a_changelog_and_names_the_version() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    headings = re.findall(r"^## \[([^\]]+)\]", text, re.MULTILINE)
+    assert headings[0] == "Unreleased"
+    assert version in text and "Keep a Changelog" in text
+    sections = set(re.findall(r"^### (\w+)", text, re.MULTILINE))
+    assert sections and sections <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
