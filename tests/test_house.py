@@ -175,6 +175,18 @@ def test_the_wheel_installs_and_serves_beside_pypi_openapi(wheel: Path, tmp_path
 
 
 @pytest.mark.slow_install
+def test_an_editable_install_reads_the_documents_from_the_checkout(tmp_path: Path) -> None:
+    """Editable, the package is the checkout's, and so are the documents (``openapi/``, not a copy)."""
+    env = Venv(tmp_path / "venv")
+    env.pip_install("pyyaml", "hatchling", "editables")
+    env.pip("install", "--no-deps", "--no-build-isolation", "-e", str(ROOT), check=True)
+    script = "from mockserver.openapi import documents, load_spec; load_spec('kie'); print(documents())"
+    done = env.run("-c", script, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(ROOT / "openapi")
+
+
+@pytest.mark.slow_install
 def test_the_wheel_installs_into_a_venv_of_popular_packages_and_the_plugin_examples_pass(
     wheel: Path, tmp_path: Path
 ) -> None:
