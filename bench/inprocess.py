@@ -129,7 +129,7 @@ def run_contract(max_examples: int) -> ContractResult:
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
 
-    from openapi import load_spec
+    from mockserver.openapi import load_spec
 
     app = create_app("kie", virtual_clock=True, seed=1)
     schema = schemathesis.openapi.from_dict(load_spec("kie"))

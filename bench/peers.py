@@ -256,7 +256,7 @@ def _contenders(stack: ExitStack, peers: Peers | None, workdir: Path) -> Iterato
         g = stack.enter_context(Server(argv, port, "/_bench/ready"))
         yield _Contender("ceiling (granian)", Request("POST", g.url + REPLACE, body), argv, g.process.pid)
     if peers is not None:
-        from openapi import load_spec
+        from mockserver.openapi import load_spec
 
         mappings = workdir / "wiremock" / "mappings"
         mappings.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-import openapi
+from mockserver import openapi
 
 from . import families
 from .families import Callbacks, Status

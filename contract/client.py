@@ -48,7 +48,8 @@ from typing import Any, Self
 import httpx
 import respx
 
-import openapi
+from mockserver import openapi
+from mockserver.errors import ContractError
 
 from . import families, rules
 from ._loop_host import cancel_other_tasks
@@ -117,7 +118,7 @@ class NoRequestSeen(UserWarning):
     """A router saw no request at all: the client may not go through it (another host, not httpx)."""
 
 
-class ContractViolation(AssertionError):
+class ContractViolation(ContractError, AssertionError):
     """The client sent requests that break the documented rules."""
 
     def __init__(self, violations: Sequence[RecordedViolation], *, at_teardown: bool = False) -> None:

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockserver.errors import ContractError
+
 __all__ = ["RealHostBlocked", "real_hosts", "real_hosts_blocked"]
 
 
@@ -25,7 +27,7 @@ __all__ = ["RealHostBlocked", "real_hosts", "real_hosts_blocked"]
 def real_hosts() -> frozenset[str]:
     """The API hosts of the bundled documents, plus the documented file-upload hosts and api.box's host
     as real clients call it (api-family.md #14, #35)."""
-    import openapi  # the bundled documents, read once, on first use
+    from mockserver import openapi  # the bundled documents, read once, on first use
 
     hosts = {"kieai.redpandaai.co", "sunoapiorg.redpandaai.co", "apibox.erweima.ai"}
     for provider in openapi.PROVIDERS:
@@ -36,7 +38,7 @@ def real_hosts() -> frozenset[str]:
     return frozenset(hosts)
 
 
-class RealHostBlocked(ConnectionRefusedError):
+class RealHostBlocked(ContractError, ConnectionRefusedError):
     """A connection to a real provider host was refused while a kit router or fixture was active."""
 
 

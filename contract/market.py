@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import httpx
 
-import openapi
+from mockserver import openapi
 
 from .checks import Exchange
 from .families import Source, Track

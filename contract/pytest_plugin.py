@@ -184,8 +184,7 @@ def _setup(request: pytest.FixtureRequest) -> Setup:
     __tracebackhide__ = True
     import dataclasses
 
-    import openapi
-    from mockserver import Settings
+    from mockserver import Settings, openapi
 
     node = request.node
     options: dict[str, Any] = {}

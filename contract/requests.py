@@ -266,7 +266,7 @@ def derived_probes(provider: str, operation: str, source: Source | None) -> list
 
 def pinned_probes(provider: str, task: Source | None, operations: Mapping[str, Operation] | None = None) -> list[Probe]:
     """The derived probes of every operation (default: those the provider's bundled document declares)."""
-    import openapi
+    from mockserver import openapi
 
     served = operations if operations is not None else families.served(openapi.load_spec(provider))
     return [probe for op_id in served for probe in derived_probes(provider, op_id, task)]

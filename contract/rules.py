@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import openapi
+from mockserver import openapi
 
 from . import families
 from ._checking import MISSING, Violation, decimal_places

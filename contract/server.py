@@ -47,7 +47,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-import openapi
+from mockserver import openapi
 
 from . import checks, families, rules
 from ._checking import is_integer

@@ -51,7 +51,7 @@ from typing import Any
 import httpx
 from hypothesis import strategies as st
 
-import openapi
+from mockserver import openapi
 
 from . import _family_answers as _answers
 from . import families

@@ -18,8 +18,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from openapi import load_spec
-
 from .behaviour import Call
 from .callbacks import Attempt, CallbackJournal
 from .codeset import OLD_CODES
@@ -36,6 +34,7 @@ from .journal import PATH_KEPT, RequestRecord, clipped
 from .jsonbody import abbreviated_number, parse_body
 from .lifecycle import Stage
 from .media import MediaFiles
+from .openapi import load_spec
 from .providers import Profile, get_profile, interval_bounds
 from .redact import fingerprint, header_secrets, redact
 from .spec import Operation, operations

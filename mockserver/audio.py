@@ -32,6 +32,8 @@ from typing import NamedTuple
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .errors import MockError
+
 __all__ = [
     "Pcm",
     "RangeNotSatisfiable",
@@ -526,7 +528,7 @@ def cover_image(seed: int, size: int = 256) -> bytes:
 # ---------------------------------------------------------------- range serving
 
 
-class RangeNotSatisfiable(ValueError):
+class RangeNotSatisfiable(MockError, ValueError):
     """A Range header selects no byte of a representation of ``total`` bytes."""
 
     def __init__(self, header: str, total: int) -> None:

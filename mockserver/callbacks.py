@@ -37,6 +37,7 @@ import httpx
 
 from mockserver.clock import Scheduler
 from mockserver.envelope import render
+from mockserver.errors import MockError
 from mockserver.events import Events
 from mockserver.lifecycle import Stage
 
@@ -144,7 +145,7 @@ class Attempt:
         }
 
 
-class CallbackWaitTimeout(TimeoutError):
+class CallbackWaitTimeout(MockError, TimeoutError):
     """Raised by :meth:`CallbackJournal.wait_for` when the awaited attempt did not show up in time."""
 
 

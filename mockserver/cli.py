@@ -8,13 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from openapi import PROVIDERS
-
 from .app import MockApp
 from .config import Settings
 from .envelope import StatusMode, render
 from .errors import ConfigError
 from .eventlog import FORMATS, TerminalLog
+from .openapi import PROVIDERS
 from .stores import FORMS
 
 __all__ = ["main"]

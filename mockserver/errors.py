@@ -1,15 +1,32 @@
-"""One hierarchy for every error the mock raises or answers with.
+"""One hierarchy for every error the kit (mock server and contract suites) raises or answers with.
+
+Every exception class defined in ``mockserver`` or ``contract`` sits in this tree
+(``tests/test_house.py`` walks both packages to check it). Errors about an argument, setting or
+header value are also ``ValueError``; a wait that ran out is also ``TimeoutError``. Classes defined
+elsewhere are named with their module.
 
 ::
 
     MockError
-    ├── ConfigError (ValueError)     a setting, profile override, rule file or argument that cannot be used
-    ├── ApiError                     an answer: the envelope {code, msg, data: null} with this code
-    └── DomainError                  what the engine refuses; the app answers it with its documented code
-        ├── NotFound                 no such task, track or file (the profile's not-found code)
-        ├── Invalid                  a request that breaks a documented cross-field or stateful rule (422)
-        ├── Conflict                 a once-only operation called again (409)
-        └── InsufficientCredits      the key's balance cannot pay for the task (402)
+    ├── ConfigError (ValueError)         a setting, profile override, rule file or argument that cannot be used
+    │   └── UnknownProvider              a provider name with no bundled document (mockserver.openapi)
+    ├── RangeNotSatisfiable (ValueError) a Range header that selects no byte of a file (mockserver.audio)
+    ├── CallbackWaitTimeout (TimeoutError)  the awaited callback attempt did not come (mockserver.callbacks)
+    ├── ApiError                         an answer: the envelope {code, msg, data: null} with this code
+    ├── DomainError                      what the engine refuses; the app answers it with its documented code
+    │   ├── NotFound                     no such task, track or file (the profile's not-found code)
+    │   ├── Invalid                      a request that breaks a documented cross-field or stateful rule (422)
+    │   ├── Conflict                     a once-only operation called again (409)
+    │   └── InsufficientCredits          the key's balance cannot pay for the task (402)
+    └── ContractError                    the contract side's branch
+        └── ContractViolation (AssertionError)  a client broke documented request rules (contract.client)
+
+    BaseException
+    └── RequestBudgetExceeded            a client made more requests than the router allows (contract.client)
+
+``RequestBudgetExceeded`` is the one class outside ``MockError``, on purpose: like pytest's
+``Failed`` it derives from ``BaseException`` so that a client's ``except Exception`` cannot swallow
+it and poll on forever.
 """
 
 from __future__ import annotations
@@ -58,3 +75,7 @@ class Conflict(DomainError):
 
 class InsufficientCredits(DomainError):
     """The key's balance cannot pay for the task; answered with 402."""
+
+
+class ContractError(MockError):
+    """Base of the contract suites' errors (``contract``)."""

@@ -23,7 +23,7 @@ import math
 import sys
 from typing import Any
 
-from .errors import ApiError
+from .errors import ApiError, MockError
 
 __all__ = ["MAX_NUMBER", "abbreviated_number", "parse_body"]
 
@@ -40,7 +40,7 @@ def _refuse(detail: str) -> ApiError:
     return ApiError(422, f"Validation error: body: is not valid JSON ({detail})")
 
 
-class _Constant(ValueError):
+class _Constant(MockError, ValueError):
     pass
 
 

@@ -11,9 +11,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from openapi import PROVIDERS, UnknownProvider
-
 from .errors import ConfigError
+from .openapi import PROVIDERS, UnknownProvider
 
 __all__ = ["PROFILES", "Profile", "get_profile"]
 

@@ -17,7 +17,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from starlette.testclient import TestClient
 
-import openapi
+from mockserver import openapi
 
 AUTH = {"Authorization": "Bearer test-token"}
 #: A valid Generate Music body (custom mode), without ``callBackUrl``: tests add their own.

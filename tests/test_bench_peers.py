@@ -12,7 +12,7 @@ import pytest
 from bench import peers
 from bench.loadgen import LoadResult
 from bench.served import Round
-from openapi import PROVIDERS, load_spec
+from mockserver.openapi import PROVIDERS, load_spec
 
 
 def test_the_wiremock_stub_requires_exactly_the_fields_the_spec_requires() -> None:

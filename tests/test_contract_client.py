@@ -21,7 +21,6 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-import openapi
 from contract import families, rules
 from contract.client import BASE_URLS, ContractViolation, NoRequestSeen, RequestBudgetExceeded, suno_router
 from contract.readiness import Verdict, check_client
@@ -35,7 +34,7 @@ from contract.strategies import (
     record_info_data,
     responses,
 )
-from mockserver import create_app
+from mockserver import create_app, openapi
 from tests import examples_clients as ex
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

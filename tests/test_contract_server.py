@@ -13,12 +13,11 @@ import httpx
 import pytest
 import uvicorn
 
-import openapi
 from contract import rules
 from contract.cli import junit_xml, main
 from contract.selftest import MUTANTS, suite_result
 from contract.server import SuiteConfig, SuiteResult, run_server_suite
-from mockserver import create_app
+from mockserver import create_app, openapi
 
 TOKEN = "test-token"
 Json = Any

@@ -17,8 +17,7 @@ import httpx
 import mutagen.mp4
 import pytest
 
-import openapi
-from mockserver import MockApp, create_app
+from mockserver import MockApp, create_app, openapi
 from mockserver.serving import CallbackReceiver
 
 from .support import AUTH, SpecChecker

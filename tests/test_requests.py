@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-import openapi
-from mockserver import MockApp, create_app, families
+from mockserver import MockApp, create_app, families, openapi
 
 from .support import AUTH, spec_client
 

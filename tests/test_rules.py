@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-import openapi
-from mockserver import MockApp, create_app
+from mockserver import MockApp, create_app, openapi
 from mockserver.store import Task
 
 from .support import AUTH, spec_client

@@ -13,8 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-import openapi
-from mockserver import create_app
+from mockserver import create_app, openapi
 
 CHECKS = [
     checks.not_a_server_error,

@@ -21,8 +21,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-import openapi
-from mockserver import MockApp, create_app
+from mockserver import MockApp, create_app, openapi
 from mockserver.serving import CallbackReceiver
 
 from .support import AUTH, SpecChecker

@@ -11,7 +11,7 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-import openapi
+from mockserver import openapi
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = {
@@ -100,7 +100,7 @@ def test_specs_ship_inside_the_wheel(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("suno_mockkit-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("common", *openapi.PROVIDERS):
-        assert f"openapi/{name}.yaml" in names
+        assert f"mockserver/_specs/{name}.yaml" in names
     assert "mockserver/app.py" in names
 
 

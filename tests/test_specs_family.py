@@ -23,7 +23,7 @@ from openapi_spec_validator.readers import read_from_filename
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-import openapi
+from mockserver import openapi
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL = frozenset(openapi.PROVIDERS)

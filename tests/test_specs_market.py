@@ -16,7 +16,6 @@ import sys
 import zipfile
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,8 +28,7 @@ from openapi_spec_validator.readers import read_from_filename
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-import openapi
-from mockserver import create_app
+from mockserver import create_app, openapi
 
 from .support import AUTH, SpecChecker, spec_client
 
@@ -197,7 +195,7 @@ def test_the_bundler_refuses_an_included_name_that_is_already_taken() -> None:
 
 
 def test_market_file_has_no_key_that_reads_as_null() -> None:
-    text = resources.files("openapi").joinpath("kie-market.yaml").read_text(encoding="utf-8")
+    text = openapi.documents().joinpath("kie-market.yaml").read_text(encoding="utf-8")
 
     def walk(node: yaml.Node, path: str) -> list[str]:
         if isinstance(node, yaml.MappingNode):
@@ -219,7 +217,7 @@ def test_market_file_ships_inside_the_wheel(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)]
     subprocess.run([*command, str(ROOT)], check=True)
     (wheel,) = tmp_path.glob("suno_mockkit-*.whl")
-    assert "openapi/kie-market.yaml" in zipfile.ZipFile(wheel).namelist()
+    assert "mockserver/_specs/kie-market.yaml" in zipfile.ZipFile(wheel).namelist()
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,12 +13,11 @@ from typing import Any, NoReturn
 
 import yaml
 
-from openapi import PROVIDERS
-
 from ..errors import ApiError, ConfigError
 from ..jsonbody import abbreviated_number
 from ..kind import FailureText
 from ..lifecycle import PROGRESS_STAGES, Stage
+from ..openapi import PROVIDERS
 from ..spec import Operation, deref
 from .matching import RateLimits
 from .model import (

@@ -1,6 +1,10 @@
 """The bundled OpenAPI documents, one per provider profile, and their loader.
 
-The YAML files beside this module are the single source of truth for shapes. A provider
+The YAML files in the repository's ``openapi/`` folder are the single source of truth for shapes.
+The wheel ships them as package data in ``mockserver/_specs/`` (``pyproject.toml``, hatch
+``force-include``), so the kit installs no top-level ``openapi`` package of its own (PyPI's
+``openapi`` distribution owns that import name); a source checkout or an editable install reads
+them from ``openapi/`` beside the package. A provider
 document refers to shared parts in ``common.yaml``; :func:`load_spec` returns one
 self-contained document with those parts inlined under ``components``. A path that refers to a
 shared path item (``$ref: common.yaml#/components/pathItems/...``) gets the item itself, so
@@ -20,11 +24,15 @@ import copy
 import functools
 import re
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["PROVIDERS", "UnknownProvider", "load_spec", "spec_text"]
+from .errors import ConfigError, MockError
+
+__all__ = ["PROVIDERS", "UnknownProvider", "documents", "load_spec", "spec_text"]
 
 PROVIDERS: tuple[str, ...] = ("kie", "sunoapi", "apibox", "apikley")
 _COMMON = "common.yaml"
@@ -32,7 +40,7 @@ _INCLUDE = "x-include"
 _INCLUDABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.yaml")
 
 
-class UnknownProvider(ValueError):
+class UnknownProvider(ConfigError):
     """A provider name that has no bundled document."""
 
     def __init__(self, name: str) -> None:
@@ -47,8 +55,20 @@ def spec_text(name: str) -> str:
     return _file_text(f"{name}.yaml")
 
 
+@functools.cache
+def documents() -> Traversable:
+    """The folder holding the bundled YAML files: the wheel's package data, else the checkout's ``openapi/``."""
+    packaged = resources.files(__package__ or "mockserver").joinpath("_specs")
+    if packaged.is_dir():
+        return packaged
+    source = Path(__file__).resolve().parent.parent / "openapi"
+    if (source / f"{_COMMON}").is_file():
+        return source
+    raise MockError(f"no bundled OpenAPI documents: neither {packaged} nor {source} holds {_COMMON}")
+
+
 def _file_text(filename: str) -> str:
-    return resources.files(__name__).joinpath(filename).read_text(encoding="utf-8")
+    return documents().joinpath(filename).read_text(encoding="utf-8")
 
 
 def load_spec(provider: str) -> dict[str, Any]:
@@ -88,7 +108,7 @@ def _includes(provider: str, names: Any) -> list[str]:
     for name in names:
         if not _INCLUDABLE.fullmatch(name) or name in (_COMMON, f"{provider}.yaml"):
             raise ValueError(f"{provider}.yaml: {_INCLUDE} names {name!r}, not another YAML file beside it")
-        if not resources.files(__name__).joinpath(name).is_file():
+        if not documents().joinpath(name).is_file():
             raise ValueError(f"{provider}.yaml: {_INCLUDE} names {name!r}, which is not in the package")
     return names
 
