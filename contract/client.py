@@ -114,7 +114,7 @@ def summarise(violations: Sequence[RecordedViolation]) -> list[str]:
     return [line if n == 1 else f"{line} [x{n}]" for line, n in counts.items()]
 
 
-class NoRequestSeen(UserWarning):
+class NoRequestSeen(ContractError, UserWarning):
     """A router saw no request at all: the client may not go through it (another host, not httpx)."""
 
 

@@ -19,7 +19,9 @@ elsewhere are named with their module.
     │   ├── Conflict                     a once-only operation called again (409)
     │   └── InsufficientCredits          the key's balance cannot pay for the task (402)
     └── ContractError                    the contract side's branch
-        └── ContractViolation (AssertionError)  a client broke documented request rules (contract.client)
+        ├── ContractViolation (AssertionError)  a client broke documented request rules (contract.client)
+        ├── RealHostBlocked (ConnectionRefusedError)  a real API host dialled under a router (contract.hostguard)
+        └── NoRequestSeen (UserWarning)  a warning: a router saw no request at all (contract.client)
 
     BaseException
     └── RequestBudgetExceeded            a client made more requests than the router allows (contract.client)

@@ -24,6 +24,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from .envelope import render
+from .errors import MockError
 from .http11 import _WORDS, HEAD_TIMEOUT_S
 
 __all__ = ["HEAD_LIMIT", "FastHttpProtocol", "HeldHead", "refusal"]
@@ -32,7 +33,7 @@ __all__ = ["HEAD_LIMIT", "FastHttpProtocol", "HeldHead", "refusal"]
 HEAD_LIMIT = 16 * 1024
 
 
-class _HeadTooLarge(Exception):
+class _HeadTooLarge(MockError):
     """Raised from a parser callback once the head passes the limit (httptools re-raises it wrapped)."""
 
 
