@@ -39,10 +39,12 @@ def parse_form(raw: bytes, content_type: str) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str) or not name:
             raise ValueError("a form part has no name in its Content-Disposition")
+        _utf8("a form part's name", name)
         payload = part.get_payload(decode=True)
         body = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
+            _utf8(f"form field {name}: the filename", filename)
             fields[name] = FormFile(filename, part.get_content_type(), body)
             continue
         try:
@@ -50,3 +52,11 @@ def parse_form(raw: bytes, content_type: str) -> dict[str, Any]:
         except UnicodeDecodeError:
             raise ValueError(f"form field {name}: is not UTF-8 text") from None
     return fields
+
+
+def _utf8(what: str, text: str) -> None:
+    """Header words the MIME parser kept as undecodable bytes (lone surrogates) are refused."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} is not UTF-8 text") from None

@@ -46,7 +46,7 @@ DETAILS = details_operation(
     "get-recovery-details",
     "/api/v1/suno/recovery/record-info",
     "api-family.md 2.3 #28 [SA-MD:get-recovery-audio-details], F:70195357083 (task_id, not taskId)",
-    "music",
+    "recovery",
     query="task_id",
 )
 
