@@ -255,7 +255,11 @@ def test_the_environment_variable_chooses_the_store(tmp_path: Path, monkeypatch:
 pytest_plugins = ["pytester"]
 
 
-def test_the_pytest_ini_key_puts_the_plugin_s_mock_on_the_store(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_the_pytest_ini_key_puts_the_plugin_s_mock_on_the_store(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the inner run has no pytest-xdist, but inherits this worker's name when the outer run has it
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     path = tmp_path / "plugin-main.db"  # {worker}: "main" without pytest-xdist
     pytester.makeini(f"[pytest]\nsuno_mock_store = sqlite:{tmp_path}/plugin-{{worker}}.db\n")
     pytester.makepyfile(
