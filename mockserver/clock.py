@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import itertools
 import logging
@@ -395,6 +396,14 @@ class Scheduler:
         except Exception as exc:  # one failing action must not stop the others
             self._failed(entry, exc)
 
+    def _ended(self, entry: _Entry, task: asyncio.Future[None]) -> None:
+        """A background action's task is done: record its failure, as :meth:`_finish` does."""
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if isinstance(exc, Exception):  # one failing action must not stop the others
+            self._failed(entry, exc)
+
     def _failed(self, entry: _Entry, exc: Exception) -> None:
         # names only (redact.summary): a task's repr would print its API key and request body
         what = [entry[3].action] if entry[2] is self._run_handle else [entry[2], *entry[3:]]
@@ -407,9 +416,12 @@ class Scheduler:
             wake.clear()
             while (entry := self._pop_due(clock.now())) is not None:
                 if (rest := self._call(entry)) is not None:
-                    task = asyncio.create_task(self._finish(entry, rest))
+                    # the action's own awaitable becomes the task: a task cancelled before its first step
+                    # (the loop stopping) closes it, where a wrapper would leave it never awaited
+                    task = asyncio.ensure_future(rest)
                     self._running.add(task)
                     task.add_done_callback(self._running.discard)
+                    task.add_done_callback(functools.partial(self._ended, entry))
             if self.pump is not None and (self._pumping is None or self._pumping.done()):
                 pumping = asyncio.create_task(self._run_pump(self.pump))
                 self._pumping = pumping

@@ -44,6 +44,11 @@ class Source:
 def source_of(call: Call, task_field: str = "taskId", audio_field: str = "audioId") -> tuple[Task, Track]:
     """The music task and its finished, unexpired track a request names by ``taskId`` and ``audioId``."""
     body = call.body
+    for field in (task_field, audio_field):
+        if not isinstance(body.get(field), str):
+            # a Market input may name its source as audio_url instead (kie-market.yaml); the mock
+            # derives only from tracks it made
+            raise invalid(field, body.get(field), "is required: the taskId and audioId of a finished music track")
     task = call.tasks.get(body[task_field])
     if task is None:
         raise not_found(task_field, body[task_field], "no such task; use the taskId of a finished music task")
