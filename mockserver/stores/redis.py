@@ -32,6 +32,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..store import Due, Task, Track
+from ._writebehind import WriteBehind
 
 try:
     import redis
@@ -245,7 +246,7 @@ class _Hash(MutableMapping[Any, Any]):
         return int(self._store._sync.hlen(self._name))
 
 
-class RedisStore:
+class RedisStore(WriteBehind):
     """Tasks, tracks, balances, deliveries, journals, clock and fault rules in one Redis database."""
 
     def __init__(self, url: str, provider: str) -> None:
@@ -317,34 +318,6 @@ class RedisStore:
     @property
     def shared(self) -> RedisStore:
         return self
-
-    def add(self, task: Task) -> None:
-        self._pending[task.id] = task
-        self._plan_flush()
-
-    def save(self, task: Task) -> None:
-        self._pending[task.id] = task
-        self._plan_flush()
-
-    def _remember(self, task: Task) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        if not self._read:
-            loop.call_soon(self._read.clear)
-        self._read[task.id] = task
-
-    def _plan_flush(self) -> None:
-        if self._flush_planned:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        self._flush_planned = True
-        loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Write the tasks added or saved since the last flush (one round trip)."""

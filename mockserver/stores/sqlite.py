@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..store import Due, Task, Track
+from ._writebehind import WriteBehind
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -216,7 +217,7 @@ class _Once(MutableMapping[tuple[str, str], str]):
         return int(row[0]) if row else 0
 
 
-class SqliteStore:
+class SqliteStore(WriteBehind):
     """Tasks, tracks, balances, deliveries, journals, clock and fault rules in one SQLite file (WAL)."""
 
     def __init__(self, path: str | os.PathLike[str], provider: str) -> None:
@@ -271,34 +272,6 @@ class SqliteStore:
     @property
     def shared(self) -> SqliteStore:
         return self
-
-    def add(self, task: Task) -> None:
-        self._pending[task.id] = task
-        self._plan_flush()
-
-    def save(self, task: Task) -> None:
-        self._pending[task.id] = task
-        self._plan_flush()
-
-    def _remember(self, task: Task) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        if not self._read:
-            loop.call_soon(self._read.clear)
-        self._read[task.id] = task
-
-    def _plan_flush(self) -> None:
-        if self._flush_planned:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        self._flush_planned = True
-        loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Write the tasks added or saved since the last flush."""
