@@ -2,7 +2,7 @@
 
 Every flow runs on one ``create_app("kie", virtual_clock=True, seed=1)`` through
 ``httpx.AsyncClient(transport=httpx.ASGITransport(app=app))``, with callbacks over real loopback
-HTTP to a :class:`mockserver.serving.CallbackReceiver` (a uvicorn thread in this process).
+HTTP to a :class:`mockserver._serving.CallbackReceiver` (a uvicorn thread in this process).
 
 A flow has an untimed set-up (the finished music task it starts from, seeded through
 ``POST /_mock/tasks``; for MIDI also the finished separation) and a timed part: the family's
@@ -28,8 +28,8 @@ from typing import Any
 import httpx
 
 from mockserver import MockApp, create_app
-from mockserver.serving import CallbackReceiver
-from mockserver.views import AUDIO_EXTENSION
+from mockserver._serving import CallbackReceiver
+from mockserver._views import AUDIO_EXTENSION
 
 from .inprocess import AUTH, GENERATE
 

@@ -93,7 +93,7 @@ def _track_audio(mock: _Mock, seconds: float) -> list[str]:
 
 
 def _ext() -> str:
-    from mockserver.views import AUDIO_EXTENSION
+    from mockserver._views import AUDIO_EXTENSION
 
     return AUDIO_EXTENSION
 

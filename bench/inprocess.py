@@ -3,7 +3,7 @@
 The flow drives ``create_app("kie", virtual_clock=True, seed=1)`` through
 ``httpx.AsyncClient(transport=httpx.ASGITransport(app=app))``: generate, advance to SUCCESS,
 replace-section on the first track, advance to SUCCESS. Callbacks go over real loopback HTTP
-to a :class:`mockserver.serving.CallbackReceiver` (a uvicorn thread in the same process); each
+to a :class:`mockserver._serving.CallbackReceiver` (a uvicorn thread in the same process); each
 flow checks that its four callbacks (text, first, complete; complete of the replace) arrived.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from mockserver import MockApp, create_app
-from mockserver.serving import CallbackReceiver
+from mockserver._serving import CallbackReceiver
 
 __all__ = ["ContractResult", "FlowResult", "run_contract", "run_contract_suite", "run_flows"]
 
@@ -173,13 +173,13 @@ def run_contract(max_examples: int) -> ContractResult:
 
 
 def run_contract_suite(max_examples: int) -> ContractResult | None:
-    """``contract.server.run_server_suite`` against the in-process mock, or None if the suite is not there.
+    """``contract._server.run_server_suite`` against the in-process mock, or None if the suite is not there.
 
     Configured as ``tests/test_contract_server.py`` runs it: a token, ``time_scale=300`` so the
     lifecycle checks finish fast, ``callback_wait=1`` s. Its ``elapsed`` includes those real-time waits.
     """
     try:
-        from contract.server import SuiteConfig, run_server_suite
+        from contract._server import SuiteConfig, run_server_suite
     except ImportError:
         return None
     token = "bench-token"
@@ -188,7 +188,7 @@ def run_contract_suite(max_examples: int) -> ContractResult | None:
         SuiteConfig(provider="kie", token=token, app=app, max_examples=max_examples, callback_wait=1.0)
     )
     return ContractResult(
-        f"contract.server.run_server_suite (kie, max_examples={max_examples}; {result.requests} requests)",
+        f"contract._server.run_server_suite (kie, max_examples={max_examples}; {result.requests} requests)",
         len({operation for _, operation in result.outcomes}),
         result.examples,
         sum(o.failed for o in result.outcomes.values()),

@@ -238,8 +238,8 @@ def _log_cost(duration: float, rounds: int, tool: str, cpu_requests: int) -> Log
 
 async def _cpu_per_request(fmt: str | None, requests: int) -> float:
     """CPU microseconds (this process, the log's writer thread included) per record-info through the ASGI app."""
-    from mockserver.app import create_app
-    from mockserver.eventlog import TerminalLog
+    from mockserver._app import create_app
+    from mockserver._eventlog import TerminalLog
 
     app = create_app("kie", virtual_clock=True, seed=1)
     sink = open(os.devnull, "w")  # noqa: SIM115
@@ -269,7 +269,7 @@ async def _cpu_per_request(fmt: str | None, requests: int) -> float:
     for _ in range(200):  # warm-up
         await app(scope(), receive, send)  # type: ignore[arg-type]
     gc.collect()
-    gc.freeze()  # the garbage collector as `suno-mock serve` sets it (mockserver.cli._serve)
+    gc.freeze()  # the garbage collector as `suno-mock serve` sets it (mockserver._cli._serve)
     thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 10, 10)
     began = time.process_time()
@@ -290,8 +290,8 @@ async def _cpu_per_request(fmt: str | None, requests: int) -> float:
 def event_costs(events: int = 30_000) -> dict[str, float]:
     """CPU microseconds of the log's own work per request event, in isolation: build and emit the event,
     queue it, and (in the writer thread) format and write it to /dev/null in batches."""
-    from mockserver.eventlog import TerminalLog
-    from mockserver.events import Events
+    from mockserver._eventlog import TerminalLog
+    from mockserver._events import Events
 
     fields = {
         "method": "GET",

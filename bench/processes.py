@@ -15,7 +15,7 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
-from mockserver.serving import stack
+from mockserver._serving import stack
 
 __all__ = ["ROOT", "Served", "cpu_seconds", "serve", "start", "wait_until_answering"]
 
@@ -26,8 +26,8 @@ _URL = re.compile(r"http://127\.0\.0\.1:\d+")
 def serve(app: ASGIApp, name: str, host: str = "127.0.0.1", port: int = 0, http: str = "auto") -> None:
     """Serve ``app`` with uvicorn exactly as ``suno-mock serve --http HTTP`` does, after printing its URL.
 
-    Same uvicorn configuration as :func:`mockserver.cli._serve`: log level ``warning``, no access
-    log, lifespan on, the mock's protocol and loop (:func:`mockserver.serving.stack`), one process,
+    Same uvicorn configuration as :func:`mockserver._cli._serve`: log level ``warning``, no access
+    log, lifespan on, the mock's protocol and loop (:func:`mockserver._serving.stack`), one process,
     a pre-bound socket. The printed line names the stack, as the mock's does.
     """
     served_on = stack(http)

@@ -284,7 +284,7 @@ def render(
         "",
         'generate -> SUCCESS -> replace-section -> SUCCESS on `create_app("kie", virtual_clock=True, seed=1)` '
         "through `httpx.ASGITransport`, four callbacks each over loopback HTTP to "
-        "`mockserver.serving.CallbackReceiver` (uvicorn in a thread of the same process).",
+        "`mockserver._serving.CallbackReceiver` (uvicorn in a thread of the same process).",
         "",
         "| flows | callbacks received | mean ms | median ms | max ms | create_app ms |",
         "|---:|---:|---:|---:|---:|---:|",
@@ -294,7 +294,7 @@ def render(
         "## In-process flow per family",
         "",
         'Every flow on one `create_app("kie", virtual_clock=True, seed=1)` through `httpx.ASGITransport`, '
-        "callbacks over loopback HTTP to `mockserver.serving.CallbackReceiver`. Untimed set-up per flow: the "
+        "callbacks over loopback HTTP to `mockserver._serving.CallbackReceiver`. Untimed set-up per flow: the "
         "finished music task it starts from, seeded through `POST /_mock/tasks` (for MIDI also a finished "
         "separation). Timed: the family's requests and `app.advance` to its end; each flow checks the documented "
         "final state, and then that exactly the documented number of callbacks arrived, all about its own tasks. "

@@ -6,7 +6,7 @@ peak RSS is its own) and prints one JSON line. The mock runs in process on a sca
 default; ``--journal N`` bounds it, e.g. at the mock's default of 10,000); tasks are created
 through the API (``POST /api/v1/generate`` over ``httpx.ASGITransport``) with ``callBackUrl`` at the
 receiver, and the scheduler delivers their text, first and complete callbacks in the background
-(the mock's bounded callback concurrency, ``mockserver.state.CALLBACK_CONCURRENCY``). ``lost`` =
+(the mock's bounded callback concurrency, ``mockserver._state.CALLBACK_CONCURRENCY``). ``lost`` =
 expected callbacks the receiver never got.
 
 Memory per task = (VmRSS after the drain - VmRSS before the first measured task, both after
@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 import httpx
 
 from mockserver import create_app
-from mockserver.callbacks import Attempt
+from mockserver._callbacks import Attempt
 
 __all__ = ["ScaleResult", "main"]
 

@@ -23,7 +23,7 @@ import httpx
 
 from bench.loadgen import LoadResult, Request, run_load
 from bench.processes import Served, cpu_seconds, start, wait_until_answering
-from mockserver.serving import CallbackReceiver
+from mockserver._serving import CallbackReceiver
 
 __all__ = ["Cell", "Round", "load_round", "run_served", "seed_wav", "valid_body"]
 
@@ -73,9 +73,9 @@ def _median_round(results: list[LoadResult]) -> LoadResult:
 
 
 def mock_command(*extra: str) -> list[str]:
-    """``suno-mock serve`` on a free loopback port (the console script, else ``python -m mockserver.cli``)."""
+    """``suno-mock serve`` on a free loopback port (the console script, else ``python -m mockserver``)."""
     script = shutil.which("suno-mock")
-    head = [script] if script else [sys.executable, "-m", "mockserver.cli"]
+    head = [script] if script else [sys.executable, "-m", "mockserver"]
     return [*head, "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", *extra]
 
 

@@ -10,15 +10,15 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from mockserver.errors import ContractError
+    from mockserver._errors import ContractError
 
-    from .client import ContractViolation, Force, RequestBudgetExceeded, SunoRouter, suno_router
-    from .handles import SunoMock, SunoServer
-    from .live import SunoLive
-    from .market import run_market_suite
-    from .pytest_suite import server_conformance_tests
-    from .readiness import ReadinessReport, ScenarioResult, Verdict, check_client
-    from .server import Outcome, SuiteConfig, SuiteResult, run_server_suite
+    from ._client import ContractViolation, Force, RequestBudgetExceeded, SunoRouter, suno_router
+    from ._handles import SunoMock, SunoServer
+    from ._live import SunoLive
+    from ._market import run_market_suite
+    from ._pytest_suite import server_conformance_tests
+    from ._readiness import ReadinessReport, ScenarioResult, Verdict, check_client
+    from ._server import Outcome, SuiteConfig, SuiteResult, run_server_suite
     from .strategies import SpecResponse
 
 __all__ = [
@@ -46,26 +46,26 @@ __all__ = [
 
 # The module that defines each exported name.
 _HOMES = {
-    "ContractError": "mockserver.errors",  # beside the rest of the error tree
-    "ContractViolation": "client",
-    "Force": "client",
-    "Outcome": "server",
-    "ReadinessReport": "readiness",
-    "RequestBudgetExceeded": "client",
-    "ScenarioResult": "readiness",
+    "ContractError": "mockserver._errors",  # beside the rest of the error tree
+    "ContractViolation": "_client",
+    "Force": "_client",
+    "Outcome": "_server",
+    "ReadinessReport": "_readiness",
+    "RequestBudgetExceeded": "_client",
+    "ScenarioResult": "_readiness",
     "SpecResponse": "strategies",
-    "SuiteConfig": "server",
-    "SuiteResult": "server",
-    "SunoLive": "live",
-    "SunoMock": "handles",
-    "SunoRouter": "client",
-    "SunoServer": "handles",
-    "Verdict": "readiness",
-    "check_client": "readiness",
-    "run_market_suite": "market",
-    "run_server_suite": "server",
-    "server_conformance_tests": "pytest_suite",
-    "suno_router": "client",
+    "SuiteConfig": "_server",
+    "SuiteResult": "_server",
+    "SunoLive": "_live",
+    "SunoMock": "_handles",
+    "SunoRouter": "_client",
+    "SunoServer": "_handles",
+    "Verdict": "_readiness",
+    "check_client": "_readiness",
+    "run_market_suite": "_market",
+    "run_server_suite": "_server",
+    "server_conformance_tests": "_pytest_suite",
+    "suno_router": "_client",
 }
 
 

@@ -1,7 +1,7 @@
 """The vocabulary of the oracle: a broken rule, a missing value, and a checker that collects them.
 
-Nothing here knows an operation. :mod:`contract.families` declares each operation's fields and
-cross-field rules with this vocabulary; :mod:`contract.rules` is the public face of both.
+Nothing here knows an operation. :mod:`contract._families` declares each operation's fields and
+cross-field rules with this vocabulary; :mod:`contract._rules` is the public face of both.
 """
 
 from __future__ import annotations

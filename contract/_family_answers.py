@@ -5,7 +5,7 @@ and cover image (their details ``data`` and callback payloads), and for Generate
 Boost Music Style. Each shape follows the bundled documents (``openapi/common.yaml``:
 ``LyricsDetails``, ``WavDetails``, ``SeparationDetails``, ``MidiDetails``, ``VideoDetails``,
 ``CoverDetails``, ``Persona``, ``BoostStyle`` and the ``*Callback`` schemas); states come from the
-contract's table (:mod:`contract.families`). Quirks drawn, as the reference notes give them:
+contract's table (:mod:`contract._families`). Quirks drawn, as the reference notes give them:
 
 - lyrics callbacks name the task ``data.taskId`` (sunoapi, api.box) or ``data.task_id`` (kie,
   apikley), with items carrying ``errorMessage`` or ``error_message`` (api-family.md 2.3 #15);
@@ -29,7 +29,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import families
+from . import _families as families
 from ._drawing import T0, CreateTimeStyle, audio_ids, create_times, format_time, task_ids, texts, urls
 
 __all__ = [

@@ -9,8 +9,8 @@ Fixtures:
 - ``suno_server``: the mock on a real loopback port, one server per configuration per session, its state
   reset before each test (:class:`SunoServer`); with ``--suno-base-url`` and ``@pytest.mark.suno_live``,
   a guarded proxy to a real endpoint instead (:class:`SunoLive`);
-- ``suno_respx``: a :class:`contract.client.SunoRouter` routing the provider's real base URL into ``suno_mock``;
-- ``callback_receiver``: a :class:`mockserver.serving.CallbackReceiver`, emptied before each test.
+- ``suno_respx``: a :class:`contract.SunoRouter` routing the provider's real base URL into ``suno_mock``;
+- ``callback_receiver``: a :class:`mockserver._serving.CallbackReceiver`, emptied before each test.
 
 Configuration, closest wins: ``@pytest.mark.suno(...)`` on the test, its class or module (``pytestmark``),
 then the ``--suno-*`` options, then the ``suno_*`` ini keys.
@@ -23,8 +23,8 @@ httpx and respx are imported when a fixture is first used.
 This module holds the hooks, the configuration and the fixtures; the rest lives beside it:
 
 - ``contract/_loop_host.py``: :class:`LoopHost`, the event loop on a private thread that hosts every mock;
-- ``contract/handles.py``: :class:`SunoMock` and :class:`SunoServer`, what ``suno_mock``/``suno_server`` hand out;
-- ``contract/live.py``: the live mode, :class:`SunoLive` and the spend-guarded proxy.
+- ``contract/_handles.py``: :class:`SunoMock` and :class:`SunoServer`, what ``suno_mock``/``suno_server`` hand out;
+- ``contract/_live.py``: the live mode, :class:`SunoLive` and the spend-guarded proxy.
 
 ``SunoMock``, ``SunoServer`` and ``SunoLive`` can still be imported from here (for type hints); they are
 loaded on first access.
@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 if TYPE_CHECKING:
+    from contract._client import SunoRouter
+    from contract._handles import SunoMock, SunoServer
+    from contract._live import SpendGuard, SunoLive
     from contract._loop_host import LoopHost
-    from contract.client import SunoRouter
-    from contract.handles import SunoMock, SunoServer
-    from contract.live import SpendGuard, SunoLive
     from mockserver import MockApp
-    from mockserver.serving import CallbackReceiver, ThreadedServer
+    from mockserver._serving import CallbackReceiver, ThreadedServer
 
 __all__ = ["SunoLive", "SunoMock", "SunoServer"]
 
@@ -61,11 +61,11 @@ _DERIVED = ("virtual_clock",)
 def __getattr__(name: str) -> Any:
     """``SunoMock``, ``SunoServer`` and ``SunoLive``, imported on first access (keeps this module light)."""
     if name in ("SunoMock", "SunoServer"):
-        from contract import handles
+        from contract import _handles as handles
 
         return getattr(handles, name)
     if name == "SunoLive":
-        from contract import live
+        from contract import _live as live
 
         return live.SunoLive
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -278,8 +278,8 @@ def suno_mock(request: pytest.FixtureRequest, _suno_host: LoopHost) -> Iterator[
         )
     setup = _setup(request)
     app = _suno_host.run(_new_app(setup))
-    from contract.handles import SunoMock
-    from contract.hostguard import real_hosts_blocked
+    from contract._handles import SunoMock
+    from contract._hostguard import real_hosts_blocked
 
     mock = SunoMock(app, _suno_host, setup)
     try:
@@ -308,7 +308,7 @@ class _ServerPool:
     def get(self, setup: Setup) -> _Served:
         found = self.served.get(setup.key)
         if found is None:
-            from mockserver.serving import ThreadedServer
+            from mockserver._serving import ThreadedServer
 
             app = self.host.run(_new_app(setup))
             server = ThreadedServer(self.host.hosted(app)).start()
@@ -317,8 +317,8 @@ class _ServerPool:
 
     def proxy(self, config: pytest.Config, provider: str) -> tuple[ThreadedServer, SpendGuard]:
         if provider not in self.proxies:
-            from contract.live import SpendGuard, spend_proxy, worker_share
-            from mockserver.serving import ThreadedServer
+            from contract._live import SpendGuard, spend_proxy, worker_share
+            from mockserver._serving import ThreadedServer
 
             guard = SpendGuard(worker_share(config, int(config.getoption("--suno-spend-budget") or 0)))
             upstream = str(config.getoption("--suno-base-url")).rstrip("/")
@@ -347,8 +347,8 @@ def suno_server(request: pytest.FixtureRequest, _suno_servers: _ServerPool) -> I
     For clients that do not use httpx, subprocesses and callback flows. In a test marked ``suno_live``
     under ``--suno-base-url`` it is a :class:`SunoLive` proxy to that endpoint instead. See docs/pytest-plugin.md.
     """
-    from contract.handles import SunoServer
-    from contract.live import SunoLive
+    from contract._handles import SunoServer
+    from contract._live import SunoLive
 
     setup = _setup(request)
     if _live(request):
@@ -368,7 +368,7 @@ def suno_server(request: pytest.FixtureRequest, _suno_servers: _ServerPool) -> I
             clear()  # the previous test's fault rules
 
     host.run(reset())
-    from contract.hostguard import real_hosts_blocked
+    from contract._hostguard import real_hosts_blocked
 
     mock = SunoServer(served.app, host, setup, url=served.server.url)
     _apply_faults(mock, setup)
@@ -385,13 +385,13 @@ def _upstream(config: pytest.Config) -> str:
 def suno_respx(suno_mock: SunoMock) -> Iterator[SunoRouter]:
     """Route httpx calls to the provider's real base URL (e.g. https://api.kie.ai) into ``suno_mock``.
 
-    A :class:`contract.client.SunoRouter`: requests are checked against the documented rules (a broken
+    A :class:`contract.SunoRouter`: requests are checked against the documented rules (a broken
     rule raises ``ContractViolation`` at the call), other providers' hosts are refused, loopback passes
     through. Use ``suno_mock`` in the same test for the controls. See docs/pytest-plugin.md.
     """
     import httpx
 
-    from contract.client import BASE_URLS, ContractViolation, SunoRouter
+    from contract._client import BASE_URLS, ContractViolation, SunoRouter
 
     router = SunoRouter(
         suno_mock.provider,
@@ -433,7 +433,7 @@ def _wrong_provider(provider: str, mocked: str) -> Callable[[Any], NoReturn]:
 
 @pytest.fixture(scope="session")
 def _suno_receiver() -> Iterator[CallbackReceiver]:
-    from mockserver.serving import CallbackReceiver
+    from mockserver._serving import CallbackReceiver
 
     with CallbackReceiver() as receiver:
         yield receiver

@@ -53,8 +53,8 @@ from hypothesis import strategies as st
 
 from mockserver import openapi
 
+from . import _families as families
 from . import _family_answers as _answers
-from . import families
 from ._drawing import T0 as _T0
 from ._drawing import CreateTimeStyle, create_times
 from ._drawing import audio_ids as _audio_ids

@@ -10,11 +10,11 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from .app import MockApp, create_app
-    from .callbacks import Attempt, CallbackJournal, CallbackWaitTimeout
-    from .config import Settings
-    from .envelope import StatusMode
-    from .errors import (
+    from ._app import MockApp, create_app
+    from ._callbacks import Attempt, CallbackJournal, CallbackWaitTimeout
+    from ._config import Settings
+    from ._envelope import StatusMode
+    from ._errors import (
         ApiError,
         ConfigError,
         Conflict,
@@ -24,11 +24,11 @@ if _typing.TYPE_CHECKING:
         MockError,
         NotFound,
     )
-    from .journal import RequestJournal, RequestRecord
+    from ._journal import RequestJournal, RequestRecord
+    from ._providers import PROFILES, Profile
+    from ._serving import CallbackReceiver, ReceivedCallback, ThreadedServer
+    from ._store import Splice, Task, Track
     from .openapi import UnknownProvider
-    from .providers import PROFILES, Profile
-    from .serving import CallbackReceiver, ReceivedCallback, ThreadedServer
-    from .store import Splice, Task, Track
 
 __all__ = [
     "PROFILES",
@@ -61,32 +61,32 @@ __all__ = [
 
 # The module that defines each exported name.
 _HOMES = {
-    "PROFILES": "providers",
-    "ApiError": "errors",
-    "Attempt": "callbacks",
-    "CallbackJournal": "callbacks",
-    "CallbackReceiver": "serving",
-    "CallbackWaitTimeout": "callbacks",
-    "ConfigError": "errors",
-    "Conflict": "errors",
-    "DomainError": "errors",
-    "InsufficientCredits": "errors",
-    "Invalid": "errors",
-    "MockApp": "app",
-    "MockError": "errors",
-    "NotFound": "errors",
-    "Profile": "providers",
-    "ReceivedCallback": "serving",
-    "RequestJournal": "journal",
-    "RequestRecord": "journal",
-    "Settings": "config",
-    "Splice": "store",
-    "StatusMode": "envelope",
-    "Task": "store",
-    "ThreadedServer": "serving",
-    "Track": "store",
+    "PROFILES": "_providers",
+    "ApiError": "_errors",
+    "Attempt": "_callbacks",
+    "CallbackJournal": "_callbacks",
+    "CallbackReceiver": "_serving",
+    "CallbackWaitTimeout": "_callbacks",
+    "ConfigError": "_errors",
+    "Conflict": "_errors",
+    "DomainError": "_errors",
+    "InsufficientCredits": "_errors",
+    "Invalid": "_errors",
+    "MockApp": "_app",
+    "MockError": "_errors",
+    "NotFound": "_errors",
+    "Profile": "_providers",
+    "ReceivedCallback": "_serving",
+    "RequestJournal": "_journal",
+    "RequestRecord": "_journal",
+    "Settings": "_config",
+    "Splice": "_store",
+    "StatusMode": "_envelope",
+    "Task": "_store",
+    "ThreadedServer": "_serving",
+    "Track": "_store",
     "UnknownProvider": "openapi",
-    "create_app": "app",
+    "create_app": "_app",
 }
 
 

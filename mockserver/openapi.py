@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError, MockError
+from ._errors import ConfigError, MockError
 
 __all__ = ["PROVIDERS", "UnknownProvider", "documents", "load_spec", "spec_text"]
 

@@ -1,4 +1,4 @@
-"""Tests for mockserver.artifacts: WAV, stems, MIDI, MP4, cover images, lyrics (and audio.melody)."""
+"""Tests for mockserver._artifacts: WAV, stems, MIDI, MP4, cover images, lyrics (and audio.melody)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver.artifacts import (
+from mockserver._artifacts import (
     REMAINDER,
     STEMS,
     TICKS_PER_SECOND,
@@ -36,7 +36,7 @@ from mockserver.artifacts import (
     wav_file,
     waveform,
 )
-from mockserver.audio import Pcm, melody, note_grid, splice, synthesize
+from mockserver._audio import Pcm, melody, note_grid, splice, synthesize
 
 seeds = st.integers(min_value=-(2**63), max_value=2**63)
 

@@ -1,4 +1,4 @@
-"""Tests for mockserver.audio: synthesis, splicing, encoding, images, ranges."""
+"""Tests for mockserver._audio: synthesis, splicing, encoding, images, ranges."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from mockserver import audio
-from mockserver.audio import (
+from mockserver import _audio as audio
+from mockserver._audio import (
     Pcm,
     RangeNotSatisfiable,
     cover_image,

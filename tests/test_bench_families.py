@@ -11,7 +11,7 @@ import pytest
 from bench.families import BASELINE, FAMILIES, Context, FlowError, _expect, _one, run_families
 from bench.inprocess import AUTH
 from mockserver import create_app
-from mockserver.serving import CallbackReceiver
+from mockserver._serving import CallbackReceiver
 
 
 def test_every_family_row_runs_once_with_its_callbacks() -> None:

@@ -1,4 +1,4 @@
-"""Tests for mockserver.callbacks against a real HTTP receiver on 127.0.0.1."""
+"""Tests for mockserver._callbacks against a real HTTP receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mockserver.callbacks import (
+from mockserver._callbacks import (
     Attempt,
     CallbackDispatcher,
     CallbackJournal,
@@ -35,11 +35,11 @@ from mockserver.callbacks import (
     is_allowed,
     sign,
 )
-from mockserver.clock import ScaledClock, Scheduler, VirtualClock
-from mockserver.config import Settings
-from mockserver.lifecycle import Stage
-from mockserver.providers import get_profile
-from mockserver.state import MockState
+from mockserver._clock import ScaledClock, Scheduler, VirtualClock
+from mockserver._config import Settings
+from mockserver._lifecycle import Stage
+from mockserver._providers import get_profile
+from mockserver._state import MockState
 
 pytestmark = pytest.mark.timeout(60)
 

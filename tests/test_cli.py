@@ -18,7 +18,7 @@ EXE = shutil.which("suno-mock") or ""
 
 
 def _command(*args: str) -> list[str]:
-    return [EXE, *args] if EXE else [sys.executable, "-m", "mockserver.cli", *args]
+    return [EXE, *args] if EXE else [sys.executable, "-m", "mockserver", *args]
 
 
 #: The start-up line: provider, URL, then the stack it serves on (uvicorn's version, parser, loop).
@@ -114,7 +114,7 @@ def test_serve_freezes_accepted_tasks_in_batches_and_counts_again_after_a_reset(
     import gc
 
     from mockserver import create_app
-    from mockserver.cli import _Freezer
+    from mockserver._cli import _Freezer
 
     app = create_app("kie", virtual_clock=True, seed=1)
     freeze = _Freezer(app, every=3)

@@ -1,4 +1,4 @@
-"""The client conformance kit: router (contract.client), strategies, ready check.
+"""The client conformance kit: router (contract._client), strategies, ready check.
 
 The sloppy example client must be caught for each of its mistakes; the correct one must pass.
 Response and callback strategies are checked, property-based, against the bundled documents
@@ -21,9 +21,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from contract import families, rules
-from contract.client import BASE_URLS, ContractViolation, NoRequestSeen, RequestBudgetExceeded, suno_router
-from contract.readiness import Verdict, check_client
+from contract import _families as families
+from contract import _rules as rules
+from contract._client import BASE_URLS, ContractViolation, NoRequestSeen, RequestBudgetExceeded, suno_router
+from contract._readiness import Verdict, check_client
 from contract.strategies import (
     FAILURE_STATUSES,
     build_details,
@@ -724,7 +725,7 @@ def test_a_router_refuses_a_real_provider_host_to_any_library() -> None:
 
     import requests
 
-    from contract.hostguard import RealHostBlocked, real_hosts
+    from contract._hostguard import RealHostBlocked, real_hosts
 
     original = socket.getaddrinfo
     assert {"api.kie.ai", "api.sunoapi.org", "api.api.box", "api.apikley.ru", "kieai.redpandaai.co"} <= real_hosts()
@@ -742,7 +743,7 @@ def test_a_router_refuses_a_real_provider_host_to_any_library() -> None:
 def test_the_suno_mock_fixture_blocks_real_provider_hosts(suno_mock: Any) -> None:
     import socket
 
-    from contract.hostguard import RealHostBlocked
+    from contract._hostguard import RealHostBlocked
 
     with pytest.raises(RealHostBlocked):
         socket.getaddrinfo("api.kie.ai", 443)

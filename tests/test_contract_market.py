@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from contract.market import CREATE, RECORD, REQUIRED, run_market_suite
-from contract.server import SuiteConfig, SuiteResult, run_server_suite
+from contract._market import CREATE, RECORD, REQUIRED, run_market_suite
+from contract._server import SuiteConfig, SuiteResult, run_server_suite
 from mockserver import create_app
 
 TOKEN = "test-token"

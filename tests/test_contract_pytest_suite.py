@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contract.pytest_suite import server_conformance_tests
+from contract._pytest_suite import server_conformance_tests
 from mockserver import create_app
 
 test_mock_conforms = server_conformance_tests(

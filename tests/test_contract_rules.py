@@ -1,4 +1,4 @@
-"""contract.rules: the hand-written oracle of the documented request rules, at its boundaries."""
+"""contract._rules: the hand-written oracle of the documented request rules, at its boundaries."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from contract import families, rules
-from contract import market as market_checks
-from contract.requests import derived_probes
-from contract.rules import MISSING, Violation, replace_section_violations, request_violations
+from contract import _families as families
+from contract import _market as market_checks
+from contract import _rules as rules
+from contract._requests import derived_probes
+from contract._rules import MISSING, Violation, replace_section_violations, request_violations
 from mockserver import openapi
 
 CB = "https://example.com/cb"
@@ -241,8 +242,8 @@ ANSWERERS = {
     "runner.py",
 }
 #: What both sides use, not mock code: the bundled documents (the single source of truth for shapes)
-#: and the contract branch of the kit's one error tree (mockserver/errors.py).
-SHARED_WITH_THE_MOCK = {"mockserver.openapi", "mockserver.errors.ContractError"}
+#: and the contract branch of the kit's one error tree (mockserver/_errors.py).
+SHARED_WITH_THE_MOCK = {"mockserver.openapi", "mockserver._errors.ContractError"}
 
 
 def test_contract_package_never_imports_the_mock_rule_code() -> None:

@@ -6,9 +6,9 @@ import pathlib
 
 import pytest
 
-from contract.cli import main
-from contract.readiness import Verdict
-from contract.runner import KEY, SentRequest, judge_request, run_client
+from contract._cli import main
+from contract._readiness import Verdict
+from contract._runner import KEY, SentRequest, judge_request, run_client
 
 CLIENTS = pathlib.Path(__file__).parent / "clients"
 

@@ -13,10 +13,10 @@ import httpx
 import pytest
 import uvicorn
 
-from contract import rules
-from contract.cli import junit_xml, main
-from contract.selftest import MUTANTS, suite_result
-from contract.server import SuiteConfig, SuiteResult, run_server_suite
+from contract import _rules as rules
+from contract._cli import junit_xml, main
+from contract._selftest import MUTANTS, suite_result
+from contract._server import SuiteConfig, SuiteResult, run_server_suite
 from mockserver import create_app, openapi
 
 TOKEN = "test-token"
@@ -94,7 +94,7 @@ def test_suite_passes_through_a_real_http_server_and_the_cli(
     assert "<testsuite" in junit.read_text() and 'failures="0"' in junit.read_text()
 
 
-# -- mutants: the self-test's broken servers (contract/selftest.py), each must be caught by name ----
+# -- mutants: the self-test's broken servers (contract/_selftest.py), each must be caught by name ----
 
 
 def test_there_is_a_mutant_for_every_check_and_every_new_probe() -> None:
@@ -163,7 +163,7 @@ def test_selftest_prints_the_mutation_score(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_a_check_failing_on_the_unmutated_mock_does_not_catch_a_mutant() -> None:
-    from contract.selftest import run_mutant
+    from contract._selftest import run_mutant
 
     mutation = MUTANTS["401 shows the API key"]
     caught = run_mutant("401 shows the API key")
@@ -294,8 +294,8 @@ def test_the_suite_exercises_what_the_served_spec_declares() -> None:
 
 
 def test_a_task_past_its_retention_is_probed_on_a_virtual_clock() -> None:
-    from contract.server import suite_session
-    from contract.sources import past_retention
+    from contract._server import suite_session
+    from contract._sources import past_retention
 
     app = create_app("apikley", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
     with suite_session(SuiteConfig(provider="apikley", token=TOKEN, app=app)) as session:
@@ -326,8 +326,8 @@ def test_without_a_virtual_clock_the_retention_probe_says_it_did_not_run() -> No
 
 
 def test_recovery_is_not_held_to_the_retention() -> None:
-    from contract.server import suite_session
-    from contract.sources import past_retention
+    from contract._server import suite_session
+    from contract._sources import past_retention
 
     app = create_app("apibox", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
     with suite_session(SuiteConfig(provider="apibox", token=TOKEN, app=app)) as session:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.envelope import StatusMode, compact_json, envelope, render
+from mockserver._envelope import StatusMode, compact_json, envelope, render
 
 _json_values = st.recursive(
     st.none()

@@ -16,11 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver import eventlog
-from mockserver.app import MockApp, create_app
-from mockserver.eventlog import TerminalLog
-from mockserver.events import Event, Events, key_tag
-from mockserver.serving import CallbackReceiver
+from mockserver import _eventlog as eventlog
+from mockserver._app import MockApp, create_app
+from mockserver._eventlog import TerminalLog
+from mockserver._events import Event, Events, key_tag
+from mockserver._serving import CallbackReceiver
 from tests.support import GENERATE_BODY
 
 pytestmark = pytest.mark.timeout(60)
@@ -206,7 +206,7 @@ def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", *args],
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

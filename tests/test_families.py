@@ -18,7 +18,7 @@ import mutagen.mp4
 import pytest
 
 from mockserver import MockApp, create_app, openapi
-from mockserver.serving import CallbackReceiver
+from mockserver._serving import CallbackReceiver
 
 from .support import AUTH, SpecChecker
 
@@ -193,7 +193,7 @@ async def test_separation_gives_stems_that_sum_to_the_source(flows: Any, provide
     for url in urls:
         assert len(await flow.file(url)) > 1000
     # the stems as the mock renders them add back up to the source, sample for sample
-    from mockserver.families.separation import stems_of
+    from mockserver._families.separation import stems_of
 
     task = flow.app.state.store.tasks[task_id]
     track = flow.app.state.store.tracks[tracks[0]]

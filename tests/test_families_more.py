@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.families import files
+from mockserver._families import files
 
 from . import test_families
 from .test_families import Flow, providers_with

@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from mockserver import ConfigError, MockApp, create_app
-from mockserver.cli import main
-from mockserver.families import KINDS
-from mockserver.faults import (
+from mockserver._cli import main
+from mockserver._families import KINDS
+from mockserver._faults import (
     CallbackFaults,
     Delay,
     Facts,
@@ -28,8 +28,8 @@ from mockserver.faults import (
     deliveries,
     parse_faults,
 )
-from mockserver.lifecycle import Stage, plan
-from mockserver.serving import CallbackReceiver, ThreadedServer
+from mockserver._lifecycle import Stage, plan
+from mockserver._serving import CallbackReceiver, ThreadedServer
 
 from .support import AUTH, GENERATE_BODY, SpecChecker
 

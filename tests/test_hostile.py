@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from uvicorn.server import ServerState
 
-from contract.requests import TaskFixture, Track, valid_body
+from contract._requests import TaskFixture, Track, valid_body
 from mockserver import MockApp, create_app
-from mockserver.http11 import HEAD_TIMEOUT_S, MockHttpProtocol
-from mockserver.journal import JOURNAL_BYTES, MSG_KEPT, PATH_KEPT, RequestJournal, RequestRecord
-from mockserver.serving import ThreadedServer
-from mockserver.spec import Operation
+from mockserver._http11 import HEAD_TIMEOUT_S, MockHttpProtocol
+from mockserver._journal import JOURNAL_BYTES, MSG_KEPT, PATH_KEPT, RequestJournal, RequestRecord
+from mockserver._serving import ThreadedServer
+from mockserver._spec import Operation
 
 PROVIDERS = ("kie", "sunoapi", "apibox", "apikley")
 KEY = "sk-live-Qz7mXv2LwP9rTb4NcY8h"
@@ -391,7 +391,7 @@ async def test_the_scheduler_failure_log_names_the_task_not_its_key_or_body(capl
             raise RuntimeError("a scheduled action failed")
 
         app.state.scheduler.call_at(app.state.now(), broken, task, "complete")
-        with caplog.at_level("ERROR", logger="mockserver.clock"):
+        with caplog.at_level("ERROR", logger="mockserver._clock"):
             await app.advance(1)
         logged = "\n".join(record.getMessage() for record in caplog.records)
         assert f"Task {task.id}" in logged and "broken" in logged

@@ -214,11 +214,11 @@ def test_the_wheel_installs_into_a_venv_of_popular_packages_and_the_plugin_examp
 def test_the_contract_side_reads_the_documents_without_loading_the_mock() -> None:
     """``mockserver.openapi`` is shared; importing it (and the judging modules) loads no engine module."""
     script = (
-        "import sys; import contract.rules, contract.checks, contract.strategies, contract.server; "
+        "import sys; import contract._rules, contract._checks, contract.strategies, contract._server; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'mockserver'))"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert done.stdout.strip() == "['mockserver', 'mockserver.errors', 'mockserver.openapi']"
+    assert done.stdout.strip() == "['mockserver', 'mockserver._errors', 'mockserver.openapi']"
 
 
 # what ships ------------------------------------------------------------------------------------
@@ -280,6 +280,26 @@ def test_the_root_exports_exactly_its_sorted_public_names(package: ModuleType) -
         _ = package.Nope
 
 
+# The modules a user may import by name; everything else is implementation, named ``_name``, so that
+# new operations never widen what users may import. ``openapi`` (the bundled documents) and
+# ``strategies`` (hypothesis strategies, used as a module as ``hypothesis.strategies`` is) are public
+# by design; the pytest plugin is named by its entry point; ``__main__`` serves ``python -m``.
+PUBLIC_MODULES = {
+    "mockserver": {"mockserver.openapi", "mockserver.__main__"},
+    "contract": {"contract.strategies", "contract.pytest_plugin", "contract.__main__"},
+}
+
+
+@pytest.mark.parametrize("package", [mockserver, contract], ids=lambda p: p.__name__)
+def test_every_implementation_module_is_private(package: ModuleType) -> None:
+    public = {
+        found.name
+        for found in pkgutil.iter_modules(package.__path__, f"{package.__name__}.")
+        if not found.name.rsplit(".", 1)[1].startswith("_") or found.name.endswith(".__main__")
+    }
+    assert public == PUBLIC_MODULES[package.__name__]
+
+
 def kit_classes(hint: object) -> set[type]:
     """The classes of the kit that a (resolved) type hint names, generics unwrapped."""
     found = {hint} if isinstance(hint, type) and hint.__module__.split(".")[0] in {"mockserver", "contract"} else set()
@@ -327,7 +347,7 @@ def kit_exceptions() -> list[type[BaseException]]:
 
 
 def test_every_exception_the_kit_defines_sits_under_mock_error_and_in_the_drawn_tree() -> None:
-    from mockserver import errors
+    from mockserver import _errors as errors
 
     classes = kit_exceptions()
     assert len(classes) >= 15

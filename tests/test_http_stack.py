@@ -13,11 +13,11 @@ import uvicorn
 from uvicorn.server import ServerState
 
 from mockserver import create_app
-from mockserver.errors import ConfigError
-from mockserver.http11 import HEAD_TIMEOUT_S, MockHttpProtocol
-from mockserver.serving import ThreadedServer, stack
+from mockserver._errors import ConfigError
+from mockserver._http11 import HEAD_TIMEOUT_S, MockHttpProtocol
+from mockserver._serving import ThreadedServer, stack
 
-httpfast = pytest.importorskip("mockserver.httpfast", reason="httptools is not installed")
+httpfast = pytest.importorskip("mockserver._httpfast", reason="httptools is not installed")
 KEY = "sk-secret-0123456789"
 STACKS = ("httptools", "h11")
 

@@ -7,7 +7,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.ids import RandomSource, uuid4_text
+from mockserver._ids import RandomSource, uuid4_text
 
 
 @given(st.integers(min_value=0, max_value=2**128 - 1))

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.app import MockApp, create_app
-from mockserver.events import key_tag
-from mockserver.serving import CallbackReceiver, ThreadedServer
+from mockserver._app import MockApp, create_app
+from mockserver._events import key_tag
+from mockserver._serving import CallbackReceiver, ThreadedServer
 from tests.support import GENERATE_BODY
 
 pytestmark = pytest.mark.timeout(120)
@@ -200,7 +200,7 @@ def test_the_live_feed_streams_events_and_ends_when_closed() -> None:
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    command = [sys.executable, "-m", "mockserver.cli", "serve", *args]
+    command = [sys.executable, "-m", "mockserver", "serve", *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=root, env=env, timeout=60, check=False)
 
 

@@ -18,8 +18,8 @@ import playwright.sync_api as playwright  # the test extra
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from mockserver.app import MockApp, create_app
-from mockserver.serving import CallbackReceiver, ThreadedServer
+from mockserver._app import MockApp, create_app
+from mockserver._serving import CallbackReceiver, ThreadedServer
 from tests.support import GENERATE_BODY
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

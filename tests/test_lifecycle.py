@@ -1,4 +1,4 @@
-"""Tests for mockserver.lifecycle: examples for the documented kinds, properties over any lifecycle."""
+"""Tests for mockserver._lifecycle: examples for the documented kinds, properties over any lifecycle."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.families import KINDS
-from mockserver.lifecycle import (
+from mockserver._families import KINDS
+from mockserver._lifecycle import (
     PROGRESS_STAGES,
     Failure,
     Lifecycle,

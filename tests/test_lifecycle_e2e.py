@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from mockserver import MockApp, create_app
-from mockserver.faults import TaskFaults
-from mockserver.lifecycle import Stage
-from mockserver.serving import CallbackReceiver
+from mockserver._faults import TaskFaults
+from mockserver._lifecycle import Stage
+from mockserver._serving import CallbackReceiver
 
 from .support import AUTH, GENERATE_BODY, SpecChecker
 

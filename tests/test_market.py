@@ -20,7 +20,7 @@ import mutagen.mp4
 import pytest
 
 from mockserver import MockApp, create_app, openapi
-from mockserver.serving import CallbackReceiver
+from mockserver._serving import CallbackReceiver
 
 from .support import AUTH, SpecChecker
 

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver import audio, create_app
-from mockserver.views import AUDIO_EXTENSION
+from mockserver import _audio as audio
+from mockserver import create_app
+from mockserver._views import AUDIO_EXTENSION
 
 from .support import AUTH
 

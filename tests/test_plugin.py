@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import MockApp, create_app
-from mockserver.serving import ThreadedServer
+from mockserver._serving import ThreadedServer
 
 pytest_plugins = ["pytester"]
 
@@ -76,7 +76,7 @@ def test_the_handle_classes_still_import_from_the_plugin_and_load_on_first_acces
     assert done.stdout.splitlines() == [
         "['contract.pytest_plugin']",
         "['SunoLive', 'SunoMock', 'SunoServer'] "
-        "['contract.live.SunoLive', 'contract.handles.SunoMock', 'contract.handles.SunoServer']",
+        "['contract._live.SunoLive', 'contract._handles.SunoMock', 'contract._handles.SunoServer']",
         "[] False",
     ]
 

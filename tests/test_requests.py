@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver import MockApp, create_app, families, openapi
+from mockserver import MockApp, create_app, openapi
+from mockserver import _families as families
 
 from .support import AUTH, spec_client
 

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import MockApp, create_app, openapi
-from mockserver.store import Task
+from mockserver._store import Task
 
 from .support import AUTH, spec_client
 

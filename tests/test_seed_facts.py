@@ -22,7 +22,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockserver import MockApp, create_app, openapi
-from mockserver.serving import CallbackReceiver
+from mockserver._serving import CallbackReceiver
 
 from .support import AUTH, SpecChecker
 

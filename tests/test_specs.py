@@ -101,7 +101,7 @@ def test_specs_ship_inside_the_wheel(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("common", *openapi.PROVIDERS):
         assert f"mockserver/_specs/{name}.yaml" in names
-    assert "mockserver/app.py" in names
+    assert "mockserver/_app.py" in names
 
 
 @pytest.mark.parametrize("name", ["common", *openapi.PROVIDERS])

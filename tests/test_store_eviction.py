@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.app import MockApp, create_app
-from mockserver.errors import ConfigError
+from mockserver._app import MockApp, create_app
+from mockserver._errors import ConfigError
 from tests.test_store_redis import redis_server  # noqa: F401 - the session's redis-server
 
 DAY = 86400.0

@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.app import create_app
-from mockserver.errors import ConfigError
-from mockserver.serving import CallbackReceiver
-from mockserver.stores.redis import SCHEMA_VERSION
+from mockserver._app import create_app
+from mockserver._errors import ConfigError
+from mockserver._serving import CallbackReceiver
+from mockserver._stores.redis import SCHEMA_VERSION
 from tests.test_store_sqlite import AUTH, STAGES, Served, _advance, _arrived, _details, _generate
 
 REDIS = shutil.which("redis-server")
@@ -236,7 +236,7 @@ def test_on_a_scaled_clock_task_keys_expire_after_retention_and_grace_in_real_ti
 
 
 def test_the_contract_server_suite_passes_on_a_redis_backed_mock(store: str) -> None:
-    from contract.server import SuiteConfig, run_server_suite
+    from contract._server import SuiteConfig, run_server_suite
 
     app = create_app("kie", seed=1, tokens=frozenset({"test-token"}), time_scale=60.0, store=store)
     try:

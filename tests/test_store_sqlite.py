@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.app import create_app
-from mockserver.errors import ConfigError
-from mockserver.serving import CallbackReceiver
-from mockserver.stores.sqlite import SCHEMA_VERSION
+from mockserver._app import create_app
+from mockserver._errors import ConfigError
+from mockserver._serving import CallbackReceiver
+from mockserver._stores.sqlite import SCHEMA_VERSION
 
 EXE = shutil.which("suno-mock") or ""
 AUTH = {"Authorization": "Bearer k1"}
@@ -31,7 +31,7 @@ STAGES = ("text", "first", "complete")
 
 
 def _command(*args: str) -> list[str]:
-    return [EXE, *args] if EXE else [sys.executable, "-m", "mockserver.cli", *args]
+    return [EXE, *args] if EXE else [sys.executable, "-m", "mockserver", *args]
 
 
 class Served:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.serving import CallbackReceiver
+from mockserver._serving import CallbackReceiver
 
 pytestmark = pytest.mark.suno(provider="kie")
 

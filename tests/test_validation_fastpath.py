@@ -20,9 +20,9 @@ from schemathesis.generation import GenerationMode
 from starlette.responses import Response
 
 from mockserver import create_app
-from mockserver.envelope import StatusMode, envelope, render, render_answer
+from mockserver._envelope import StatusMode, envelope, render, render_answer
+from mockserver._validation import RequestValidator, _places_at_most, decimal_places
 from mockserver.openapi import PROVIDERS, load_spec
-from mockserver.validation import RequestValidator, _places_at_most, decimal_places
 
 ODD = [None, True, False, 0, 1, -1, 1.5, 0.001, 10.125, "", "x", "http://a", "ftp://x", [], {}, "V4", 1e308, 2**70]
 

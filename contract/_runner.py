@@ -1,0 +1,377 @@
+"""The any-language client runner: a client program run against a served mock, once per scenario.
+
+``suno-contract client --provider P -- COMMAND ...`` (or :func:`run_client`) serves the mock on
+127.0.0.1 and runs ``COMMAND`` once per scenario, passing the base URL in the environment
+variable ``SUNO_BASE_URL`` (``--url-env`` names another) and wherever an argument contains
+``{url}``; the API key is in ``SUNO_API_KEY`` (and ``{key}``). The program runs one complete
+flow of the client (e.g. generate, poll the details to the end) and reports how it ended by its
+exit code:
+
+- ``0``: the flow succeeded;
+- ``--failure-exit`` (default 2): the client saw a failure and reported it;
+- anything else (an uncaught exception, a signal) is a crash; still running after ``--timeout``
+  seconds, a hang.
+
+Scenarios, derived after a first successful run shows which operations the program calls:
+the happy path; every documented code other than 200 of every operation it calls (forced with
+the mock's fault rules; HTTP 500 ones too); every documented failure state of each family whose
+details it reads. Each is judged: crash, hang, failure taken for success, success taken for
+failure.
+
+Every request the program sends is recorded in front of the mock and judged by the contract's
+own rules (:mod:`contract._rules`: the key and its Bearer scheme, a documented path, the body a
+JSON object keeping every documented rule), and every answer the mock refused it with (401,
+404, 422, ...) outside a forced answer is listed too. Each broken rule is said once, with the
+scenarios it was seen in. ``--junit FILE`` writes one testcase per scenario and per broken rule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from . import _families as families
+from . import _rules as rules
+from ._readiness import Verdict
+from .strategies import documented_codes
+
+__all__ = ["ClientReport", "ClientScenario", "ScenarioRun", "SentRequest", "run_client"]
+
+#: The key the program is given (the mock accepts only this one).
+KEY = "contract-client-key"
+#: Mock seconds per real second: a song (about 150 mock seconds) takes 0.15 s.
+TIME_SCALE = 1000.0
+_NO_JSON: Any = object()
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """One request the program sent, as recorded in front of the mock, and the mock's answer."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    body: Any
+    authorization: str | None
+    http_status: int
+    code: int | None
+    msg: str
+
+
+@dataclass(frozen=True)
+class ClientScenario:
+    """One documented outcome the program is run against: a fault rule for the mock (None: none)."""
+
+    name: str
+    expect_success: bool
+    rule: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """How the program ended in one scenario, and the broken rules of the requests it sent."""
+
+    scenario: ClientScenario
+    verdict: Verdict
+    detail: str
+    requests: tuple[SentRequest, ...] = ()
+    violations: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is Verdict.HANDLED and not self.violations
+
+
+@dataclass
+class ClientReport:
+    """Every scenario's run; each broken request rule once, with where it was seen."""
+
+    provider: str
+    command: tuple[str, ...]
+    runs: list[ScenarioRun] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and all(run.ok for run in self.runs)
+
+    def violations(self) -> dict[str, list[str]]:
+        """Broken rule -> the scenarios it was seen in (each rule said once)."""
+        seen: dict[str, list[str]] = {}
+        for run in self.runs:
+            for violation in run.violations:
+                seen.setdefault(violation, []).append(run.scenario.name)
+        return seen
+
+    def summary(self) -> str:
+        lines = [f"client check ({self.provider}): {' '.join(self.command)}"]
+        for run in self.runs:
+            mark = "ok  " if run.verdict is Verdict.HANDLED else "FAIL"
+            lines.append(f"{mark} {run.scenario.name}: {run.verdict.value} ({run.detail})")
+        broken = self.violations()
+        for violation, where in broken.items():
+            scope = where[0] if len(where) == 1 else f"{len(where)} scenarios, first {where[0]}"
+            lines.append(f"request rule broken: {violation} (in {scope})")
+        lines += [f"note: {n}" for n in self.notes]
+        handled = sum(run.verdict is Verdict.HANDLED for run in self.runs)
+        lines.append(
+            f"{handled}/{len(self.runs)} scenarios handled, {len(broken)} request rule(s) broken: "
+            + ("PASSED" if self.ok else "FAILED")
+        )
+        return "\n".join(lines)
+
+    def junit_xml(self) -> bytes:
+        broken = self.violations()
+        failed = sum(run.verdict is not Verdict.HANDLED for run in self.runs) + len(broken)
+        suite = ET.Element(
+            "testsuite",
+            name=f"suno-contract client {self.provider}",
+            tests=str(len(self.runs) + len(broken)),
+            failures=str(failed),
+            errors="0",
+        )
+        for run in self.runs:
+            case = ET.SubElement(suite, "testcase", classname=f"client.{self.provider}", name=run.scenario.name)
+            if run.verdict is not Verdict.HANDLED:
+                ET.SubElement(case, "failure", message=f"{run.verdict.value}: {run.detail}")
+        for violation, where in broken.items():
+            case = ET.SubElement(suite, "testcase", classname=f"client.{self.provider}.requests", name=violation)
+            ET.SubElement(case, "failure", message=violation).text = "seen in: " + ", ".join(where)
+        text: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+        return text
+
+
+# -- recording in front of the mock --------------------------------------------------------------
+
+
+class _Recorder:
+    """An ASGI wrapper that keeps every API request (not the admin routes) and the mock's answer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.sent: list[SentRequest] = []
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_mock") or scope["path"] == "/openapi.json":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+
+        async def keep() -> Any:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            return message
+
+        status = [0]
+        answer: list[bytes] = []
+
+        async def watch(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            elif message["type"] == "http.response.body":
+                answer.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, keep, watch)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        raw = b"".join(chunks)
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = _NO_JSON
+        try:
+            reply = json.loads(b"".join(answer))
+        except ValueError:
+            reply = None
+        code = reply.get("code") if isinstance(reply, dict) else None
+        msg = reply.get("msg") if isinstance(reply, dict) else ""
+        self.sent.append(
+            SentRequest(
+                method=scope["method"],
+                path=scope["path"],
+                query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)),
+                body=body,
+                authorization=headers.get("authorization"),
+                http_status=status[0],
+                code=code if isinstance(code, int) else None,
+                msg=str(msg or ""),
+            )
+        )
+
+
+# -- judging one request -----------------------------------------------------------------------
+
+
+def _operation(provider: str, method: str, path: str) -> str | None:
+    return next((op for op, (m, p) in rules.OPERATIONS[provider].items() if m == method and p == path), None)
+
+
+def judge_request(provider: str, sent: SentRequest, forced: bool = False) -> list[str]:
+    """The documented rules one request breaks (the contract's own reading), and the mock's refusal."""
+    op = _operation(provider, sent.method, sent.path)
+    if op is None:
+        return [f"{sent.method} {sent.path} is not a documented {provider} operation"]
+    found: list[str] = []
+    if sent.authorization is None:
+        found.append(f"{op}: sent no Authorization header (the documents need 'Bearer <key>')")
+    elif not sent.authorization.startswith("Bearer "):
+        found.append(f"{op}: the Authorization header lacks the Bearer scheme")
+    elif sent.authorization != f"Bearer {KEY}":
+        found.append(f"{op}: sent another key than the one it was given")
+    if sent.body is _NO_JSON:
+        found.append(f"{op}: the body is not JSON")
+    elif sent.method == "POST" and not isinstance(sent.body, dict):
+        found.append(f"{op}: the body is not a JSON object")
+    else:
+        body = sent.body if isinstance(sent.body, dict) else None
+        found += [f"{op}: {violation}" for violation in rules.request_violations(provider, op, body, sent.query)]
+    if not found and not forced and sent.code not in (None, 200) and sent.code != 402:
+        found.append(f"{op}: the mock refused it with code {sent.code}: {sent.msg[:160]}")
+    return found
+
+
+# -- scenarios -----------------------------------------------------------------------------------
+
+
+def scenarios(provider: str, used: Sequence[str]) -> list[ClientScenario]:
+    """Every documented code of every operation used, and every failure state of each family read."""
+    found: list[ClientScenario] = []
+    for op in used:
+        for http_status, code in documented_codes(provider, op):
+            if code == 200:
+                continue
+            rule: dict[str, Any] = {"when": {"operation": op}, "code": code}
+            if http_status == 500:
+                rule["http_status"] = 500
+            name = f"{op}: code {code}" + (" in HTTP 500" if http_status == 500 else "")
+            found.append(ClientScenario(name, False, rule))
+    for details in dict.fromkeys(op for op in used if families.reading(op)):
+        for family in families.reading(details):
+            status = family.status_for(provider)
+            creating = [o.id for o in family.creating if o.id in used]
+            if status is None or not creating:
+                continue
+            for failure in status.failures:
+                name = f"{details}: state {failure}"
+                rule = {"when": {"operation": creating}, "outcome": failure}
+                found.append(ClientScenario(name, False, rule))
+    return found
+
+
+# -- running ----------------------------------------------------------------------------------------
+
+
+def _tail(text: bytes | str | None) -> str:
+    """What a program said last, preferring the line naming an error (a stack trace's head or tail)."""
+    if text is None:
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "Exception" in line]  # a trace's own line
+    return (errors or lines or [""])[-1][:200]
+
+
+class _Run:
+    def __init__(
+        self,
+        command: Sequence[str],
+        provider: str,
+        url_env: str,
+        timeout: float,
+        failure_exit: int,
+        app_factory: Callable[[], Any],
+    ) -> None:
+        self.command = command
+        self.provider = provider
+        self.url_env = url_env
+        self.timeout = timeout
+        self.failure_exit = failure_exit
+        self.app_factory = app_factory
+
+    def __call__(self, scenario: ClientScenario) -> ScenarioRun:
+        from mockserver._serving import ThreadedServer  # the answering app's plumbing; no rule code
+
+        app = self.app_factory()
+        if scenario.rule is not None:
+            app.faults.configure({"rules": [dict(scenario.rule)]})
+        recorder = _Recorder(app)
+        with ThreadedServer(recorder) as server:
+            url = server.url
+            argv = [part.replace("{url}", url).replace("{key}", KEY) for part in self.command]
+            env = {**os.environ, self.url_env: url, "SUNO_API_KEY": KEY}
+            started = time.monotonic()
+            try:
+                done = subprocess.run(argv, env=env, capture_output=True, timeout=self.timeout, check=False)
+            except subprocess.TimeoutExpired as exc:
+                verdict, detail = Verdict.HUNG, f"still running after {self.timeout:g} s {_tail(exc.stderr)}".strip()
+            except OSError as exc:
+                verdict, detail = Verdict.CRASHED, f"could not start: {exc}"
+            else:
+                verdict, detail = self.judge(scenario, done.returncode, _tail(done.stderr) or _tail(done.stdout))
+                detail += f", {time.monotonic() - started:.1f} s"
+        forced = scenario.rule is not None and "code" in scenario.rule
+        violations: list[str] = []
+        for sent in recorder.sent:
+            for violation in judge_request(self.provider, sent, forced=forced):
+                if violation not in violations:
+                    violations.append(violation)
+        return ScenarioRun(scenario, verdict, detail, tuple(recorder.sent), tuple(violations))
+
+    def judge(self, scenario: ClientScenario, code: int, said: str) -> tuple[Verdict, str]:
+        detail = f"exit {code}" + (f": {said}" if said else "")
+        if code == 0:
+            return (Verdict.HANDLED if scenario.expect_success else Verdict.FAILURE_AS_SUCCESS), detail
+        if code == self.failure_exit:
+            return (Verdict.SUCCESS_AS_FAILURE if scenario.expect_success else Verdict.HANDLED), detail
+        return Verdict.CRASHED, detail
+
+
+def run_client(
+    command: Sequence[str],
+    provider: str = "kie",
+    *,
+    url_env: str = "SUNO_BASE_URL",
+    timeout: float = 20.0,
+    failure_exit: int = 2,
+    only: Sequence[str] | None = None,
+    app_factory: Callable[[], Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ClientReport:
+    """Run ``command`` against the served mock once per scenario; see the module's documentation."""
+    if not command:
+        raise ValueError("no command to run: give it after --, e.g. -- node client.js")
+    if provider not in rules.PROVIDERS:
+        raise ValueError(f"unknown provider {provider!r}: choose one of {', '.join(rules.PROVIDERS)}")
+    if failure_exit == 0:
+        raise ValueError("failure_exit must not be 0 (0 means the flow succeeded)")
+    if app_factory is None:
+        from mockserver import create_app  # the app to answer from; no rule code
+
+        def app_factory() -> Any:
+            return create_app(provider, tokens=frozenset({KEY}), time_scale=TIME_SCALE)
+
+    run = _Run(command, provider, url_env, timeout, failure_exit, app_factory)
+    report = ClientReport(provider, tuple(command))
+    baseline = run(ClientScenario("success", True))
+    report.runs.append(baseline)
+    used = list(dict.fromkeys(op for s in baseline.requests if (op := _operation(provider, s.method, s.path))))
+    if not used:
+        report.notes.append("the program sent no request to a documented operation; nothing else was tried")
+        return report
+    for scenario in scenarios(provider, used):
+        if only and not any(word in scenario.name for word in only):
+            continue
+        if progress:
+            progress(f"client scenario: {scenario.name}")
+        report.runs.append(run(scenario))
+    return report

@@ -1,0 +1,58 @@
+"""What a behaviour receives (:class:`Call`) and the errors it raises for a refused request.
+
+A behaviour is the code of one operationId (registered by its family module in
+:mod:`mockserver._families`).  It gets the validated request and the services it may
+use, and returns the envelope's ``data``; it refuses with a domain error from
+:mod:`mockserver._errors`, which the app answers with the documented code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._credits import Credits
+from ._errors import Invalid, NotFound
+from ._faults import TaskFaults
+from ._providers import Profile
+from ._spec import Operation
+from ._tasks import Tasks
+from ._validation import Problem
+
+__all__ = ["Behaviour", "Call", "invalid", "not_found"]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One validated request on its way to a behaviour."""
+
+    tasks: Tasks
+    credits: Credits
+    profile: Profile
+    operation: Operation
+    token: str
+    body: dict[str, Any]
+    query: Mapping[str, str]
+    base_url: str
+    #: What the fault rules attach to the task this call creates (failure, callback faults).
+    faults: TaskFaults | None = None
+    #: Hosts besides loopback the mock may reach (``--callback-allow``; the URL upload fetches from them).
+    allow: frozenset[str] = frozenset()
+
+    def start(self, task: Any, kind: str) -> None:
+        """Start ``task`` as a task of ``kind``, with this call's injected faults."""
+        self.tasks.start(task, kind, self.faults)
+
+
+Behaviour = Callable[[Call], Any]
+
+
+def invalid(field: str, value: Any, rule: str) -> Invalid:
+    """A 422 naming the field, the value and the rule."""
+    return Invalid(str(Problem(field, value, rule)))
+
+
+def not_found(field: str, value: Any, rule: str) -> NotFound:
+    """The profile's not-found code, naming the field, the value and what to do."""
+    return NotFound(str(Problem(field, value, rule)))
