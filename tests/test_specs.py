@@ -6,6 +6,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
@@ -126,3 +127,42 @@ def test_no_key_reads_as_null(name: str) -> None:
         return []
 
     assert walk(yaml.compose(openapi.spec_text(name)), "") == []
+
+
+def _typed(node: Any) -> Any:
+    """A document with every scalar's type beside it, so that ``True`` and ``1``, or ``1`` and ``1.0``, differ."""
+    if isinstance(node, dict):
+        return {key: _typed(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_typed(item) for item in node]
+    return (type(node).__name__, node)
+
+
+def _bundled_files() -> list[str]:
+    return sorted(entry.name for entry in openapi.documents().iterdir() if entry.name.endswith(".yaml"))
+
+
+@pytest.mark.parametrize("filename", _bundled_files())
+def test_libyaml_and_pure_loaders_build_equal_documents(filename: str) -> None:
+    """Start-up parses the bundled files with libyaml where PyYAML has it: the same documents as the pure loader."""
+    import yaml
+
+    text = openapi.documents().joinpath(filename).read_text(encoding="utf-8")
+    pure = yaml.load(text, Loader=yaml.SafeLoader)
+    fast = yaml.load(text, Loader=yaml.CSafeLoader)
+    assert isinstance(pure, dict) and pure
+    assert _typed(fast) == _typed(pure)
+
+
+def test_load_spec_without_libyaml_is_the_same_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where PyYAML was built without libyaml the loader falls back to the pure one, with the same bundle."""
+    import yaml
+
+    fast = openapi.load_spec("kie")
+    monkeypatch.setattr(openapi, "_LOADER", yaml.SafeLoader)
+    openapi._bundled.cache_clear()
+    try:
+        pure = openapi.load_spec("kie")
+    finally:
+        openapi._bundled.cache_clear()
+    assert _typed(pure) == _typed(fast)
