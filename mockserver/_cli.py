@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import ipaddress
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-from ._app import MockApp
-from ._config import Settings
-from ._envelope import StatusMode, render
 from ._errors import ConfigError
-from ._eventlog import FORMATS, TerminalLog
-from ._stores import FORMS
-from .openapi import PROVIDERS
+
+if TYPE_CHECKING:
+    from ._app import MockApp
+
+# The mock's own modules (starlette, the spec, the stores) are imported inside the functions that
+# use them, so that ``main()`` has paused the garbage collector before start-up imports them.
 
 __all__ = ["main"]
 
@@ -27,6 +29,11 @@ def _key_value(text: str) -> tuple[str, str]:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from ._config import Settings
+    from ._envelope import StatusMode
+    from ._eventlog import FORMATS
+    from .openapi import PROVIDERS
+
     parser = argparse.ArgumentParser(prog="suno-mock", description="Offline mock of the reseller Suno music API.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -156,6 +163,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def build(args: argparse.Namespace) -> MockApp:
+    from ._app import MockApp
+    from ._config import Settings
+    from ._envelope import StatusMode
+    from ._stores import FORMS
+
     settings = Settings(
         tokens=frozenset(args.token),
         http_status=StatusMode(args.http_status),
@@ -260,6 +272,8 @@ def _serve(
 
 def _worker(args: argparse.Namespace, sock: Any) -> None:
     """One worker process: its own app on the shared store, its own log, the inherited socket."""
+    from ._eventlog import TerminalLog
+
     app = build(args)
     log = None if args.quiet else TerminalLog(sys.stdout, fmt=args.log_format, background=True)
     if log is not None:
@@ -298,8 +312,6 @@ def _run_workers(sock: Any, workers: int, args: argparse.Namespace) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
 
-    import contextlib
-
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         for child in children:
@@ -321,10 +333,7 @@ def _never() -> bool:
 
 
 def _run(app: MockApp, sock: Any, log_level: str, http: str = "auto") -> None:
-    import contextlib
-    import gc
     import signal
-    from collections.abc import Iterator
 
     import uvicorn
 
@@ -360,8 +369,9 @@ def _run(app: MockApp, sock: Any, log_level: str, http: str = "auto") -> None:
     # heads (httpfast.py, http11.py), on uvloop where installed
     server = Server(served_on.config(app, log_level))
     # Everything built so far (modules, the spec, compiled validators) lives as long as the process;
-    # keep it out of every later garbage collection, which then only walks what requests made.
-    gc.collect()
+    # keep it out of every later garbage collection, which then only walks what requests made. No
+    # collection first: main() paused the collector, so all ~100,000 start-up objects would be walked
+    # (40-80 ms of CPU) to free ~2,000 objects (~0.4 MB) of import-time cycles.
     gc.freeze()
     # Accepted tasks stay in memory (record-info must find them), so a busy mock holds a growing heap
     # of long-lived objects. With the default young-generation threshold (700) every few requests'
@@ -369,7 +379,26 @@ def _run(app: MockApp, sock: Any, log_level: str, http: str = "auto") -> None:
     # pauses once 50,000 tasks are held (served p99 4 -> 75 ms). 50,000 makes young collections
     # rare and brief for a server; measured in bench/README.md.
     gc.set_threshold(50_000, 10, 10)
+    gc.enable()  # main() paused it for start-up; serving needs it
     server.run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while start-up imports the modules and builds the app (``main``).
+
+    Start-up makes ~100,000 long-lived objects (modules, the parsed spec, the operation table) and
+    little garbage; with the collector on, dozens of young collections walked them as they were
+    made. ``_run`` freezes them before serving and turns the collector back on; whatever else
+    leaves this block turns it back on here. Measured in bench/README.md.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _is_loopback(host: str) -> bool:
@@ -382,6 +411,14 @@ def _is_loopback(host: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with _collector_paused():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from ._envelope import render
+    from ._eventlog import TerminalLog
+
     args = _parser().parse_args(argv)
     if args.command == "serve" and args.admin_token is None and not args.admin_open and not _is_loopback(args.host):
         print(
@@ -392,6 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "spec":
+            from ._app import MockApp
+
             sys.stdout.write(render(MockApp(args.provider).spec).decode() + "\n")
             return 0
         app = build(args)

@@ -59,8 +59,9 @@ def deref(node: Any, root: dict[str, Any], _seen: tuple[str, ...] = ()) -> Any:
             target: Any = root
             for part in ref[2:].split("/"):
                 target = target[part.replace("~1", "/").replace("~0", "~")]
-            merged = {**deref(target, root, (*_seen, ref)), **{k: v for k, v in node.items() if k != "$ref"}}
-            return deref(merged, root, (*_seen, ref))
+            inner = (*_seen, ref)
+            # the target and the $ref's siblings, each inlined once (the siblings win, as before)
+            return {**deref(target, root, inner), **{k: deref(v, root, inner) for k, v in node.items() if k != "$ref"}}
         return {key: deref(value, root, _seen) for key, value in node.items()}
     if isinstance(node, list):
         return [deref(item, root, _seen) for item in node]

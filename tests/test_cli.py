@@ -134,3 +134,29 @@ def test_serve_freezes_accepted_tasks_in_batches_and_counts_again_after_a_reset(
         assert freeze() is True
     finally:
         gc.unfreeze()
+
+
+def test_start_up_runs_with_the_collector_paused_and_main_turns_it_back_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No garbage collection while the app is built; whatever way ``main`` returns, the collector is on again."""
+    import gc
+
+    from mockserver import _cli
+
+    seen: list[bool] = []
+    real_build = _cli.build
+
+    def build(args: object) -> object:
+        seen.append(gc.isenabled())
+        return real_build(args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_cli, "build", build)
+    assert gc.isenabled()
+    assert _cli.main(["serve", "--port", "0", "--workers", "0"]) == 2  # refused after the app was built
+    assert seen == [False]
+    assert gc.isenabled()
+    assert "--workers 0: must be 1 or more" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        _cli.main(["serve", "--no-such-option"])
+    assert gc.isenabled()

@@ -166,3 +166,55 @@ def test_load_spec_without_libyaml_is_the_same_document(monkeypatch: pytest.Monk
     finally:
         openapi._bundled.cache_clear()
     assert _typed(pure) == _typed(fast)
+
+
+def _plain_deref(node: Any, root: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """The straightforward inliner: resolve a ``$ref``, lay its siblings over it, and walk the result again."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            if ref in seen:
+                raise ValueError(f"recursive $ref {ref} is not supported")
+            target: Any = root
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            merged = {**_plain_deref(target, root, (*seen, ref)), **{k: v for k, v in node.items() if k != "$ref"}}
+            return _plain_deref(merged, root, (*seen, ref))
+        return {key: _plain_deref(value, root, seen) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain_deref(item, root, seen) for item in node]
+    return node
+
+
+@pytest.mark.parametrize("provider", openapi.PROVIDERS)
+def test_deref_inlines_every_operation_as_the_plain_inliner_does(provider: str) -> None:
+    """``_spec.deref`` walks each part once (start-up); every path item of every bundle comes out the same."""
+    from mockserver._spec import deref
+
+    spec = openapi.load_spec(provider)
+    for path, item in spec["paths"].items():
+        assert _typed(deref(item, spec)) == _typed(_plain_deref(item, spec)), path
+    assert "$ref" in str(spec["paths"])  # the bundles do refer to shared parts: the walk has work to do
+
+
+def test_deref_lays_siblings_over_the_target_and_inlines_them() -> None:
+    root = {
+        "components": {
+            "schemas": {
+                "Id": {"type": "string", "minLength": 1},
+                "Named": {"type": "object", "properties": {"id": {"$ref": "#/components/schemas/Id"}}},
+            }
+        }
+    }
+    node = {"$ref": "#/components/schemas/Named", "description": "x", "items": [{"$ref": "#/components/schemas/Id"}]}
+    from mockserver._spec import deref
+
+    expected = {
+        "type": "object",
+        "properties": {"id": {"type": "string", "minLength": 1}},
+        "description": "x",
+        "items": [{"type": "string", "minLength": 1}],
+    }
+    assert deref(node, root) == expected == _plain_deref(node, root)
+    with pytest.raises(ValueError, match="recursive"):
+        deref({"$ref": "#/a"}, {"a": {"b": {"$ref": "#/a"}}})
