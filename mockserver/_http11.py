@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import http
-import re
 from typing import Any
 
 import h11
@@ -26,13 +25,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
 from ._envelope import render
+from ._httphead import HEAD_TIMEOUT_S
+from ._httphead import WORDS as _WORDS
 
 __all__ = ["HEAD_TIMEOUT_S", "MockHttpProtocol"]
-
-#: Real seconds a connection has to send a whole request head (line and headers).
-HEAD_TIMEOUT_S = 10.0
-#: The leading words of an h11 error ("illegal header line: b'...'" -> "illegal header line").
-_WORDS = re.compile(r"[A-Za-z][A-Za-z ;,-]*[A-Za-z]")
 
 
 class _Connection(h11.Connection):

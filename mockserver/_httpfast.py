@@ -25,7 +25,8 @@ from uvicorn.server import ServerState
 
 from ._envelope import render
 from ._errors import MockError
-from ._http11 import _WORDS, HEAD_TIMEOUT_S
+from ._httphead import HEAD_TIMEOUT_S
+from ._httphead import WORDS as _WORDS
 
 __all__ = ["HEAD_LIMIT", "FastHttpProtocol", "HeldHead", "refusal"]
 

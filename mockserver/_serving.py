@@ -19,7 +19,6 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from ._errors import ConfigError
-from ._http11 import MockHttpProtocol
 
 __all__ = ["CallbackReceiver", "ReceivedCallback", "Stack", "ThreadedServer", "stack"]
 
@@ -38,9 +37,14 @@ class Stack:
         return f"uvicorn {uvicorn.__version__}, {self.parser}, {self.loop}"
 
     def config(self, app: ASGIApp, log_level: str = "warning") -> uvicorn.Config:
-        """uvicorn's configuration for ``app`` on this stack: no access log, lifespan on."""
+        """uvicorn's configuration for ``app`` on this stack: no access log, lifespan on, no WebSocket.
+
+        The mock serves no WebSocket; with ``ws="none"`` uvicorn imports no WebSocket library and an
+        ``Upgrade: websocket`` request is answered as the HTTP request it also is (the envelope),
+        not refused with an empty 403.
+        """
         return uvicorn.Config(
-            app, log_level=log_level, access_log=False, lifespan="on", http=self.protocol, loop=self.loop
+            app, log_level=log_level, access_log=False, lifespan="on", http=self.protocol, loop=self.loop, ws="none"
         )
 
 
@@ -58,6 +62,8 @@ def stack(http: str = "auto") -> Stack:
     loop: Literal["uvloop", "asyncio"] = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
     fast = importlib.util.find_spec("httptools") is not None
     if http == "h11" or (http == "auto" and not fast):
+        from ._http11 import MockHttpProtocol  # imported only for this stack: h11 is not needed otherwise
+
         return Stack(MockHttpProtocol, loop, "h11")
     if not fast:
         raise ConfigError("http='httptools' needs httptools, which is not installed: pip install 'uvicorn[standard]'")

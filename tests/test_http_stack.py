@@ -256,3 +256,26 @@ async def test_a_100_continue_is_sent_at_once_not_held_for_the_answer() -> None:
     await _answered(protocol, transport, body)
     assert b'"balance":5' in transport.writes[-1]
     protocol.connection_lost(None)
+
+
+@pytest.mark.parametrize("http", STACKS)
+def test_a_websocket_upgrade_is_answered_as_the_http_request_it_is(http: str) -> None:
+    """The mock serves no WebSocket: an ``Upgrade: websocket`` GET gets its envelope, not an empty 403."""
+    head = (
+        b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    with ThreadedServer(create_app("kie", seed=1), http=http) as server:
+        assert server.stack.config(server.app).ws == "none"
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(head)
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 200 "), answer[:200]
+    envelope = json.loads(rest.partition(b"\r\n\r\n")[2])
+    assert envelope["code"] == 200 and envelope["data"]["provider"] == "kie"

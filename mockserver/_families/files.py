@@ -29,8 +29,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-import httpx
-
 from .. import _audio as audio
 from .._behaviour import Call, invalid
 from .._callbacks import is_allowed
@@ -210,6 +208,8 @@ async def upload_from_url(call: Call) -> Answer:
 
 
 async def _fetch(url: str) -> tuple[bytes, str | None]:
+    import httpx  # the one use in this module: not imported at start-up for it
+
     try:
         async with (
             httpx.AsyncClient(timeout=FETCH_TIMEOUT_S, follow_redirects=False, trust_env=False) as client,
