@@ -48,6 +48,7 @@ SECTIONS = (
     "## File build times",
     "## Contract suite",
     "## Scale",
+    "### Held tasks",
     "## Start-up",
     "## Inspector",
     "## Environment",
@@ -76,12 +77,13 @@ class Profile:
     family_flows: int
     file_track_s: float
     file_reps: int
+    held_tasks: int = 100_000
 
 
 PROFILES = {
-    "full": Profile("full", 3.0, 3, 1.0, (16, 64), 200, 25, (1_000, 10_000), 20.0, 300.0, 5, 5, 20, 240.0, 3),
-    "quick": Profile("quick", 1.0, 1, 0.5, (16, 64), 50, 10, (300, 3_000), 20.0, 120.0, 3, 3, 10, 240.0, 1),
-    "smoke": Profile("smoke", 0.3, 1, 0.0, (16, 64), 3, 2, (20, 200), 200.0, 20.0, 1, 1, 2, 10.0, 1),
+    "full": Profile("full", 3.0, 3, 1.0, (16, 64), 200, 25, (1_000, 10_000), 20.0, 300.0, 5, 5, 20, 240.0, 3, 100_000),
+    "quick": Profile("quick", 1.0, 1, 0.5, (16, 64), 50, 10, (300, 3_000), 20.0, 120.0, 3, 3, 10, 240.0, 1, 10_000),
+    "smoke": Profile("smoke", 0.3, 1, 0.0, (16, 64), 3, 2, (20, 200), 200.0, 20.0, 1, 1, 2, 10.0, 1, 200),
 }
 
 TARGETS = {
@@ -91,6 +93,7 @@ TARGETS = {
     "p99_ms": 10.0,
     "flow_ms": 20.0,
     "per_task_bytes": 5_000,  # "5 KB" read strictly: 4.88 KiB
+    "held_bytes": 2_000,  # issue 17: memory per held task at 100,000 tasks, "2 KB" read strictly
     "startup_s": 0.5,
 }
 
@@ -133,6 +136,14 @@ def measure_startup_cpu(times: int) -> list[tuple[float, float]]:
 SCALE_JOURNALS = ("all", "10000")
 
 
+def measure_held(profile: Profile) -> dict[str, Any]:
+    """``python -m bench.scale --held``: the memory of ``profile.held_tasks`` finished tasks, in a fresh process."""
+    argv = [sys.executable, "-m", "bench.scale", "--held", "--tasks", str(profile.held_tasks)]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT, timeout=1800).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
 def measure_scale(profile: Profile) -> list[dict[str, Any]]:
     """One fresh process per size and journal setting, callbacks to one counting receiver process."""
     import httpx
@@ -155,6 +166,28 @@ def measure_scale(profile: Profile) -> list[dict[str, Any]]:
                 result["lost"] = result["expected"] - result["received_unique"]
                 results.append(result)
     return results
+
+
+def _held_section(held: dict[str, Any]) -> list[str]:
+    return [
+        "### Held tasks",
+        "",
+        f"`python -m bench.scale --held --tasks {held['tasks']}`: that many generate tasks through the API "
+        "(in process, `virtual_clock=True`, the mock's default journal bounds), then the clock advanced past "
+        "their end; the callback URL is refused at delivery, so each task still journals its three attempts "
+        "without HTTP. "
+        "Per task = (RSS after the end - RSS before the first task, both after `gc.collect()`) / tasks; "
+        "pending = the same reading before the clock moved.",
+        "",
+        "| tasks | create s | RSS before MiB | RSS pending MiB | RSS after MiB | peak RSS MiB | pending B/task "
+        "| held B/task | callback attempts journaled (dropped) | requests journaled |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {held['tasks']:,} | {held['create_s']:.1f} | {held['rss_before_kib'] / 1024:.0f} "
+        f"| {held['rss_pending_kib'] / 1024:.0f} | {held['rss_after_kib'] / 1024:.0f} "
+        f"| {held['peak_rss_kib'] / 1024:.0f} | {held['pending_per_task_bytes']:,.0f} | {held['per_task_bytes']:,.0f} "
+        f"| {held['journal_attempts']:,} ({held['journal_dropped']:,}) | {held['requests_journaled']:,} |",
+        "",
+    ]
 
 
 def _served_table(cells: list[Cell]) -> list[str]:
@@ -215,6 +248,7 @@ def render(
     load: tuple[tuple[float, ...], tuple[float, ...]],
     elapsed: float,
     inspector: InspectorResult | None = None,
+    held: dict[str, Any] | None = None,
 ) -> str:
     """The markdown report."""
     fewest = min(profile.connections)
@@ -263,6 +297,14 @@ def render(
         f"| {_mark(per_task_max < TARGETS['per_task_bytes'])} |",
         f"| linear growth ({kept[0]['tasks']:,} -> {biggest['tasks']:,} tasks) "
         f"| memory x{growth:.1f} for x{size_ratio:.0f} tasks | {_mark(growth <= size_ratio * 1.25)} |",
+        *(
+            [
+                f"| memory per held task at {held['tasks']:,} tasks <= 2 KB | {held['per_task_bytes']:,.0f} B "
+                f"| {_mark(held['per_task_bytes'] <= TARGETS['held_bytes'])} |"
+            ]
+            if held is not None
+            else []
+        ),
         f"| `suno-mock serve` start-up < 0.5 s | median {startup_median:.2f} s wall, {startup_cpu:.2f} s CPU "
         f"| {_mark(startup_median < TARGETS['startup_s'])} |",
         "",
@@ -347,6 +389,7 @@ def render(
             for r in scale
         ),
         "",
+        *(_held_section(held) if held is not None else []),
         "## Start-up",
         "",
         f"`{' '.join(mock_command())}` from spawn to the first answer of `GET /_mock/health`, "
@@ -415,12 +458,13 @@ def main(argv: list[str] | None = None) -> int:
     contracts = [c for c in [_timed("contract suite", lambda: run_contract_suite(profile.contract_examples))] if c]
     contracts.append(_timed("schemathesis run", lambda: run_contract(profile.contract_examples)))
     scale = _timed("scale", lambda: measure_scale(profile))
+    held_run = _timed("held tasks", lambda: measure_held(profile))
     startup = _timed("start-up", lambda: measure_startup_cpu(profile.startups))
     held, seconds, rounds, in_process = INSPECTOR[profile.name]
     inspector = _timed("inspector", lambda: run_inspector(held, seconds, rounds, tool, in_process))
     report = render(
         profile, tool, cells, commands, flow, families, files, contracts, scale, startup,
-        (load_before, os.getloadavg()), time.perf_counter() - began, inspector,
+        (load_before, os.getloadavg()), time.perf_counter() - began, inspector, held_run,
     )  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)

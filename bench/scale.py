@@ -75,6 +75,9 @@ def _status_kib(field: str) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+_BODY = {"customMode": False, "instrumental": False, "model": "V4_5", "prompt": "a calm piano piece"}
+
+
 async def _run(
     tasks: int, receiver: str, time_scale: float, timeout: float, journal: int | None, warmup: int = 1
 ) -> ScaleResult:
@@ -92,13 +95,7 @@ async def _run(
         record(attempt)
 
     app.callbacks.record = counting  # type: ignore[method-assign]
-    body = {
-        "customMode": False,
-        "instrumental": False,
-        "model": "V4_5",
-        "prompt": "a calm piano piece",
-        "callBackUrl": receiver + "/cb",
-    }
+    body = {**_BODY, "callBackUrl": receiver + "/cb"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://mock", headers={"Authorization": "Bearer b"}
     ) as client:
@@ -152,6 +149,82 @@ async def _run(
     )
 
 
+#: A callback URL on a host outside the allow-list: each delivery is refused and journaled as a
+#: final attempt without a network round trip (``--held``).
+REFUSED_CALLBACK = "http://callbacks.invalid/cb"
+
+
+@dataclass(frozen=True)
+class HeldResult:
+    """Memory of N finished tasks held at once (``--held``), in KiB and bytes."""
+
+    tasks: int
+    create_s: float
+    rss_before_kib: int
+    rss_pending_kib: int
+    rss_after_kib: int
+    peak_rss_kib: int
+    per_task_bytes: float
+    pending_per_task_bytes: float
+    journal_attempts: int
+    journal_dropped: int
+    requests_journaled: int
+
+
+async def _held(tasks: int) -> HeldResult:
+    """N generate tasks through the API on a virtual clock, advanced past their end: what a finished task keeps.
+
+    The mock's defaults (request journal 10,000 records, callback journal 10,000 attempts); the
+    callback URL is refused at delivery (not allowed), so the journal gets its three attempts per
+    task without any HTTP. Memory per task = (VmRSS after the end - VmRSS before the first task,
+    both after ``gc.collect()``) / N; ``pending`` is the same reading after creation, before the
+    clock moves (each task's three scheduled callbacks still held).
+    """
+    app = create_app("kie", seed=1, virtual_clock=True)
+    body = {**_BODY, "callBackUrl": REFUSED_CALLBACK}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mock", headers={"Authorization": "Bearer b"}
+    ) as client:
+
+        async def create(count: int) -> None:
+            for _ in range(count):
+                answer = (await client.post("/api/v1/generate", json=body)).json()
+                if answer["code"] != 200:
+                    raise RuntimeError(f"generate answered {answer}")
+
+        await create(1)  # warm up routing, the scheduler, the validators, the journals
+        await app.advance(COMPLETE_S + 60)
+        gc.collect()
+        rss_before = _status_kib("VmRSS")
+        began = time.perf_counter()
+        await create(tasks)
+        created = time.perf_counter()
+        gc.collect()
+        rss_pending = _status_kib("VmRSS")
+        await app.advance(COMPLETE_S + 60)
+        done = sum(1 for task in app.state.store.tasks.values() if task.timeline is not None)
+        if len(app.state.store.tasks) != tasks + 1 or done != tasks + 1:
+            raise RuntimeError(f"{len(app.state.store.tasks)} tasks held, expected {tasks + 1}")
+        gc.collect()
+        rss_after = _status_kib("VmRSS")
+        peak = _status_kib("VmHWM")
+    result = HeldResult(
+        tasks=tasks,
+        create_s=created - began,
+        rss_before_kib=rss_before,
+        rss_pending_kib=rss_pending,
+        rss_after_kib=rss_after,
+        peak_rss_kib=peak,
+        per_task_bytes=(rss_after - rss_before) * 1024 / tasks,
+        pending_per_task_bytes=(rss_pending - rss_before) * 1024 / tasks,
+        journal_attempts=len(app.callbacks.attempts()),
+        journal_dropped=app.callbacks.dropped,
+        requests_journaled=len(app.requests),
+    )
+    await app.aclose()
+    return result
+
+
 def _journal(text: str) -> int | None:
     if text == "all":
         return None
@@ -164,7 +237,12 @@ def _journal(text: str) -> int | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
     parser.add_argument("--tasks", type=int, required=True)
-    parser.add_argument("--receiver", required=True, help="base URL of python -m bench.receiver")
+    parser.add_argument("--receiver", help="base URL of python -m bench.receiver (not with --held)")
+    parser.add_argument(
+        "--held",
+        action="store_true",
+        help="memory of N finished tasks held at once: virtual clock, callbacks refused at delivery, no receiver",
+    )
     parser.add_argument("--time-scale", type=float, default=20.0)
     parser.add_argument("--timeout", type=float, default=120.0, help="real seconds allowed after the last is due")
     parser.add_argument(
@@ -181,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
         help="callback journal: 'all' (default) keeps every attempt, N keeps the last N (the mock's default: 10000)",
     )
     args = parser.parse_args(argv)
+    if args.held:
+        print(json.dumps(asdict(asyncio.run(_held(args.tasks)))))
+        return 0
+    if not args.receiver:
+        parser.error("--receiver is required (or --held)")
     result = asyncio.run(_run(args.tasks, args.receiver, args.time_scale, args.timeout, args.journal, args.warmup))
     print(json.dumps(asdict(result)))
     return 0
