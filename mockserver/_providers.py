@@ -32,6 +32,9 @@ class Profile:
     #: will be retained for 14 days", seeds 000, 001, 002; seed 004's copy stops before its notes,
     #: and shared/seeds/README.md gives 14 days for all four). Music on sunoapi keeps 15.
     replace_retention_days: float = 14.0
+    #: Days a file of the file-upload API stays available: "Files are temporary: 3 days" (the upload
+    #: pages of kie and sunoapi; one kie page says 24 hours). After it the file answers 404.
+    upload_retention_days: float = 3.0
     #: ``createTime`` as the documented "YYYY-MM-DD HH:MM:SS" string or as epoch milliseconds
     #: (what a real api.box callback carried).
     create_time: CreateTime = "string"
@@ -122,7 +125,9 @@ class Profile:
 
     def retention(self, kind: str) -> float:
         """Days the results of a task of job kind ``kind`` stay available."""
-        return self.replace_retention_days if kind == "replace" else self.retention_days
+        if kind == "replace":
+            return self.replace_retention_days
+        return self.upload_retention_days if kind == "upload" else self.retention_days
 
 
 def interval_bounds(value: str) -> tuple[float | None, float | None] | None:
