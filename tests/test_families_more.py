@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
+from mockserver._errors import ConfigError
 from mockserver._families import files
+from mockserver._providers import get_profile
 
 from . import test_families
 from .test_families import Flow, providers_with
@@ -550,3 +552,34 @@ async def test_an_upload_is_gone_after_the_upload_retention_while_songs_stay(rec
         assert copy["code"] == 422 and "fileUrl" in copy["msg"] and "retention" in copy["msg"], copy
     finally:
         await flow.aclose()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [({"code_set": "old", "old_rate_limit_code": "405"}, 405), ({"code_set": "old"}, 430), ({}, 429)],
+)
+async def test_the_old_rate_limit_code_is_a_switch(receiver: Any, overrides: dict[str, str], expected: int) -> None:
+    flow = Flow("sunoapi", receiver, profile_overrides=overrides, rate_limits=True)
+    try:
+        music, _ = flow.music()
+        body = {"sunoTaskId": music, "callBackUrl": flow.callback_url}
+        answers = [await flow.client.post(flow.path("recover-audio"), json=body) for _ in range(21)]
+        codes = [a.json()["code"] for a in answers]
+        assert codes[:20] == [200] * 20 and codes[20] == expected, codes
+        assert "Rate limit exceeded" in answers[20].json()["msg"] and "Retry-After" in answers[20].headers
+        generate = {
+            "customMode": False,
+            "instrumental": True,
+            "model": "V4_5",
+            "prompt": "calm",
+            "callBackUrl": flow.callback_url,
+        }
+        new_page = [(await flow.call("generate-music", generate))["code"] for _ in range(2)]
+        assert new_page[-1] == 429  # the window is per key, and generate's page lists the NEW set
+    finally:
+        await flow.aclose()
+
+
+def test_old_rate_limit_code_takes_only_the_two_old_codes() -> None:
+    with pytest.raises(ConfigError, match="old_rate_limit_code=429 is not allowed; use one of 430, 405"):
+        get_profile("sunoapi", {"old_rate_limit_code": "429"})
