@@ -171,7 +171,38 @@ func main() {
 		step("kie.Generate "+m.id+" + DownloadSingle", err, "")
 	}
 
-	// 4. an unknown model and an invalid input come back as the SDK's APIError.
+	// 4. stems of the song named by its audio URL (the Market input's audio_url form).
+	stems, err := kie.Generate(ctx, client, model.Define("ai-music-api/separate-vocals", "Separate Vocals", "audio"),
+		kie.Params{"audio_url": first.AudioURL, "type": "separate_vocal"},
+		kie.WithGenPollInterval(200*time.Millisecond), kie.WithGenMaxPollInterval(time.Second))
+	if err == nil {
+		var r struct {
+			ResultObject map[string]any `json:"resultObject"`
+		}
+		err = json.Unmarshal(stems.Raw, &r)
+		vocal, _ := r.ResultObject["vocalUrl"].(string)
+		if err == nil && vocal == "" {
+			err = fmt.Errorf("no vocalUrl in %s", stems.Raw)
+		}
+		if err == nil {
+			err = dl.DownloadSingle(ctx, vocal, filepath.Join(out, "vocals.mp3"))
+		}
+	}
+	step("kie.Generate ai-music-api/separate-vocals from audio_url + DownloadSingle", err, "")
+
+	// 5. the file-upload API through the SDK's FileUploader (the mock serves it on its own host).
+	payload := []byte("RIFF\x24\x00\x00\x00WAVEfmt trial bytes")
+	up, err := client.FileUploader().UploadBytes(ctx, payload, "audio/wav", &kie.UploadOptions{UploadPath: "trial", FileName: "t.wav"})
+	if err == nil {
+		path := filepath.Join(out, "uploaded.wav")
+		err = dl.DownloadSingle(ctx, up.DownloadURL, path)
+		if back, _ := os.ReadFile(path); err == nil && string(back) != string(payload) {
+			err = fmt.Errorf("downloaded %d bytes, uploaded %d", len(back), len(payload))
+		}
+	}
+	step("FileUploader.UploadBytes + DownloadSingle of downloadUrl", err, "")
+
+	// 6. an unknown model and an invalid input come back as the SDK's APIError.
 	_, err = client.CreateTask(ctx, &kie.CreateTaskRequest{Model: "ai-music-api/nope", Input: map[string]any{}})
 	if apiErr, ok := err.(*kie.APIError); ok {
 		step("unknown model is an APIError", nil, fmt.Sprintf("code %d %q", apiErr.Code, apiErr.Message))
@@ -185,7 +216,7 @@ func main() {
 		step("missing input field is an APIError", fmt.Errorf("got %v", err), "")
 	}
 
-	// 5. the callback of the generate task, parsed by the SDK's WebhookHandler.
+	// 7. the callback of the generate task, parsed by the SDK's WebhookHandler.
 	select {
 	case cb := <-got:
 		var e error
