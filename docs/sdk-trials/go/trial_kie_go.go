@@ -73,7 +73,9 @@ func main() {
 	// Webhooks: the SDK's handler on a loopback receiver.
 	got := make(chan *kie.TaskInfo, 16)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	hook := kie.NewWebhookHandler("")
+	// KIE_WEBHOOK_KEY: the key the mock signs with (--webhook-key), given to the SDK's handler too.
+	secret := os.Getenv("KIE_WEBHOOK_KEY")
+	hook := kie.NewWebhookHandler(secret)
 	go http.Serve(ln, hook.Handler(func(info *kie.TaskInfo) { got <- info }))
 	callback := "http://" + ln.Addr().String() + "/kie"
 
@@ -230,7 +232,13 @@ func main() {
 			step("WebhookHandler parses the callback", e, string(cb.State))
 		}
 	case <-time.After(10 * time.Second):
-		step("WebhookHandler parses the callback", fmt.Errorf("no callback the handler accepted within 10 s"), "")
+		e := fmt.Errorf("no callback the handler accepted within 10 s")
+		if secret != "" {
+			knownFail("WebhookHandler parses the callback", e,
+				"the SDK checks X-KIE-Signature over the body; kie signs taskId.timestamp into X-Webhook-Signature")
+		} else {
+			step("WebhookHandler parses the callback", e, "")
+		}
 	}
 
 	fmt.Printf("%d passed, %d failed (%d known)\n", passed, failed+known, known)
