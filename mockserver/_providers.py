@@ -32,6 +32,9 @@ class Profile:
     #: will be retained for 14 days", seeds 000, 001, 002; seed 004's copy stops before its notes,
     #: and shared/seeds/README.md gives 14 days for all four). Music on sunoapi keeps 15.
     replace_retention_days: float = 14.0
+    #: Days a file of the file-upload API stays available: "Files are temporary: 3 days" (the upload
+    #: pages of kie and sunoapi; one kie page says 24 hours). After it the file answers 404.
+    upload_retention_days: float = 3.0
     #: ``createTime`` as the documented "YYYY-MM-DD HH:MM:SS" string or as epoch milliseconds
     #: (what a real api.box callback carried).
     create_time: CreateTime = "string"
@@ -82,8 +85,13 @@ class Profile:
     market_callback: Literal["classic", "record"] = "classic"
     #: "new": the NEW code set on every operation (the mock's default); "old": the OLD set (400
     #: invalid, 429 insufficient credits, 430 call frequency too high) on the operations whose pages
-    #: document it (``x-code-set: old`` in the spec: sunoapi's WAV, recovery, timestamped lyrics).
+    #: document it (``x-code-set: old`` in the spec: sunoapi's WAV, recovery, timestamped lyrics,
+    #: the file uploads); see ``_codeset`` for 405 and 413.
     code_set: Literal["new", "old"] = "new"
+    #: With ``code_set=old``, the code of the rate limit on the OLD-code pages: 430 "call frequency
+    #: too high" or 405 "rate limit exceeded"; the pages list both and do not say which one the
+    #: documented 20-per-10-s limit answers (unverified).
+    old_rate_limit_code: int = 430
 
     def with_overrides(self, overrides: dict[str, str]) -> Profile:
         """A copy with ``key=value`` strings applied; unknown keys and bad values are refused."""
@@ -118,11 +126,17 @@ class Profile:
                 raise ConfigError(
                     f"profile setting {key}={getattr(self, key)!r} is not allowed; use one of {', '.join(allowed)}"
                 )
+        if self.old_rate_limit_code not in (430, 405):
+            raise ConfigError(
+                f"profile setting old_rate_limit_code={self.old_rate_limit_code!r} is not allowed; use one of 430, 405"
+            )
         interval_bounds(self.replace_interval)
 
     def retention(self, kind: str) -> float:
         """Days the results of a task of job kind ``kind`` stay available."""
-        return self.replace_retention_days if kind == "replace" else self.retention_days
+        if kind == "replace":
+            return self.replace_retention_days
+        return self.upload_retention_days if kind == "upload" else self.retention_days
 
 
 def interval_bounds(value: str) -> tuple[float | None, float | None] | None:

@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
+from mockserver._errors import ConfigError
 from mockserver._families import files
+from mockserver._providers import get_profile
 
 from . import test_families
 from .test_families import Flow, providers_with
@@ -526,3 +528,58 @@ async def test_admin_seeding_makes_finished_recovery_and_voice_tasks(flows: Any)
     assert phrase["kind"] == "voice-phrase" and phrase["status"] == "WAIT_VALIDATING"
     voice = await flow.create("create-voice", {"taskId": phrase["taskId"], "verifyUrl": "https://example.com/r.mp3"})
     assert voice
+
+
+@pytest.mark.parametrize("days", [None, 1.0])
+async def test_an_upload_is_gone_after_the_upload_retention_while_songs_stay(receiver: Any, days: float | None) -> None:
+    overrides = {} if days is None else {"upload_retention_days": str(days)}
+    flow = Flow("kie", receiver, profile_overrides=overrides)
+    kept_s = (days if days is not None else 3.0) * 86400  # the upload pages: "Files are temporary: 3 days"
+    try:
+        encoded = base64.b64encode(WAV_BYTES).decode()
+        data = _uploaded(await flow.call("upload-file-base64", {"base64Data": encoded, "uploadPath": "a"}))
+        _, tracks = flow.music()
+        song = f"http://mock/_mock/files/{tracks[0]}.mp3"
+        await flow.app.advance(kept_s - 1)
+        assert await flow.file(data["downloadUrl"]) == WAV_BYTES
+        await flow.app.advance(2)
+        gone = (await flow.client.get(data["downloadUrl"])).json()
+        assert gone["code"] == 404 and "expired" in gone["msg"] and f"{kept_s / 86400:g} days" in gone["msg"], gone
+        assert len(await flow.file(song)) > 1000  # music keeps the profile's 14 days
+        link = await flow.call("get-download-url", {"url": data["downloadUrl"]})
+        assert link["code"] == 422 and "url" in link["msg"], link
+        copy = await flow.call("upload-file-url", {"fileUrl": data["downloadUrl"], "uploadPath": "b"})
+        assert copy["code"] == 422 and "fileUrl" in copy["msg"] and "retention" in copy["msg"], copy
+    finally:
+        await flow.aclose()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [({"code_set": "old", "old_rate_limit_code": "405"}, 405), ({"code_set": "old"}, 430), ({}, 429)],
+)
+async def test_the_old_rate_limit_code_is_a_switch(receiver: Any, overrides: dict[str, str], expected: int) -> None:
+    flow = Flow("sunoapi", receiver, profile_overrides=overrides, rate_limits=True)
+    try:
+        music, _ = flow.music()
+        body = {"sunoTaskId": music, "callBackUrl": flow.callback_url}
+        answers = [await flow.client.post(flow.path("recover-audio"), json=body) for _ in range(21)]
+        codes = [a.json()["code"] for a in answers]
+        assert codes[:20] == [200] * 20 and codes[20] == expected, codes
+        assert "Rate limit exceeded" in answers[20].json()["msg"] and "Retry-After" in answers[20].headers
+        generate = {
+            "customMode": False,
+            "instrumental": True,
+            "model": "V4_5",
+            "prompt": "calm",
+            "callBackUrl": flow.callback_url,
+        }
+        new_page = [(await flow.call("generate-music", generate))["code"] for _ in range(2)]
+        assert new_page[-1] == 429  # the window is per key, and generate's page lists the NEW set
+    finally:
+        await flow.aclose()
+
+
+def test_old_rate_limit_code_takes_only_the_two_old_codes() -> None:
+    with pytest.raises(ConfigError, match="old_rate_limit_code=429 is not allowed; use one of 430, 405"):
+        get_profile("sunoapi", {"old_rate_limit_code": "429"})

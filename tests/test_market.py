@@ -284,3 +284,33 @@ async def test_a_conflict_message_keeps_its_words_and_names_the_sent_field(marke
     again = await market.create(body)
     assert again["code"] == 409 and "read it with that taskId" in again["msg"] and "input.read" not in again["msg"]
     assert f"audioId {body['input']['audio_id']}" in again["msg"]
+
+
+async def test_separate_vocals_from_the_audio_url_of_a_track_the_mock_made(market: Market) -> None:
+    music = market.app.seed_task((120.0, 100.0), base_url="http://mock")
+    track = music.tracks[1]
+    body = {
+        "model": "ai-music-api/separate-vocals",
+        "callBackUrl": f"{market.receiver.url}/cb",
+        "input": {"audio_url": f"http://mock/_mock/files/{track.id}.mp3", "type": "separate_vocal"},
+    }
+    task_id = (await market.create(body))["data"]["taskId"]
+    await market.app.advance(100)
+    record = await market.record(task_id)
+    assert record["state"] == "success" and json.loads(record["param"]) == body
+    stems = json.loads(record["resultJson"])["resultObject"]
+    # the source is that track: its audio is the separation's origin, byte for byte
+    origin = (await market.client.get(stems["originUrl"])).content
+    assert origin == (await market.client.get(body["input"]["audio_url"])).content
+    for url in (stems["vocalUrl"], stems["instrumentalUrl"]):
+        assert (await market.client.get(url)).status_code == 200
+    (callback,) = await market.callbacks(task_id, 1)
+    assert callback["data"]["task_id"] == task_id
+
+
+async def test_separate_vocals_refuses_an_audio_url_the_mock_did_not_make(market: Market) -> None:
+    for url in ("https://cdn.example.com/song.mp3", "http://mock/_mock/files/00000000-0000-4000-8000-000000000000.mp3"):
+        answer = await market.create({"model": "ai-music-api/separate-vocals", "input": {"audio_url": url}})
+        assert answer["code"] == 422, answer
+        message = answer["msg"]
+        assert "input.audio_url" in message and url[:32] in message and "task_id and audio_id" in message

@@ -46,8 +46,8 @@ def source_of(call: Call, task_field: str = "taskId", audio_field: str = "audioI
     body = call.body
     for field in (task_field, audio_field):
         if not isinstance(body.get(field), str):
-            # a Market input may name its source as audio_url instead (kie-market.yaml); the mock
-            # derives only from tracks it made
+            # a Market input may name its source as audio_url instead (kie-market.yaml): market.py
+            # turns the audio URL of a track the mock made into taskId + audioId before this
             raise invalid(field, body.get(field), "is required: the taskId and audioId of a finished music track")
     task = call.tasks.get(body[task_field])
     if task is None:

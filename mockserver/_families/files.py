@@ -4,8 +4,9 @@ An upload is kept in memory as a task of the ``upload`` kind (no lifecycle: it i
 and its file is served at ``downloadUrl``, ``/_mock/files/{id}/{fileName}`` (Range requests
 work, as for every task file).  The answer is the upload pages' ``{success, code, msg, data}``.
 An existing ``fileName`` under the same ``uploadPath`` is overwritten: the new upload gets a new
-``downloadUrl`` and the old one answers 404.  The files are kept as long as the profile keeps task
-files (the pages say 3 days; the mock does not expire them sooner).
+``downloadUrl`` and the old one answers 404.  An upload is kept for the profile's
+``upload_retention_days`` on the mock clock (3 days, the upload pages); after that its file answers
+404 and the mock no longer reads it as a source.
 
 The URL upload fetches ``fileUrl`` only from loopback and the hosts the user allowed with
 ``--callback-allow`` (the allow-list of callbacks); any other host is refused, naming the field,
@@ -194,6 +195,10 @@ async def upload_from_url(call: Call) -> Answer:
     content_type: str | None
     if own is not None:
         body, content_type = own
+    elif _on_this_mock(call, url):
+        raise invalid(
+            "fileUrl", url, "is not a file this mock holds (never made, or past its retention): use a URL it answered"
+        )
     elif is_allowed(url, call.allow):
         body, content_type = await _fetch(url)
     else:
@@ -249,6 +254,12 @@ class _StoreFiles:
         return Artifact(body, content_type)
 
 
+def _on_this_mock(call: Call, url: str) -> bool:
+    """Whether ``url`` is a file path of this mock (``/_mock/files/...`` on its own host)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" == call.base_url and _FILE_PATH.fullmatch(parts.path) is not None
+
+
 def _own_file(call: Call, url: str) -> tuple[bytes, str] | None:
     """The bytes of a file the mock serves at ``url`` on this host (read from the mock, not fetched).
 
@@ -265,12 +276,15 @@ def _own_file(call: Call, url: str) -> tuple[bytes, str] | None:
         track = renderer.track(track_id)
         if track is None or extension not in (AUDIO_EXTENSION, "png"):
             return None
+        owner = tasks.get(track.task_id)
+        if owner is None or tasks.expired(owner):
+            return None
         if extension == "png":
             return audio.cover_image(track.seed), "image/png"
         made = renderer.encode(renderer.pcm(track))
         return made.body, made.content_type
     task = tasks.get(found.group(1))
-    if task is None or not tasks.succeeded(task):
+    if task is None or not tasks.succeeded(task) or tasks.expired(task):
         return None
     if task.kind == "upload":
         upload: Upload = task.detail
@@ -286,7 +300,8 @@ def download_url(call: Call) -> str:
     known = False
     if (found := _FILE_PATH.fullmatch(parts.path)) is not None:
         if found.group(2) is not None:
-            known = call.tasks.get(found.group(1)) is not None
+            task = call.tasks.get(found.group(1))
+            known = task is not None and not call.tasks.expired(task)
         else:
             known = call.tasks.track(found.group(1).rsplit(".", 1)[0]) is not None
     elif (stream := _STREAM_PATH.fullmatch(parts.path)) is not None:

@@ -116,6 +116,27 @@ MODELS: dict[str, MarketModel] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class UrlSource:
+    """A Market input that may name its source audio by URL instead of ``task_id`` + ``audio_id``.
+
+    The mock never fetches such a URL: it accepts the audio URLs of tracks it made (their task and
+    track are then the source, as if ``task_id`` + ``audio_id`` were sent) and refuses any other.
+    """
+
+    field: str  # the Market input field (snake_case)
+    classic: str  # its classic camelCase spelling after camel_body
+    verb: str  # what the operation does to the audio, for the message
+    keep: bool  # whether the classic body takes the URL too (replace-section: uploadUrl)
+
+
+URL_SOURCES: dict[str, UrlSource] = {
+    "replace-section": UrlSource("upload_url", "uploadUrl", "edits", keep=True),
+    # kie-market.yaml: the source is audio_url or else task_id + audio_id ([UNION])
+    "separate-vocals": UrlSource("audio_url", "audioUrl", "separates", keep=False),
+}
+
+
 # the inline kind -------------------------------------------------------------------------------
 INLINE_FAILURES: dict[str, FailureText] = {
     Status.CREATE_TASK_FAILED: FailureText(500, "Task creation failed.", Stage.TEXT),
@@ -238,13 +259,16 @@ def market_behaviours(
         classic = model.translate(sent)
         if "callBackUrl" in body:
             classic[model.callback_field] = body["callBackUrl"]
-        if model.operation == "replace-section" and "uploadUrl" in classic and "taskId" not in classic:
-            track = upload_length(call, str(classic["uploadUrl"]))
+        by_url = URL_SOURCES.get(model.operation)
+        if by_url is not None and by_url.classic in classic and "taskId" not in classic:
+            url = classic[by_url.classic] if by_url.keep else classic.pop(by_url.classic)
+            track = upload_length(call, str(url))
             if track is None:
                 raise invalid(
-                    "input.upload_url",
-                    classic["uploadUrl"],
-                    "the mock edits only audio it made: use a /_mock/files/ URL, or task_id and audio_id",
+                    f"input.{by_url.field}",
+                    url,
+                    f"the mock {by_url.verb} only audio it made: use a track's audio URL "
+                    "(/_mock/files/<audio_id>.mp3 of this mock), or task_id and audio_id",
                 )
             classic.update(taskId=track.task_id, audioId=track.id)
         operation = operations.get(model.operation)

@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .._codeset import rate_limit_code
 from .._config import Settings
 from .._errors import ApiError
 from .._lifecycle import Status
+from .._providers import get_profile
 from .._redact import fingerprint
 from .._spec import Operation
 from .connection import FaultResponse
@@ -87,6 +89,8 @@ class FaultInjector:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.catalog = catalog
+        #: The served profile (the code of the rate limit depends on its code set).
+        self.profile = get_profile(catalog.provider, settings.profile_overrides)
         self.header_overrides = settings.header_overrides
         self.seed = settings.seed
         self.now = now
@@ -289,7 +293,7 @@ class FaultInjector:
             message, wait = limited
             decision = replace(
                 decision,
-                code=RATE_LIMIT_CODE,
+                code=rate_limit_code(operation, self.profile),
                 message=message,
                 retry_after_s=wait,
                 http_status=None,
