@@ -178,3 +178,28 @@ def test_envelope_builds_what_response_builds(status: int, headers: dict[str, st
         want.status_code, want.body, want.raw_headers, want.background, want.media_type,
     )  # fmt: skip
     assert got.headers["content-type"] == want.headers["content-type"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.floats(min_value=-4e9, max_value=4e10, allow_nan=False),
+        st.integers(min_value=-(2**33), max_value=2**35).map(float),
+        st.sampled_from([0.0, -0.0, -0.5, -1.0, 0.999999, 1.0, 1796193143.6915302, 1796193143.0, 1796193142.9999998]),
+    )
+)
+def test_create_time_kept_per_second_is_strftime_of_gmtime(at: float) -> None:
+    """``createTime`` made once per whole second and kept: the same text as formatting each time, repeats too."""
+    import time
+
+    from mockserver._providers import get_profile
+    from mockserver._views import create_time
+
+    profile = get_profile("kie")
+    assert profile.create_time != "epoch_ms"
+    plain = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
+    assert create_time(profile, at) == plain
+    assert create_time(profile, at) == plain  # the kept text
+    assert create_time(profile, math.nextafter(at, math.inf)) == time.strftime(
+        "%Y-%m-%d %H:%M:%S", time.gmtime(math.nextafter(at, math.inf))
+    )
