@@ -12,7 +12,6 @@ import zlib
 from array import array
 
 import mido
-import mutagen.mp4
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,6 +36,8 @@ from mockserver._artifacts import (
     waveform,
 )
 from mockserver._audio import Pcm, melody, note_grid, splice, synthesize
+
+from .support import mp4_info
 
 seeds = st.integers(min_value=-(2**63), max_value=2**63)
 
@@ -352,7 +353,7 @@ def child(data: bytes, parent: tuple[bytes, int, int], path: str) -> tuple[bytes
 @given(duration=st.floats(min_value=0.05, max_value=600), seed=seeds)
 def test_mp4_duration_reads_back_with_mutagen(duration: float, seed: int) -> None:
     data = music_video(duration, seed, size=16)
-    info = mutagen.mp4.MP4(io.BytesIO(data)).info
+    info = mp4_info(data)
     assert info.length == pytest.approx(duration, abs=0.05)
     assert (info.codec, info.channels, info.sample_rate) == ("mp4a.6B", 1, 32000)
 

@@ -111,7 +111,8 @@ def test_key_tag_is_a_hash_prefix_not_the_key() -> None:
 
 
 def test_a_listener_that_raises_is_dropped_not_the_caller() -> None:
-    events, seen = Events(), []
+    events = Events()
+    seen: list[Event] = []
 
     def broken(event: Event) -> None:
         raise BrokenPipeError
@@ -122,7 +123,7 @@ def test_a_listener_that_raises_is_dropped_not_the_caller() -> None:
     events.emit("reset", 2.0)
     assert [e.at for e in seen] == [1.0, 2.0] and events.listeners == (seen.append,)
     unsubscribe()
-    assert events.listeners == ()
+    assert not events.listeners
 
 
 @pytest.fixture
@@ -261,7 +262,7 @@ class _Stuck(io.StringIO):
 def test_a_background_log_never_blocks_the_server_and_counts_what_it_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(eventlog, "BACKLOG", 3)
     out = _Stuck()
-    log = TerminalLog(out, wall=lambda: WALL, background=True)  # type: ignore[arg-type]
+    log = TerminalLog(out, wall=lambda: WALL, background=True)
     for _ in range(20):  # three wait, the writer may hold a batch stuck in write(): the rest are dropped at once
         log(REQUEST)
     dropped = log.dropped

@@ -99,7 +99,8 @@ def test_interval_outside_6_to_60_seconds_is_rejected_where_documented(
 def test_three_decimal_places_are_rejected(
     client: TestClient, provider: str, task: Task, field: str, value: float
 ) -> None:
-    result = post(client, REPLACE, replace_body(provider, task, **{field: value}))
+    change: dict[str, Any] = {field: value}
+    result = post(client, REPLACE, replace_body(provider, task, **change))
     assert_rejected(result, field)
     assert "at most 2 decimal places" in result["msg"] and str(value) in result["msg"]
 
