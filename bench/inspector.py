@@ -261,7 +261,7 @@ async def _cpu_per_request(fmt: LogFormat | None, requests: int) -> float:
 
     async def send(message: dict[str, object]) -> None:
         if message["type"] == "http.response.start":
-            codes.append(int(message["status"]))  # type: ignore[call-overload]
+            codes.append(int(message["status"]))  # type: ignore[call-overload]  # an ASGI message: status is an int
 
     def scope() -> dict[str, object]:
         return {
@@ -271,14 +271,14 @@ async def _cpu_per_request(fmt: LogFormat | None, requests: int) -> float:
         }  # fmt: skip
 
     for _ in range(200):  # warm-up
-        await app(scope(), receive, send)  # type: ignore[arg-type]
+        await app(scope(), receive, send)  # type: ignore[arg-type]  # plain dicts for ASGI messages
     gc.collect()
     gc.freeze()  # the garbage collector as `suno-mock serve` sets it (mockserver._cli._serve)
     thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 10, 10)
     began = time.process_time()
     for _ in range(requests):
-        await app(scope(), receive, send)  # type: ignore[arg-type]
+        await app(scope(), receive, send)  # type: ignore[arg-type]  # plain dicts for ASGI messages
     if log is not None:
         log.close(timeout=60)  # the writer's work counts too
     cpu = time.process_time() - began

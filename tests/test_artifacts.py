@@ -303,7 +303,9 @@ def test_midi_lead_is_the_rendered_melody_and_bass_follows_it() -> None:
     assert [n.pitch % 12 for n in bass.notes] == [n.pitch % 12 for n in lead.notes[::4]]
     assert drums.drums and {n.pitch for n in drums.notes} == {36, 38, 42}
     assert lead.as_dict()["name"] == "Acoustic Grand Piano"
-    assert lead.as_dict()["notes"][0] == {  # type: ignore[index]
+    notes = lead.as_dict()["notes"]
+    assert isinstance(notes, list)
+    assert notes[0] == {
         "pitch": lead.notes[0].pitch,
         "start": 0.0,
         "end": lead.notes[0].end,
@@ -467,6 +469,13 @@ lyric_texts = st.one_of(
 )
 
 
+def word_seconds(word: dict[str, object], key: str) -> float:
+    """A word timing (``startS``/``endS``) of :func:`align`'s answer, which types its values as ``object``."""
+    value = word[key]
+    assert isinstance(value, int | float), (key, value)
+    return float(value)
+
+
 @settings(deadline=None, max_examples=60)
 @given(text=lyric_texts, duration=st.floats(min_value=0, max_value=600))
 def test_alignment_fits_inside_the_track(text: str, duration: float) -> None:
@@ -476,7 +485,7 @@ def test_alignment_fits_inside_the_track(text: str, duration: float) -> None:
     ]
     previous_end = 0.0
     for word in words:
-        start, end = float(word["startS"]), float(word["endS"])  # type: ignore[arg-type]
+        start, end = word_seconds(word, "startS"), word_seconds(word, "endS")
         assert previous_end <= start <= end <= duration
         assert word["success"] is True and word["palign"] == 0
         previous_end = end
@@ -487,8 +496,8 @@ def test_alignment_of_generated_lyrics() -> None:
     words = align(text, 180)
     assert str(words[0]["word"]).startswith("[Verse]\n")
     assert sum(str(w["word"]).startswith("[Chorus]\n") for w in words) == 3
-    assert all(float(w["startS"]) < float(w["endS"]) for w in words)  # type: ignore[arg-type]
-    assert float(words[0]["startS"]) > 0 and float(words[-1]["endS"]) < 180  # type: ignore[arg-type]
+    assert all(word_seconds(w, "startS") < word_seconds(w, "endS") for w in words)
+    assert word_seconds(words[0], "startS") > 0 and word_seconds(words[-1], "endS") < 180
     assert words == align(text, 180)
 
 

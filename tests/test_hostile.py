@@ -643,7 +643,7 @@ class _Timers:
 
 def _protocol(timers: _Timers) -> tuple[MockHttpProtocol, _Transport]:
     config = uvicorn.Config(create_app("kie", seed=1), log_level="warning", lifespan="off", http=MockHttpProtocol)
-    protocol = MockHttpProtocol(config, ServerState(), {}, _loop=timers)  # type: ignore[arg-type]
+    protocol = MockHttpProtocol(config, ServerState(), {}, _loop=timers)  # type: ignore[arg-type]  # a stand-in loop
     transport = _Transport()
     protocol.connection_made(transport)
     return protocol, transport

@@ -68,7 +68,9 @@ def test_replace_section_follows_each_seed(
     schema = _replace_schema(provider)
     properties = schema["properties"]
     assert isinstance(properties, dict)
-    assert selector in schema["required"]  # type: ignore[operator]
+    required = schema["required"]
+    assert isinstance(required, list)
+    assert selector in required
     assert ({"audioId", "musicIndex"} - {selector}).isdisjoint(properties)
     assert ("fullLyrics" in properties) is full_lyrics
     rule = schema["x-interval"]
