@@ -91,7 +91,7 @@ async def _run(
         counts["complete"] += attempt.final and attempt.stage.value == "complete"
         record(attempt)
 
-    app.callbacks.record = counting  # type: ignore[method-assign]
+    app.callbacks.record = counting  # type: ignore[method-assign]  # counts every attempt recorded
     body = {
         "customMode": False,
         "instrumental": False,
