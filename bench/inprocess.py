@@ -128,6 +128,7 @@ def run_contract(max_examples: int) -> ContractResult:
     """
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.core.result import Err
 
     from mockserver.openapi import load_spec
 
@@ -135,7 +136,11 @@ def run_contract(max_examples: int) -> ContractResult:
     schema = schemathesis.openapi.from_dict(load_spec("kie"))
     schema.app = app
     counts = {"examples": 0, "failing": 0, "failing_operations": 0}
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
+        operations.append(result.ok())
 
     def run(operation: Any) -> None:
         @given(operation.as_strategy())

@@ -28,12 +28,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from bench.loadgen import LoadResult, Request, run_load, wrk_available
 from bench.processes import ROOT, wait_until_answering
 from bench.served import AUTH, mock_command
+
+if TYPE_CHECKING:
+    from mockserver._eventlog import LogFormat
 
 __all__ = ["InspectorResult", "run_inspector", "section"]
 
@@ -236,14 +240,14 @@ def _log_cost(duration: float, rounds: int, tool: str, cpu_requests: int) -> Log
     return LogCost(median_round(results["quiet"]), logged_rows, lines, served_cpu, cpu, cpu_requests)
 
 
-async def _cpu_per_request(fmt: str | None, requests: int) -> float:
+async def _cpu_per_request(fmt: LogFormat | None, requests: int) -> float:
     """CPU microseconds (this process, the log's writer thread included) per record-info through the ASGI app."""
     from mockserver._app import create_app
     from mockserver._eventlog import TerminalLog
 
     app = create_app("kie", virtual_clock=True, seed=1)
     sink = open(os.devnull, "w")  # noqa: SIM115
-    log = None if fmt is None else TerminalLog(sink, fmt=fmt, background=True)  # type: ignore[arg-type]
+    log = None if fmt is None else TerminalLog(sink, fmt=fmt, background=True)
     if log is not None:
         app.events.subscribe(log)
     task_id = app.seed_task([180.0]).id
@@ -257,7 +261,7 @@ async def _cpu_per_request(fmt: str | None, requests: int) -> float:
 
     async def send(message: dict[str, object]) -> None:
         if message["type"] == "http.response.start":
-            codes.append(int(message["status"]))  # type: ignore[call-overload]
+            codes.append(int(message["status"]))  # type: ignore[call-overload]  # an ASGI message: status is an int
 
     def scope() -> dict[str, object]:
         return {
@@ -267,14 +271,14 @@ async def _cpu_per_request(fmt: str | None, requests: int) -> float:
         }  # fmt: skip
 
     for _ in range(200):  # warm-up
-        await app(scope(), receive, send)  # type: ignore[arg-type]
+        await app(scope(), receive, send)  # type: ignore[arg-type]  # plain dicts for ASGI messages
     gc.collect()
     gc.freeze()  # the garbage collector as `suno-mock serve` sets it (mockserver._cli._serve)
     thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 10, 10)
     began = time.process_time()
     for _ in range(requests):
-        await app(scope(), receive, send)  # type: ignore[arg-type]
+        await app(scope(), receive, send)  # type: ignore[arg-type]  # plain dicts for ASGI messages
     if log is not None:
         log.close(timeout=60)  # the writer's work counts too
     cpu = time.process_time() - began
@@ -306,7 +310,7 @@ def event_costs(events: int = 30_000) -> dict[str, float]:
     out = {}
     with open(os.devnull, "w") as sink:
         for fmt in ("plain", "json"):
-            hub, log = Events(), TerminalLog(sink, fmt=fmt, background=True)  # type: ignore[arg-type]
+            hub, log = Events(), TerminalLog(sink, fmt=fmt, background=True)
             hub.subscribe(log)
             began = time.process_time()
             for n in range(events):

@@ -94,7 +94,7 @@ async def _run(
         counts["complete"] += attempt.final and attempt.stage.value == "complete"
         record(attempt)
 
-    app.callbacks.record = counting  # type: ignore[method-assign]
+    app.callbacks.record = counting  # type: ignore[method-assign]  # counts every attempt recorded
     body = {**_BODY, "callBackUrl": receiver + "/cb"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://mock", headers={"Authorization": "Bearer b"}

@@ -6,12 +6,14 @@ validation code, so a mock that drifts from its spec fails here.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import mutagen.mp4
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -62,7 +64,8 @@ class SpecChecker:
                 if response is None:
                     raise SpecViolation(f"{method} {path}: HTTP {status} is not documented")
                 if "$ref" in response:
-                    return response["$ref"][1:] + "/content/application~1json/schema"
+                    ref: str = response["$ref"]
+                    return ref[1:] + "/content/application~1json/schema"
                 return (
                     "/"
                     + _pointer("paths", template, method.lower(), "responses", str(status))
@@ -152,3 +155,11 @@ def spec_client(app: Any, provider: str, **kwargs: Any) -> Iterator[TestClient]:
     with TestClient(app, **kwargs) as client:
         client.event_hooks = {"response": [hook]}
         yield client
+
+
+def mp4_info(data: bytes) -> mutagen.mp4.MP4Info:
+    """What mutagen (an independent parser) reads from an MP4 file's audio track."""
+    # mutagen's constructors are unannotated and FileType declares ``info = None``.
+    info: object = mutagen.mp4.MP4(io.BytesIO(data)).info  # type: ignore[no-untyped-call]  # mutagen: no annotations
+    assert isinstance(info, mutagen.mp4.MP4Info), info
+    return info

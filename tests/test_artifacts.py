@@ -12,7 +12,6 @@ import zlib
 from array import array
 
 import mido
-import mutagen.mp4
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,6 +36,8 @@ from mockserver._artifacts import (
     waveform,
 )
 from mockserver._audio import Pcm, melody, note_grid, splice, synthesize
+
+from .support import mp4_info
 
 seeds = st.integers(min_value=-(2**63), max_value=2**63)
 
@@ -302,7 +303,9 @@ def test_midi_lead_is_the_rendered_melody_and_bass_follows_it() -> None:
     assert [n.pitch % 12 for n in bass.notes] == [n.pitch % 12 for n in lead.notes[::4]]
     assert drums.drums and {n.pitch for n in drums.notes} == {36, 38, 42}
     assert lead.as_dict()["name"] == "Acoustic Grand Piano"
-    assert lead.as_dict()["notes"][0] == {  # type: ignore[index]
+    notes = lead.as_dict()["notes"]
+    assert isinstance(notes, list)
+    assert notes[0] == {
         "pitch": lead.notes[0].pitch,
         "start": 0.0,
         "end": lead.notes[0].end,
@@ -352,7 +355,7 @@ def child(data: bytes, parent: tuple[bytes, int, int], path: str) -> tuple[bytes
 @given(duration=st.floats(min_value=0.05, max_value=600), seed=seeds)
 def test_mp4_duration_reads_back_with_mutagen(duration: float, seed: int) -> None:
     data = music_video(duration, seed, size=16)
-    info = mutagen.mp4.MP4(io.BytesIO(data)).info
+    info = mp4_info(data)
     assert info.length == pytest.approx(duration, abs=0.05)
     assert (info.codec, info.channels, info.sample_rate) == ("mp4a.6B", 1, 32000)
 
@@ -466,6 +469,13 @@ lyric_texts = st.one_of(
 )
 
 
+def word_seconds(word: dict[str, object], key: str) -> float:
+    """A word timing (``startS``/``endS``) of :func:`align`'s answer, which types its values as ``object``."""
+    value = word[key]
+    assert isinstance(value, int | float), (key, value)
+    return float(value)
+
+
 @settings(deadline=None, max_examples=60)
 @given(text=lyric_texts, duration=st.floats(min_value=0, max_value=600))
 def test_alignment_fits_inside_the_track(text: str, duration: float) -> None:
@@ -475,7 +485,7 @@ def test_alignment_fits_inside_the_track(text: str, duration: float) -> None:
     ]
     previous_end = 0.0
     for word in words:
-        start, end = float(word["startS"]), float(word["endS"])  # type: ignore[arg-type]
+        start, end = word_seconds(word, "startS"), word_seconds(word, "endS")
         assert previous_end <= start <= end <= duration
         assert word["success"] is True and word["palign"] == 0
         previous_end = end
@@ -486,8 +496,8 @@ def test_alignment_of_generated_lyrics() -> None:
     words = align(text, 180)
     assert str(words[0]["word"]).startswith("[Verse]\n")
     assert sum(str(w["word"]).startswith("[Chorus]\n") for w in words) == 3
-    assert all(float(w["startS"]) < float(w["endS"]) for w in words)  # type: ignore[arg-type]
-    assert float(words[0]["startS"]) > 0 and float(words[-1]["endS"]) < 180  # type: ignore[arg-type]
+    assert all(word_seconds(w, "startS") < word_seconds(w, "endS") for w in words)
+    assert word_seconds(words[0], "startS") > 0 and word_seconds(words[-1], "endS") < 180
     assert words == align(text, 180)
 
 

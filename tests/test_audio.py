@@ -89,7 +89,7 @@ def test_synthesize_zero_duration_is_empty() -> None:
 )
 def test_synthesize_rejects_bad_arguments(kwargs: dict[str, float], name: str) -> None:
     with pytest.raises(ValueError, match=name):
-        synthesize(**kwargs)  # type: ignore[arg-type]
+        synthesize(**kwargs)  # type: ignore[arg-type]  # bad arguments, on purpose
 
 
 # ---------------------------------------------------------------------- splice

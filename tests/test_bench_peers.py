@@ -30,7 +30,7 @@ def test_the_wiremock_stub_requires_exactly_the_fields_the_spec_requires() -> No
         assert peers.required_fields(load_spec(provider))
 
 
-def test_the_bench_body_holds_every_required_field() -> None:
+def test_the_bench_body_holds_every_required_field(monkeypatch: pytest.MonkeyPatch) -> None:
     from bench import served
 
     class _Client:
@@ -50,12 +50,8 @@ def test_the_bench_body_holds_every_required_field() -> None:
 
             return _Answer()
 
-    original = served.httpx.Client
-    served.httpx.Client = _Client  # type: ignore[misc,assignment]
-    try:
-        body = served.valid_body("http://127.0.0.1:1")
-    finally:
-        served.httpx.Client = original  # type: ignore[misc]
+    monkeypatch.setattr("bench.served.httpx.Client", _Client)
+    body = served.valid_body("http://127.0.0.1:1")
     assert set(peers.required_fields(load_spec("kie"))) <= set(body)
     assert body["taskId"] == "t" * 32 and body["audioId"] == "a1"
 
@@ -90,7 +86,7 @@ def test_installed_peers_are_found_without_npm_and_missing_ones_are_installed_wi
         (tmp_path / "node_modules" / ".bin" / "prism").write_bytes(b"")
         return subprocess.CompletedProcess(argv, 0)
 
-    monkeypatch.setattr(peers.subprocess, "run", npm)
+    monkeypatch.setattr("bench.peers.subprocess.run", npm)
     first = peers.ensure_peers(tmp_path)
     assert calls and calls[0][:2] == ["npm", "install"] and calls[0][-2:] == [
         "wiremock@3.13.2", "@stoplight/prism-cli@5.16.0"

@@ -29,7 +29,7 @@ def generate(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not MISSING}
 
 
-def replace(provider: str, start: float = 10.0, end: float = 20.0, **fields: Any) -> dict[str, Any]:
+def replace(provider: str, start: float = 10.0, end: float | str = 20.0, **fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "taskId": "t" * 32,
         "prompt": "p",

@@ -335,7 +335,8 @@ def test_recovery_is_not_held_to_the_retention() -> None:
         session.suite.fixture()
         past_retention(session.suite)
     result = session.result
-    assert result is not None and result.ok, result.summary()
+    assert result is not None
+    assert result.ok, result.summary()
     aged = [r.rule for r in result.coverage.values() if "past its retention" in r.rule]
     assert "replace-section: a music task past its retention gets 404 or 422" in aged
     assert not any(rule.startswith("recover-audio") for rule in aged)

@@ -62,9 +62,10 @@ def test_the_encoder_keeps_no_state_between_calls() -> None:
 
 
 def test_envelope_carries_code_msg_data_and_the_status_mode() -> None:
-    body = {"code": 422, "msg": "Validation error: prompt: is required", "data": None}
-    as_body = envelope(422, body["msg"])
-    mirrored = envelope(422, body["msg"], mode=StatusMode.MIRROR)
-    assert json.loads(as_body.body) == body and as_body.status_code == 200
-    assert json.loads(mirrored.body) == body and mirrored.status_code == 422
+    msg = "Validation error: prompt: is required"
+    body = {"code": 422, "msg": msg, "data": None}
+    as_body = envelope(422, msg)
+    mirrored = envelope(422, msg, mode=StatusMode.MIRROR)
+    assert json.loads(bytes(as_body.body)) == body and as_body.status_code == 200
+    assert json.loads(bytes(mirrored.body)) == body and mirrored.status_code == 422
     assert as_body.headers["content-type"] == "application/json"

@@ -18,7 +18,7 @@ import pytest
 
 from mockserver import _eventlog as eventlog
 from mockserver._app import MockApp, create_app
-from mockserver._eventlog import TerminalLog
+from mockserver._eventlog import LogFormat, TerminalLog
 from mockserver._events import Event, Events, key_tag
 from mockserver._serving import CallbackReceiver
 from tests.support import GENERATE_BODY
@@ -31,9 +31,9 @@ WALL = 1767225600.0 + 3723.25  # 2026-01-01 01:02:03.250 UTC
 START = 1767225600.0
 
 
-def _log(fmt: str = "plain", colour: bool = False) -> tuple[TerminalLog, io.StringIO]:
+def _log(fmt: LogFormat = "plain", colour: bool = False) -> tuple[TerminalLog, io.StringIO]:
     out = io.StringIO()
-    return TerminalLog(out, fmt=fmt, colour=colour, wall=lambda: WALL), out  # type: ignore[arg-type]
+    return TerminalLog(out, fmt=fmt, colour=colour, wall=lambda: WALL), out
 
 
 REQUEST = Event(
@@ -101,7 +101,7 @@ def test_json_lines_are_pinned() -> None:
 
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="log format 'xml' is not allowed; use one of plain, json"):
-        TerminalLog(io.StringIO(), fmt="xml")  # type: ignore[arg-type]
+        TerminalLog(io.StringIO(), fmt="xml")  # type: ignore[arg-type]  # an unknown format, on purpose
 
 
 def test_key_tag_is_a_hash_prefix_not_the_key() -> None:
@@ -111,7 +111,8 @@ def test_key_tag_is_a_hash_prefix_not_the_key() -> None:
 
 
 def test_a_listener_that_raises_is_dropped_not_the_caller() -> None:
-    events, seen = Events(), []
+    events = Events()
+    seen: list[Event] = []
 
     def broken(event: Event) -> None:
         raise BrokenPipeError
@@ -122,7 +123,7 @@ def test_a_listener_that_raises_is_dropped_not_the_caller() -> None:
     events.emit("reset", 2.0)
     assert [e.at for e in seen] == [1.0, 2.0] and events.listeners == (seen.append,)
     unsubscribe()
-    assert events.listeners == ()
+    assert not events.listeners
 
 
 @pytest.fixture
@@ -261,7 +262,7 @@ class _Stuck(io.StringIO):
 def test_a_background_log_never_blocks_the_server_and_counts_what_it_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(eventlog, "BACKLOG", 3)
     out = _Stuck()
-    log = TerminalLog(out, wall=lambda: WALL, background=True)  # type: ignore[arg-type]
+    log = TerminalLog(out, wall=lambda: WALL, background=True)
     for _ in range(20):  # three wait, the writer may hold a batch stuck in write(): the rest are dropped at once
         log(REQUEST)
     dropped = log.dropped

@@ -625,14 +625,17 @@ class _Timers:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.timers: list[tuple[float, asyncio.TimerHandle]] = []
+        self._head: list[asyncio.TimerHandle] = []
 
     def call_later(self, delay: float, callback: Any, *args: Any) -> asyncio.TimerHandle:
         handle = asyncio.TimerHandle(self.loop.time() + delay, callback, args, self.loop)
         self.timers.append((delay, handle))
+        if getattr(callback, "__name__", "") == "_head_timed_out":
+            self._head.append(handle)
         return handle
 
     def head_timers(self) -> list[asyncio.TimerHandle]:
-        return [h for _, h in self.timers if getattr(h._callback, "__name__", "") == "_head_timed_out"]
+        return list(self._head)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.loop, name)
@@ -640,7 +643,7 @@ class _Timers:
 
 def _protocol(timers: _Timers) -> tuple[MockHttpProtocol, _Transport]:
     config = uvicorn.Config(create_app("kie", seed=1), log_level="warning", lifespan="off", http=MockHttpProtocol)
-    protocol = MockHttpProtocol(config, ServerState(), {}, _loop=timers)  # type: ignore[arg-type]
+    protocol = MockHttpProtocol(config, ServerState(), {}, _loop=timers)  # type: ignore[arg-type]  # a stand-in loop
     transport = _Transport()
     protocol.connection_made(transport)
     return protocol, transport
@@ -917,7 +920,7 @@ def test_no_raw_request_body_gets_a_server_error_and_every_accepted_task_answers
         _envelope(status, answer, accepted=True, case=(operation.operation_id, body[:200]))
         envelope = json.loads(answer)
         task_id = envelope["data"].get("taskId") if isinstance(envelope["data"], dict) else None
-        if envelope["code"] == 200 and task_id in app.state.store.tasks:
+        if envelope["code"] == 200 and task_id is not None and task_id in app.state.store.tasks:
             accepted.append(task_id)
             await record_info(task_id)
 

@@ -239,6 +239,10 @@ def test_the_wheel_ships_both_packages_typed_with_the_documents_and_nothing_else
     }
     assert {"common.yaml", "kie.yaml", "sunoapi.yaml", "apibox.yaml", "apikley.yaml"} <= documents
     assert {name for name in tracked("mockserver", "contract") if name.endswith(".py")} <= names
+    # PEP 639: the licence text in the dist-info, named by the metadata with its SPDX expression
+    assert "suno_mockkit-0.1.0.dist-info/licenses/LICENSE" in names
+    metadata = zipfile.ZipFile(wheel).read("suno_mockkit-0.1.0.dist-info/METADATA").decode()
+    assert {"License-Expression: MIT", "License-File: LICENSE"} <= set(metadata.splitlines())
 
 
 @pytest.mark.slow_install
@@ -250,10 +254,12 @@ def test_the_sdist_holds_what_the_tests_read_and_builds_the_same_wheel(wheel: Pa
     with tarfile.open(sdist) as archive:
         members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
         archive.extractall(tmp_path / "unpacked", filter="data")
-    read_by_tests = tracked("docs", "openapi", "tests", "bench", "conftest.py", "faults.example.yaml", "README.md")
+    read_by_tests = tracked(
+        "docs", "openapi", "tests", "bench", ".ci", "conftest.py", "faults.example.yaml", "README.md", "pyproject.toml"
+    )
     assert "faults.example.yaml" in read_by_tests and "docs/pytest-plugin.md" in read_by_tests
     assert read_by_tests - members == set()
-    assert {"pyproject.toml", "tox.ini", "CHANGELOG.md"} <= members
+    assert {"pyproject.toml", "tox.ini", "CHANGELOG.md", "LICENSE", ".ci/lint", ".ci/run"} <= members
     (source,) = (tmp_path / "unpacked").iterdir()
     again = build_wheel(tmp_path / "again", source)
     assert set(zipfile.ZipFile(again).namelist()) == set(zipfile.ZipFile(wheel).namelist())

@@ -120,14 +120,17 @@ class _Timers:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.timers: list[tuple[float, asyncio.TimerHandle]] = []
+        self._head: list[asyncio.TimerHandle] = []
 
     def call_later(self, delay: float, callback: Any, *args: Any) -> asyncio.TimerHandle:
         handle = asyncio.TimerHandle(self.loop.time() + delay, callback, args, self.loop)
         self.timers.append((delay, handle))
+        if getattr(callback, "__name__", "") == "_head_timed_out":
+            self._head.append(handle)
         return handle
 
     def head_timers(self) -> list[asyncio.TimerHandle]:
-        return [h for _, h in self.timers if getattr(h._callback, "__name__", "") == "_head_timed_out"]
+        return list(self._head)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.loop, name)

@@ -8,17 +8,22 @@ import hashlib
 import hmac
 import itertools
 import json
+import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from mockserver import MockApp, create_app
 from mockserver._faults import TaskFaults
 from mockserver._lifecycle import Stage
-from mockserver._serving import CallbackReceiver
+from mockserver._serving import CallbackReceiver, ThreadedServer
 
 from .support import AUTH, GENERATE_BODY, SpecChecker
 
@@ -219,15 +224,44 @@ async def test_failing_receiver_gets_exactly_three_attempts_with_growing_gaps(be
         assert len([a for a in app.callbacks.attempts(task_id) if a.stage == "text"]) == 3, "no fourth attempt"
 
 
+class HeldReceiver:
+    """A callback receiver that hangs: it records each arrival and answers only once ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        self._server = ThreadedServer(Starlette(routes=[Route("/{path:path}", self._receive, methods=["POST"])]))
+
+    async def _receive(self, request: Request) -> Response:
+        await request.body()
+        self.arrived.set()
+        await asyncio.to_thread(self.release.wait, 30)
+        return JSONResponse({"code": 200, "msg": "success"})
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def __enter__(self) -> Self:
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self._server.stop()
+
+
 async def test_api_keeps_answering_while_deliveries_hang(client_for: Any) -> None:
-    with CallbackReceiver(delay_s=2.0) as rx:
-        app = create_app("kie", seed=1, time_scale=2000.0, callback_timeout_s=1.5)
+    with HeldReceiver() as receiver:
+        # the virtual clock, and a receiver held until the test releases it: no race with real time
+        app = virtual(callback_timeout_s=60)
         client = client_for(app)
-        task_id = (await client.post("/api/v1/generate", json={**GENERATE, "callBackUrl": f"{rx.url}/cb"})).json()[
-            "data"
-        ]["taskId"]
-        # the first delivery reached the receiver, which now holds it longer than the timeout
-        await asyncio.to_thread(rx.wait_for, task_id=task_id, stage="text", timeout=10)
+        task_id = (
+            await client.post("/api/v1/generate", json={**GENERATE, "callBackUrl": f"{receiver.url}/cb"})
+        ).json()["data"]["taskId"]
+        advancing = asyncio.create_task(app.advance(20))  # the text stage falls due: its delivery starts
+        # the first delivery reached the receiver, which now holds it
+        assert await asyncio.to_thread(receiver.arrived.wait, 10)
         answered = 0
         for _ in range(20):
             response = await client.get("/api/v1/generate/record-info", params={"taskId": task_id})
@@ -235,6 +269,10 @@ async def test_api_keeps_answering_while_deliveries_hang(client_for: Any) -> Non
         assert answered == 20
         in_flight = [a for a in app.callbacks.attempts(task_id) if a.stage == "text"]
         assert in_flight == [], "the hanging attempt has not finished, yet the API answered"
+        receiver.release.set()
+        await advancing
+        delivered = await app.wait_for_callback(task_id, "text", timeout=10)
+        assert delivered.delivered and delivered.attempt == 1
         await app.aclose()
 
 

@@ -41,7 +41,7 @@ async def mock() -> Any:
 def _duration(body: bytes, content_type: str) -> float:
     if content_type == "audio/mpeg":
         return audio.mp3_duration(body)
-    with wave.open(io.BytesIO(body)) as wav:
+    with wave.open(io.BytesIO(body), "rb") as wav:
         return wav.getnframes() / wav.getframerate()
 
 

@@ -86,7 +86,7 @@ def test_interval_of_6_to_60_seconds_is_accepted_everywhere(
 def test_interval_outside_6_to_60_seconds_is_rejected_where_documented(
     client: TestClient, provider: str, task: Task, start: float, end: float
 ) -> None:
-    task = client.app.seed_task([300.0])  # type: ignore[attr-defined]
+    task = client.app.seed_task([300.0])  # type: ignore[attr-defined]  # TestClient types .app as any ASGI app
     result = post(client, REPLACE, replace_body(provider, task, infillStartS=start, infillEndS=end))
     if INTERVAL_RULE[provider]:
         assert_rejected(result, "infillEndS - infillStartS")
@@ -99,7 +99,8 @@ def test_interval_outside_6_to_60_seconds_is_rejected_where_documented(
 def test_three_decimal_places_are_rejected(
     client: TestClient, provider: str, task: Task, field: str, value: float
 ) -> None:
-    result = post(client, REPLACE, replace_body(provider, task, **{field: value}))
+    change: dict[str, Any] = {field: value}
+    result = post(client, REPLACE, replace_body(provider, task, **change))
     assert_rejected(result, field)
     assert "at most 2 decimal places" in result["msg"] and str(value) in result["msg"]
 

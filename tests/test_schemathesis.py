@@ -6,6 +6,7 @@ hook copies ``code`` into the status for the built-in checks (reference: contrac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -52,8 +53,10 @@ SCHEMAS = {provider: _schema(provider) for provider in openapi.PROVIDERS}
 
 def _make(provider: str) -> Any:
     schema = SCHEMAS[provider]
+    # schemathesis annotates parametrize() as a bare Callable: the decorator keeps the test's signature.
+    parametrize: Callable[[Callable[[Any], None]], Callable[[Any], None]] = schema.parametrize()
 
-    @schema.parametrize()
+    @parametrize
     @settings(deadline=None, suppress_health_check=list(HealthCheck))
     def test(case: Any) -> None:
         response = case.call()

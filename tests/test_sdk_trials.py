@@ -14,10 +14,10 @@ a version bump changes them, the README's table changes too.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
-from suno_easy import SunoClient
+from suno_easy import SunoClient, Task
 from suno_easy.webhooks import (
     parse_cover_image_webhook,
     parse_lyrics_webhook,
@@ -27,10 +27,15 @@ from suno_easy.webhooks import (
     parse_wav_webhook,
 )
 
+from contract import SunoServer
+from mockserver import CallbackReceiver
+
 #: Longer than any kind's lifecycle (music completes at 150 mock seconds).
 PAST_THE_END = 400.0
 
 pytestmark = pytest.mark.suno(provider="sunoapi")
+
+T = TypeVar("T")
 
 
 def sdk(server: Any, callback_url: str) -> SunoClient:
@@ -39,21 +44,31 @@ def sdk(server: Any, callback_url: str) -> SunoClient:
     return client
 
 
-def finish(server: Any, task: Any) -> Any:
+def pending(submitted: Task[T] | T) -> Task[T]:
+    """The SDK's handle for a task created with ``wait=False`` (its methods return ``Task[T] | T``)."""
+    assert isinstance(submitted, Task), submitted
+    return submitted
+
+
+def finish(server: SunoServer, task: Task[T]) -> T:
     """Run the mock's clock past the task's end, then let the SDK poll it once."""
     server.advance(PAST_THE_END)
     return task.wait(timeout=5, poll_interval=0)
 
 
-def song_task(server: Any, client: SunoClient) -> tuple[str, str, list[Any]]:
-    task = client.music.generate(
-        prompt="[Verse]\nNeon rain on empty streets", style="synthwave", title="Neon Rain", model="V4_5", wait=False
+def song_task(server: SunoServer, client: SunoClient) -> tuple[str, str, list[Any]]:
+    task = pending(
+        client.music.generate(
+            prompt="[Verse]\nNeon rain on empty streets", style="synthwave", title="Neon Rain", model="V4_5", wait=False
+        )
     )
     songs = finish(server, task)
     return task.task_id, songs[0].id, songs
 
 
-def test_generate_then_every_follow_up_a_real_integration_makes(suno_server, callback_receiver, tmp_path: Path):
+def test_generate_then_every_follow_up_a_real_integration_makes(
+    suno_server: SunoServer, callback_receiver: CallbackReceiver, tmp_path: Path
+) -> None:
     client = sdk(suno_server, f"{callback_receiver.url}/suno")
     assert client.account.get_credits().remaining > 0
 
@@ -65,27 +80,27 @@ def test_generate_then_every_follow_up_a_real_integration_makes(suno_server, cal
     assert (tmp_path / "song.mp3").stat().st_size > 0
     assert (tmp_path / "cover.png").read_bytes()[:4] == b"\x89PNG"
 
-    wav = finish(suno_server, client.audio.convert_wav(task_id, audio_id, wait=False))
+    wav = finish(suno_server, pending(client.audio.convert_wav(task_id, audio_id, wait=False)))
     wav.download(str(tmp_path / "song.wav"))
     assert (tmp_path / "song.wav").read_bytes()[:4] == b"RIFF"
 
-    separation = client.audio.separate_vocals(task_id, audio_id, wait=False)
+    separation = pending(client.audio.separate_vocals(task_id, audio_id, wait=False))
     stems = finish(suno_server, separation)
     assert stems.vocal_url and stems.instrumental_url
     stems.download_vocal(str(tmp_path / "vocals.mp3"))
     assert (tmp_path / "vocals.mp3").stat().st_size > 0
-    midi = finish(suno_server, client.audio.generate_midi(separation.task_id, audio_id, wait=False))
+    midi = finish(suno_server, pending(client.audio.generate_midi(separation.task_id, audio_id, wait=False)))
     assert midi.state == "complete"
     assert midi.instruments
     assert all(n.end > n.start for i in midi.instruments for n in i.notes)
 
-    video = finish(suno_server, client.video.create(task_id, audio_id, author="trial", wait=False))
+    video = finish(suno_server, pending(client.video.create(task_id, audio_id, author="trial", wait=False)))
     video.download(str(tmp_path / "song.mp4"))
     assert (tmp_path / "song.mp4").read_bytes()[4:8] == b"ftyp"
-    cover = finish(suno_server, client.audio.generate_cover_image(task_id, wait=False))
+    cover = finish(suno_server, pending(client.audio.generate_cover_image(task_id, wait=False)))
     assert len(cover.images) == 2
 
-    lyrics = finish(suno_server, client.lyrics.generate("a song about the sea at night", wait=False))
+    lyrics = finish(suno_server, pending(client.lyrics.generate("a song about the sea at night", wait=False)))
     assert lyrics
     assert all(item.text for item in lyrics)
     timed = client.lyrics.get_timestamped(task_id, audio_id)
@@ -95,7 +110,7 @@ def test_generate_then_every_follow_up_a_real_integration_makes(suno_server, cal
     assert client.persona.create(task_id, audio_id, name="Trial", description="warm voice").persona_id
 
 
-def test_the_music_family_through_the_sdk(suno_server, callback_receiver):
+def test_the_music_family_through_the_sdk(suno_server: SunoServer, callback_receiver: CallbackReceiver) -> None:
     client = sdk(suno_server, f"{callback_receiver.url}/suno")
     task_id, audio_id, _ = song_task(suno_server, client)
     upload = f"{suno_server.url}/_mock/files/{audio_id}.mp3"  # a file the mock serves: its length is known
@@ -128,44 +143,53 @@ def test_the_music_family_through_the_sdk(suno_server, callback_receiver):
         ),
     }
     suno_server.advance(PAST_THE_END)
-    finished = {name: task.wait(timeout=5, poll_interval=0) for name, task in calls.items()}
+    finished = {name: pending(task).wait(timeout=5, poll_interval=0) for name, task in calls.items()}
     assert {name: len(songs) for name, songs in finished.items()} == {
         name: 1 if name == "replace-section" else 2 for name in calls
     }
     assert all(song.audio_url for songs in finished.values() for song in songs)
 
 
-def test_its_webhook_parsers_read_the_mocks_callbacks(suno_server, callback_receiver):
+def test_its_webhook_parsers_read_the_mocks_callbacks(
+    suno_server: SunoServer, callback_receiver: CallbackReceiver
+) -> None:
     client = sdk(suno_server, f"{callback_receiver.url}/suno")
     task_id, audio_id, _ = song_task(suno_server, client)
 
-    def final(task: Any) -> dict[str, Any]:
+    def final(task: Task[Any]) -> dict[str, Any]:
         finish(suno_server, task)
-        return callback_receiver.wait_for(lambda r: r.stage in (None, "complete"), task_id=task.task_id).json()
+        payload: dict[str, Any] = callback_receiver.wait_for(
+            lambda r: r.stage in (None, "complete"), task_id=task.task_id
+        ).json()
+        return payload
 
     event, songs = parse_music_webhook(callback_receiver.wait_for(task_id=task_id, stage="complete").json())
     assert event.is_final
     assert songs[0].id == audio_id
     assert all(s.audio_url for s in songs)
-    event, wav = parse_wav_webhook(final(client.audio.convert_wav(task_id, audio_id, wait=False)))
+    event, wav = parse_wav_webhook(final(pending(client.audio.convert_wav(task_id, audio_id, wait=False))))
     assert event.is_success
     assert wav.wav_url
-    separation = client.audio.separate_vocals(task_id, audio_id, wait=False)
+    separation = pending(client.audio.separate_vocals(task_id, audio_id, wait=False))
     final(separation)
-    event, midi = parse_midi_webhook(final(client.audio.generate_midi(separation.task_id, audio_id, wait=False)))
+    event, midi = parse_midi_webhook(
+        final(pending(client.audio.generate_midi(separation.task_id, audio_id, wait=False)))
+    )
     assert midi.instruments
-    event, cover = parse_cover_image_webhook(final(client.audio.generate_cover_image(task_id, wait=False)))
+    event, cover = parse_cover_image_webhook(final(pending(client.audio.generate_cover_image(task_id, wait=False))))
     assert len(cover.images) == 2
-    event, lyrics = parse_lyrics_webhook(final(client.lyrics.generate("the sea", wait=False)))
+    event, lyrics = parse_lyrics_webhook(final(pending(client.lyrics.generate("the sea", wait=False))))
     assert lyrics
     assert lyrics[0].text
 
 
-def test_suno_easy_0_2_0_misses_the_documented_separation_callback_key(suno_server, callback_receiver):
+def test_suno_easy_0_2_0_misses_the_documented_separation_callback_key(
+    suno_server: SunoServer, callback_receiver: CallbackReceiver
+) -> None:
     """sunoapi.org documents the stems under ``data.vocal_removal_info``; suno-easy reads ``data``."""
     client = sdk(suno_server, f"{callback_receiver.url}/suno")
     task_id, audio_id, _ = song_task(suno_server, client)
-    separation = client.audio.separate_vocals(task_id, audio_id, wait=False)
+    separation = pending(client.audio.separate_vocals(task_id, audio_id, wait=False))
     finish(suno_server, separation)
     payload = callback_receiver.wait_for(task_id=separation.task_id).json()
     assert payload["data"]["vocal_removal_info"]["vocal_url"]  # the mock sends what the document shows
@@ -174,11 +198,13 @@ def test_suno_easy_0_2_0_misses_the_documented_separation_callback_key(suno_serv
 
 
 @pytest.mark.suno(sensitive_words=frozenset({"forbidden"}))
-def test_suno_easy_0_2_0_does_not_see_a_documented_failure_status(suno_server, callback_receiver):
+def test_suno_easy_0_2_0_does_not_see_a_documented_failure_status(
+    suno_server: SunoServer, callback_receiver: CallbackReceiver
+) -> None:
     """SENSITIVE_WORD_ERROR (like GENERATE_AUDIO_FAILED) is a final status; suno-easy polls on until its timeout."""
     client = sdk(suno_server, f"{callback_receiver.url}/suno")
-    task = client.music.generate(prompt="forbidden words", style="pop", title="No", model="V4_5", wait=False)
+    task = pending(client.music.generate(prompt="forbidden words", style="pop", title="No", model="V4_5", wait=False))
     suno_server.advance(PAST_THE_END)
     assert task.info()["status"] == "SENSITIVE_WORD_ERROR"
     with pytest.raises(TimeoutError):  # the SDK's bug: when this fails, update docs/sdk-trials/README.md
-        task.wait(timeout=1, poll_interval=0.2)
+        task.wait(timeout=1, poll_interval=1)

@@ -514,11 +514,13 @@ async def test_served_mock_enforces_each_seed_field(provider: str, client_for: A
         wrong = (await client.post(PATH, json=_body(provider, app, **{fact.name: _wrong(fact.type)}))).json()
         assert wrong["code"] == 422 and fact.name in wrong["msg"], where
         if fact.minimum is not None:
-            below = (await client.post(PATH, json=_body(provider, app, **{fact.name: -1}))).json()
+            negative: dict[str, Any] = {fact.name: -1}
+            below = (await client.post(PATH, json=_body(provider, app, **negative))).json()
             assert below["code"] == 422 and fact.name in below["msg"], where
         if fact.places is not None:
             value = {"infillStartS": 10.123, "infillEndS": 20.123}[fact.name]
-            fine = (await client.post(PATH, json=_body(provider, app, **{fact.name: value}))).json()
+            precise: dict[str, Any] = {fact.name: value}
+            fine = (await client.post(PATH, json=_body(provider, app, **precise))).json()
             assert fine["code"] == 422 and "2 decimal places" in fine["msg"], where
 
 

@@ -69,7 +69,9 @@ def test_replace_section_follows_each_seed(
     schema = _replace_schema(provider)
     properties = schema["properties"]
     assert isinstance(properties, dict)
-    assert selector in schema["required"]  # type: ignore[operator]
+    required = schema["required"]
+    assert isinstance(required, list)
+    assert selector in required
     assert ({"audioId", "musicIndex"} - {selector}).isdisjoint(properties)
     assert ("fullLyrics" in properties) is full_lyrics
     rule = schema["x-interval"]
@@ -126,7 +128,9 @@ def test_no_key_reads_as_null(name: str) -> None:
             return [p for item in node.value for p in walk(item, path)]
         return []
 
-    assert walk(yaml.compose(openapi.spec_text(name)), "") == []
+    document = yaml.compose(openapi.spec_text(name))
+    assert document is not None
+    assert walk(document, "") == []
 
 
 def _typed(node: Any) -> Any:

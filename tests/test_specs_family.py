@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import pytest
@@ -167,11 +167,15 @@ def _x_decimal_places(validator: Any, places: int, instance: Any, schema: Any) -
             yield ValidationError(f"{instance} has more than {places} decimal places")
 
 
+def _number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _x_interval(validator: Any, rule: Mapping[str, Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
     if not isinstance(instance, dict):
         return
     start, end = instance.get(rule["start"]), instance.get(rule["end"])
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, end)):
+    if not (_number(start) and _number(end)):
         return
     if start >= end:
         yield ValidationError(f"{rule['end']} must be greater than {rule['start']}")
@@ -193,7 +197,7 @@ def _is_uri(value: object) -> bool:
     return bool(parts.scheme and (parts.netloc or parts.path))
 
 
-_Validator = validators.extend(  # type: ignore[no-untyped-call]
+_Validator = validators.extend(  # type: ignore[no-untyped-call]  # unannotated in types-jsonschema
     Draft202012Validator, {"x-decimal-places": _x_decimal_places, "x-interval": _x_interval}
 )
 

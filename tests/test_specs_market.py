@@ -102,7 +102,7 @@ def _is_uri(value: object) -> bool:
     return bool(parts.scheme and (parts.netloc or parts.path))
 
 
-_Validator = validators.extend(  # type: ignore[no-untyped-call]
+_Validator = validators.extend(  # type: ignore[no-untyped-call]  # unannotated in types-jsonschema
     Draft202012Validator, {"x-decimal-places": _x_decimal_places, "x-interval": _x_interval}
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,8 +30,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-def _app(store: str, **settings: object) -> Iterator[MockApp]:
-    app = create_app(virtual_clock=True, store=store, **settings)  # type: ignore[arg-type]
+def _app(store: str, **settings: Any) -> Iterator[MockApp]:
+    app = create_app(virtual_clock=True, store=store, **settings)
     try:
         yield app
     finally:

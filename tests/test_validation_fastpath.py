@@ -24,7 +24,26 @@ from mockserver._envelope import StatusMode, envelope, render, render_answer
 from mockserver._validation import RequestValidator, _places_at_most, decimal_places
 from mockserver.openapi import PROVIDERS, load_spec
 
-ODD = [None, True, False, 0, 1, -1, 1.5, 0.001, 10.125, "", "x", "http://a", "ftp://x", [], {}, "V4", 1e308, 2**70]
+ODD: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.5,
+    0.001,
+    10.125,
+    "",
+    "x",
+    "http://a",
+    "ftp://x",
+    [],
+    {},
+    "V4",
+    1e308,
+    2**70,
+]
 
 
 def _mutants(body: Any, rnd: random.Random) -> list[Any]:
