@@ -732,3 +732,27 @@ def test_the_example_sensitive_words_apply(example: Mock) -> None:
     task_id = example.generate(style="forbidden-word rock")["data"]["taskId"]
     example.advance(30)
     assert example.record(task_id).json()["data"]["status"] == "SENSITIVE_WORD_ERROR"
+
+
+def test_the_per_request_nothing_configured_check_reads_the_levels_as_the_properties_do() -> None:
+    """``decide``'s cheap first look agrees with ``rules or sensitive_words or rate_limits.enabled`` at every level mix."""
+    import itertools
+
+    from mockserver._faults.matching import RateLimits
+    from mockserver._faults.rules import FaultConfig
+
+    injector = create_app("kie").faults
+    some = tuple(rule for _, rule in rules({"when": {"token": "k"}, "code": 500}))
+    limits = (None, RateLimits(enabled=False), RateLimits(enabled=True))
+    words = (None, (), ("war",))
+    levels = [
+        FaultConfig(rules=r, rate_limits=limit, sensitive_words=w)
+        for r, limit, w in itertools.product(((), some), limits, words)
+    ]
+    seen = set()
+    for admin, file, base in itertools.product(levels, repeat=3):
+        injector.admin, injector.file, injector.base = admin, file, base
+        plain = bool(admin.rules or file.rules or injector.sensitive_words or injector.rate_limits.enabled)
+        assert injector._configured() is plain, (admin, file, base)
+        seen.add(plain)
+    assert seen == {True, False}

@@ -261,6 +261,25 @@ class FaultInjector:
         return self.counters.get(f"{level}/{name}", RuleCount()).fired
 
     # per request ---------------------------------------------------------------------------
+    def _configured(self) -> bool:
+        """``rules or sensitive_words or rate_limits.enabled``, read from the levels without building either.
+
+        The properties make a sorted tuple and a RateLimits on every call; this runs on every request.
+        """
+        admin, file, base = self.admin, self.file, self.base
+        if admin.rules or file.rules:
+            return True
+        if admin.sensitive_words is not None:
+            if admin.sensitive_words:
+                return True
+        elif base.sensitive_words or file.sensitive_words:
+            return True
+        if admin.rate_limits is not None:
+            return admin.rate_limits.enabled
+        return (file.rate_limits is not None and file.rate_limits.enabled) or (
+            base.rate_limits is not None and base.rate_limits.enabled
+        )
+
     def decide(
         self,
         operation: Operation,
@@ -272,9 +291,7 @@ class FaultInjector:
         """Everything that happens to this request; raises ApiError 422 for a malformed X-Mock-* header."""
         if self._shared is not None:
             self._sync()
-        if not (self.admin.rules or self.file.rules or self.sensitive_words or self.rate_limits.enabled) and not (
-            self.header_overrides and any(name in headers for name in _MOCK_HEADERS)
-        ):
+        if not self._configured() and not (self.header_overrides and not headers.keys().isdisjoint(_MOCK_HEADERS)):
             return _NOTHING  # nothing is configured that could act: the common case, kept cheap
         facts = self.catalog.facts(operation, token, body, query)
         rules: list[tuple[str, Rule]] = []
