@@ -735,7 +735,7 @@ def test_the_example_sensitive_words_apply(example: Mock) -> None:
 
 
 def test_the_per_request_nothing_configured_check_reads_the_levels_as_the_properties_do() -> None:
-    """``decide``'s cheap first look agrees with ``rules or sensitive_words or rate_limits.enabled`` at every level mix."""
+    """``decide``'s cheap first look agrees with ``rules or sensitive_words or rate_limits.enabled``, every mix."""
     import itertools
 
     from mockserver._faults.matching import RateLimits
