@@ -23,7 +23,7 @@ from ._validation import Problem
 __all__ = ["Behaviour", "Call", "invalid", "not_found"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 3-4x as much, and one is made per request
 class Call:
     """One validated request on its way to a behaviour."""
 
