@@ -14,7 +14,7 @@ from .._errors import Invalid
 from .._kind import JobKind
 from .._lifecycle import Failure, Lifecycle, Progress, Stage, Status
 from .._providers import Profile
-from .._store import Splice, Task, Track
+from .._store import Task, Track
 from .._validation import Problem
 from .music import FAILURES, error_payload, market_songs, music_record, source_track, track_payload, usable
 
@@ -138,9 +138,10 @@ def replace_section(call: Call) -> dict[str, str]:
             title=str(body["title"]),
             tags=str(body["tags"]),
             prompt=str(body["prompt"]),
-            splice=Splice(track.id, float(start), float(end)),
         )
     ]
+    # the span as Track keeps it (Splice(...) read back through Track.splice); no frozen Splice is built per request
+    task.tracks[0].span = (track.id, float(start), float(end))
     task.tracks[0].model_name = track.model_name
     task.detail = source_task.id  # the parent taskId, for replace_callback_ids=parent
     call.start(task, "replace")
