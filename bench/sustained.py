@@ -7,7 +7,9 @@ One process per store (its RSS is its own): ``create_app(virtual_clock=True, sto
 1,000 tasks the virtual clock moves 1,000 / ``held`` of a retention-plus-grace window, so about
 ``held`` tasks are within it at any time and every older one must be evicted. The tasks are
 finished music tasks with one 30-s track, made by ``MockApp.seed_task`` (the ``POST /_mock/tasks``
-path without HTTP: no journal record, no callback). Twenty times over the run it records the
+path without HTTP: no journal record, no callback), 1,000 in one step of the event loop, so a
+shared store writes them in one transaction or pipeline, as it writes what one step of a busy
+server made, and sweeps once after them. Twenty times over the run it records the
 tasks made and held, the process's RSS after ``gc.collect()`` and the store's size (SQLite: file
 and WAL; Redis: ``used_memory``), one JSON line each; the last line sums up the second half of the
 run, the part after warm-up: the spread of RSS and store size there is what "flat" means.
@@ -51,12 +53,17 @@ def sustain(store: str, tasks: int, held: int, emit: Any = print) -> dict[str, A
     began = time.perf_counter()
     loop = asyncio.new_event_loop()
     try:
-        made = 0
-        while made < tasks:
+
+        async def batch() -> None:
             for _ in range(BATCH):
                 app.seed_task([30.0])
+            await asyncio.sleep(0)  # the step ends: a shared store writes the batch at once, then sweeps
+            await app.advance(step)
+
+        made = 0
+        while made < tasks:
+            loop.run_until_complete(batch())
             made += BATCH
-            loop.run_until_complete(app.advance(step))
             if made % every == 0 or made >= tasks:
                 app.state.tasks.evict()
                 gc.collect()

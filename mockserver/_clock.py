@@ -358,8 +358,16 @@ class Scheduler:
         if topic == "rules":
             return  # the fault injector reads the rules' version per request
         self._look = True
-        if self._wake is not None:
-            self._wake.set()
+        wake = self._wake
+        if wake is None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # told from another thread (a store written from a worker thread)
+            if self._loop_task is not None and not self._loop_task.get_loop().is_closed():
+                self._loop_task.get_loop().call_soon_threadsafe(wake.set)
+            return
+        wake.set()
 
     async def _watch(self, pump: Pump) -> None:
         try:

@@ -547,7 +547,7 @@ class RedisStore(WriteBehind):
         from then on arrives), and again after every new subscription (news may have been missed).
         """
         while True:
-            client: Any = aredis.Redis.from_url(self.url, socket_connect_timeout=3)
+            client: Any = aredis.Redis.from_url(self.url, socket_connect_timeout=3, socket_keepalive=True)
             pubsub: Any = client.pubsub()
             try:
                 await pubsub.subscribe(self._channel)
