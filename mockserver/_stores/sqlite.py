@@ -65,6 +65,10 @@ _TOPICS = {"clock.virtual": "clock", "faults.version": "rules"}
 _TRIM_EVERY = 64
 
 
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 def _dump(value: Any) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
@@ -425,16 +429,23 @@ class SqliteStore(WriteBehind):
         cache = self._values
         if name in cache:
             return cache[name]
-        row = self._one("SELECT value FROM meta WHERE name = ?", (name,))
-        value = None if row is None else row[0] if isinstance(row[0], bytes) else str(row[0]).encode()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return value
+            row = self._one("SELECT value FROM meta WHERE name = ?", (name,))
+            return None if row is None else _bytes(row[0])
+        # the values every request reads come in one query for the step, not one each
+        names = [name, *(n for n in _TOPICS if n != name and n not in cache)]
+        marks = ", ".join("?" * len(names))
+        held = {
+            row[0]: _bytes(row[1])
+            for row in self._all(f"SELECT name, value FROM meta WHERE name IN ({marks})", tuple(names))
+        }
         if not cache:
             loop.call_soon(cache.clear)
-        cache[name] = value
-        return value
+        for one in names:
+            cache[one] = held.get(one)
+        return cache[name]
 
     def set_value(self, name: str, value: bytes) -> None:
         self._values.pop(name, None)
