@@ -85,7 +85,7 @@ def _interleave(app: MockApp, k: int, other: Callable[[], None]) -> Callable[[],
     store = app.state.store
     if isinstance(store, SqliteStore):
         real_db = store._db
-        store._db = _Proxy(real_db, before)  # type: ignore[assignment]
+        store._db = _Proxy(real_db, before)  # type: ignore[assignment]  # a stand-in with the connection's methods
 
         def undo_sqlite() -> None:
             store._db = real_db
@@ -233,7 +233,9 @@ def _music_task(app: MockApp, callback_url: str) -> str:
     task = tasks.new_task("generate-music", param=param, base_url="http://a", token="k")
     task.tracks = [tasks.new_track(task.id, i, duration=30.0, title="t", tags="x", prompt="x") for i in range(2)]
     tasks.start(task, "music")
-    app.state.store.flush()
+    store = app.state.store
+    assert isinstance(store, SqliteStore | RedisStore)
+    store.flush()
     return task.id
 
 
