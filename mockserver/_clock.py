@@ -337,14 +337,15 @@ class Scheduler:
 
     async def _pump_and_look(self, pump: Pump, wake: asyncio.Event) -> None:
         """Deliver what is due, then read when the next delivery is, and wake the loop to sleep until then."""
+        began = self._clock.now()
         claimed = await self._run_pump(pump)
         try:
             stored = await pump.next_due()
         except Exception as exc:  # the store is away: the poll looks again
             _log.error("reading the shared store's next delivery failed", exc_info=exc)
             stored = None
-        if stored is not None and stored <= self._clock.now() and not claimed:
-            stored = None  # due but leased by another process: its news, or the poll, says when to look again
+        if stored is not None and stored <= began and not claimed:
+            stored = None  # due when the pump looked, yet not claimed: leased by another process (SQLite lists those)
         self._stored_at = math.inf if stored is None else stored
         self.looks += 1
         if claimed and stored is not None and stored <= self._clock.now():
