@@ -164,12 +164,17 @@ class Pump(Protocol):
         """Mock time of the earliest delivery this process could claim now; None if there is none."""
         ...
 
-    async def pump(self) -> None:
-        """Claim and run what is due at the clock's time."""
+    async def pump(self) -> int:
+        """Claim and run what is due at the clock's time; how many deliveries it claimed."""
+        ...
+
+    async def watch(self, changed: Callable[[str], None]) -> None:
+        """Call ``changed(topic)`` whenever any process publishes news on the store; runs until cancelled."""
         ...
 
 
-#: Real seconds between two looks at a shared store's due deliveries on a scaled clock.
+#: Real seconds between two looks at a shared store's due deliveries on a scaled clock when no news
+#: came: the fallback for news missed (a watcher reconnecting) and for leases that ran out.
 POLL_S = 0.05
 
 
@@ -221,11 +226,26 @@ class Scheduler:
         #: Deliveries kept in a shared store (None: every entry is on this scheduler's heap).
         self.pump: Pump | None = None
         self._pumping: asyncio.Task[None] | None = None
+        #: Real seconds between two looks at the store when no news wakes the loop (see :data:`POLL_S`).
+        self.poll_s = POLL_S
+        #: Mock time of the store's earliest delivery as last read (inf: none); the loop sleeps until then.
+        self._stored_at = -math.inf
+        #: News came (or the poll ran out): read the store again.
+        self._look = True
+        #: Set once the store's news reaches this scheduler (the watcher has subscribed).
+        self.watching = asyncio.Event()
+        #: Looks at the store the loop has made (a pump and a read of the next delivery each).
+        self.looks = 0
 
     @property
     def clock(self) -> ScaledClock | VirtualClock:
         """The clock this scheduler runs on."""
         return self._clock
+
+    @property
+    def looking(self) -> bool:
+        """A look at the shared store (a pump and a read of its next delivery) is under way."""
+        return self._pumping is not None and not self._pumping.done()
 
     @property
     def pending(self) -> int:
@@ -307,12 +327,54 @@ class Scheduler:
         at = self.next_at()
         return stored if at is None or stored <= at else None
 
-    async def _run_pump(self, pump: Pump) -> None:
+    async def _run_pump(self, pump: Pump) -> int:
         try:
-            await pump.pump()
+            return await pump.pump()
         except Exception as exc:  # a failing delivery must not stop the clock
             _log.error("delivery from the shared store failed at mock time %s", self._clock.now(), exc_info=exc)
             self.errors.append(ActionError(at=self._clock.now(), exception=exc))
+            return 0
+
+    async def _pump_and_look(self, pump: Pump, wake: asyncio.Event) -> None:
+        """Deliver what is due, then read when the next delivery is, and wake the loop to sleep until then."""
+        began = self._clock.now()
+        claimed = await self._run_pump(pump)
+        try:
+            stored = await pump.next_due()
+        except Exception as exc:  # the store is away: the poll looks again
+            _log.error("reading the shared store's next delivery failed", exc_info=exc)
+            stored = None
+        if stored is not None and stored <= began and not claimed:
+            stored = None  # due when the pump looked, yet not claimed: leased by another process (SQLite lists those)
+        self._stored_at = math.inf if stored is None else stored
+        self.looks += 1
+        if claimed and stored is not None and stored <= self._clock.now():
+            self._look = True  # more was due than one claim takes
+        wake.set()
+
+    def _notice(self, topic: str) -> None:
+        """News from the store: deliveries added, the clock moved, or the watcher (re)subscribed."""
+        if topic == "watching":
+            self.watching.set()
+        if topic == "rules":
+            return  # the fault injector reads the rules' version per request
+        self._look = True
+        wake = self._wake
+        if wake is None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # told from another thread (a store written from a worker thread)
+            if self._loop_task is not None and not self._loop_task.get_loop().is_closed():
+                self._loop_task.get_loop().call_soon_threadsafe(wake.set)
+            return
+        wake.set()
+
+    async def _watch(self, pump: Pump) -> None:
+        try:
+            await pump.watch(self._notice)
+        except Exception as exc:  # no news: the poll goes on
+            _log.error("watching the shared store for news failed; polling every %s s", self.poll_s, exc_info=exc)
 
     async def run_due(self) -> None:
         """Run, one after the other, every action due at the current mock time (without moving the clock)."""
@@ -333,9 +395,14 @@ class Scheduler:
         if self._loop_task is not None:
             raise RuntimeError("the scheduler is already started; call stop() before starting it again")
         self._wake = asyncio.Event()
-        self._loop_task = asyncio.get_running_loop().create_task(
-            self._loop(self._clock, self._wake), name="mock-scheduler"
-        )
+        loop = asyncio.get_running_loop()
+        self._look = True
+        self.watching = asyncio.Event()
+        self._loop_task = loop.create_task(self._loop(self._clock, self._wake), name="mock-scheduler")
+        if self.pump is not None:
+            watcher = loop.create_task(self._watch(self.pump), name="mock-store-watch")
+            self._running.add(watcher)
+            watcher.add_done_callback(self._running.discard)
 
     def ensure_running(self) -> None:
         """Start the background loop in the running event loop unless it already runs there.
@@ -422,15 +489,23 @@ class Scheduler:
                     self._running.add(task)
                     task.add_done_callback(self._running.discard)
                     task.add_done_callback(functools.partial(self._ended, entry))
-            if self.pump is not None and (self._pumping is None or self._pumping.done()):
-                pumping = asyncio.create_task(self._run_pump(self.pump))
+            pump, idle = self.pump, self._pumping is None or self._pumping.done()
+            if pump is not None and idle and (self._look or self._stored_at <= clock.now()):
+                self._look = False
+                pumping = asyncio.create_task(self._pump_and_look(pump, wake))
                 self._pumping = pumping
                 self._running.add(pumping)
                 pumping.add_done_callback(self._running.discard)
+                idle = False
             at = self.next_at()
             delay = None if at is None else max(0.0, (at - clock.now()) / clock.scale)
-            if self.pump is not None:
-                delay = POLL_S if delay is None else min(delay, POLL_S)
+            if pump is not None:
+                until = self.poll_s
+                if idle and self._stored_at < math.inf:
+                    until = min(until, max(0.0, (self._stored_at - clock.now()) / clock.scale))
+                delay = until if delay is None else min(delay, until)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):  # not wait_for(): see stop()
                     await wake.wait()
+            if pump is not None and not wake.is_set():
+                self._look = True  # the poll ran out (or the next delivery is due): read the store

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,6 +66,9 @@ class Settings:
     max_tasks: int | None = None
     #: Mock seconds a task's record stays after its files expired (the profile's ``retention_days``).
     retention_grace_s: float = 86400.0
+    #: Real seconds between two looks at a shared store's deliveries when no news came (scaled clock).
+    #: News wakes a process at once (Redis pub/sub; SQLite's change counter); the poll is the fallback.
+    store_poll_s: float = 0.05
 
     def __post_init__(self) -> None:
         try:
@@ -87,6 +91,8 @@ class Settings:
             raise ConfigError(f"time_scale={self.time_scale} is not allowed; use a number > 0 (or virtual_clock)")
         if self.max_tasks is not None and (isinstance(self.max_tasks, bool) or self.max_tasks < 1):
             raise ConfigError(f"max_tasks={self.max_tasks} is not allowed; use a number of tasks >= 1 (or None)")
+        if not (self.store_poll_s > 0 and math.isfinite(self.store_poll_s)):
+            raise ConfigError(f"store_poll_s={self.store_poll_s} is not allowed; use real seconds > 0")
         if not self.retention_grace_s >= 0:
             raise ConfigError(f"retention_grace_s={self.retention_grace_s} is not allowed; use mock seconds >= 0")
         if self.callback_timeout_s is not None and not self.callback_timeout_s > 0:

@@ -25,10 +25,9 @@ class Credits:
     def charge(self, token: str, operation: str) -> None:
         """Draw the cost of one task; :class:`InsufficientCredits` when the balance cannot pay it."""
         cost = self.per_task
-        balance = self.balance(token)
-        if balance < cost:
+        paid, balance = self._store.debit(token, cost, self.starting)  # one step: no worker spends it twice
+        if not paid:
             raise InsufficientCredits(
                 f"Insufficient credits: the balance of this API key is {balance}, {operation} costs {cost}; "
                 "top up with POST /_mock/credits or start the mock with --credits N"
             )
-        self._store.balances[token] = balance - cost

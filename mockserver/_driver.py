@@ -132,16 +132,22 @@ class Driver:
         assert self._shared is not None
         return await self._shared.next_due()
 
-    async def pump(self) -> None:
-        """Claim what is due now (under a lease) and deliver it."""
+    async def pump(self) -> int:
+        """Claim what is due now (under a lease) and deliver it; how many were claimed."""
         assert self._shared is not None
         now = self.scheduler.clock.now()
-        first = await self._shared.next_due()  # a read: an idle store is not written every 50 ms
+        first = await self._shared.next_due()  # a read: an idle store is not written at every look
         if first is None or first > now:
-            return
+            return 0
         claimed = await self._shared.claim(now, self.owner, self._lease_s, CLAIM_BATCH)
         # started in due order: attempts of one task queue in that order (CallbackDispatcher._in_order)
         await asyncio.gather(*(self._deliver_due(due) for due in claimed))
+        return len(claimed)
+
+    async def watch(self, changed: Callable[[str], None]) -> None:
+        """The store's news (deliveries added, clock moved), for the scheduler's loop."""
+        assert self._shared is not None
+        await self._shared.watch(changed)
 
     async def _deliver_due(self, due: Due) -> None:
         shared, store = self._shared, self._store

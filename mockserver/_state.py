@@ -87,6 +87,7 @@ class MockState:
                 mixed = hashlib.sha256(f"{settings.seed}:{secrets.token_hex(8)}".encode()).digest()
                 self.random = RandomSource(int.from_bytes(mixed[:8], "big"))
         self.scheduler = Scheduler(self.clock)
+        self.scheduler.poll_s = settings.store_poll_s
         if shared is not None and isinstance(self.clock, ScaledClock) and hasattr(self.store, "ttl_s"):
             # a store that expires keys itself (Redis): retention and grace, in real seconds
             kept = profile.retention_days * 86400 + settings.retention_grace_s

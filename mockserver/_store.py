@@ -13,7 +13,7 @@ same kind and failure (see :mod:`lifecycle`).
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -126,6 +126,13 @@ class StateStore(Protocol):
 
     def save(self, task: Task) -> None: ...
 
+    def debit(self, token: str, cost: int, starting: int) -> tuple[bool, int]:
+        """Draw ``cost`` from ``token``'s balance (``starting`` if never set) in one step no other process splits.
+
+        ``(True, balance after)`` when it could pay, else ``(False, balance held)`` and nothing drawn.
+        """
+        ...
+
     def evict(self, created_before: float, keep: int | None) -> int:
         """Forget tasks created before ``created_before``, then the oldest beyond ``keep``; return how many went."""
         ...
@@ -175,6 +182,32 @@ class SharedState(Protocol):
         """Set ``name`` unless it is set; return the value it holds afterwards."""
         ...
 
+    # fault-rule counters (a rule's matching calls and the times it acted, for every process) -----
+    def count_call(self, name: str) -> tuple[int, int]:
+        """Count one matching call of the rule counted as ``name``; return its ``(calls, fired)`` afterwards."""
+        ...
+
+    def count_fire(self, name: str, times: int | None) -> bool:
+        """Count one firing of ``name`` unless it has fired ``times`` times already (one atomic step)."""
+        ...
+
+    def count_read(self, name: str) -> tuple[int, int]:
+        """``(calls, fired)`` of ``name``; ``(0, 0)`` for one never counted."""
+        ...
+
+    def count_forget(self, names: list[str] | None = None) -> None:
+        """Drop the counters ``names`` (every counter when None)."""
+        ...
+
+    # notifications ------------------------------------------------------------------------------
+    def publish(self, topic: str) -> None:
+        """Tell every process on the store that ``topic`` changed (``due``, ``clock``, ``rules``)."""
+        ...
+
+    async def watch(self, changed: Callable[[str], None]) -> None:
+        """Call ``changed(topic)`` for every change published by any process (this one too); runs until cancelled."""
+        ...
+
     # journals ------------------------------------------------------------------------------
     def journal_add(self, journal: str, record: bytes, keep: int) -> None:
         """Append one record to ``journal``, keeping the latest ``keep``."""
@@ -214,6 +247,14 @@ class MemoryStore:
 
     def save(self, task: Task) -> None:
         """Nothing to do: the records are the stored objects."""
+
+    def debit(self, token: str, cost: int, starting: int) -> tuple[bool, int]:
+        """One process, one thread: the read and the write cannot be split."""
+        balance = self.balances.get(token, starting)
+        if balance < cost:
+            return False, balance
+        self.balances[token] = balance - cost
+        return True, balance - cost
 
     def evict(self, created_before: float, keep: int | None) -> int:
         """Tasks are held in the order they were made, so the oldest are at the front of the dict."""

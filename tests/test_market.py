@@ -288,10 +288,11 @@ async def test_a_conflict_message_keeps_its_words_and_names_the_sent_field(marke
 async def test_separate_vocals_from_the_audio_url_of_a_track_the_mock_made(market: Market) -> None:
     music = market.app.seed_task((120.0, 100.0), base_url="http://mock")
     track = music.tracks[1]
-    body = {
+    audio_url = f"http://mock/_mock/files/{track.id}.mp3"
+    body: dict[str, Any] = {
         "model": "ai-music-api/separate-vocals",
         "callBackUrl": f"{market.receiver.url}/cb",
-        "input": {"audio_url": f"http://mock/_mock/files/{track.id}.mp3", "type": "separate_vocal"},
+        "input": {"audio_url": audio_url, "type": "separate_vocal"},
     }
     task_id = (await market.create(body))["data"]["taskId"]
     await market.app.advance(100)
@@ -300,7 +301,7 @@ async def test_separate_vocals_from_the_audio_url_of_a_track_the_mock_made(marke
     stems = json.loads(record["resultJson"])["resultObject"]
     # the source is that track: its audio is the separation's origin, byte for byte
     origin = (await market.client.get(stems["originUrl"])).content
-    assert origin == (await market.client.get(body["input"]["audio_url"])).content
+    assert origin == (await market.client.get(audio_url)).content
     for url in (stems["vocalUrl"], stems["instrumentalUrl"]):
         assert (await market.client.get(url)).status_code == 200
     (callback,) = await market.callbacks(task_id, 1)

@@ -21,7 +21,7 @@ from .._providers import get_profile
 from .._redact import fingerprint
 from .._spec import Operation
 from .connection import FaultResponse
-from .matching import RateLimiter, RateLimits, decide, sensitive_word
+from .matching import LocalCounts, RateLimiter, RateLimits, decide, sensitive_word
 from .model import RATE_LIMIT_CODE, RESPONSE_MESSAGES, Decision, Facts, Outcome, Rule, RuleCount
 from .rules import _MOCK_HEADERS, Catalog, FaultConfig, header_rule, load_faults, parse_faults
 
@@ -44,6 +44,33 @@ class SharedLimiter(RateLimiter):
 
     def clear(self) -> None:
         """The store's reset clears the windows."""
+
+
+class SharedCounts:
+    """Rule counters kept in a shared store: "fail the next 2 calls" means the next 2 of every process.
+
+    ``names`` maps a rule's counter key to the name it is counted under in the store (an admin
+    rule's includes the log entry that made it, so that replacing a rule restarts its count on
+    every process). The header rule of one request is counted in this process only.
+    """
+
+    def __init__(self, shared: SharedState, names: dict[str, str], local: dict[str, RuleCount]) -> None:
+        self._shared = shared
+        self._names = names
+        self._local = LocalCounts(local)
+
+    def call(self, key: str) -> tuple[int, int]:
+        if key == "headers":
+            return self._local.call(key)
+        return self._shared.count_call(self._names.get(key, key))
+
+    def fire(self, key: str, times: int | None) -> bool:
+        if key == "headers":
+            return self._local.fire(key, times)
+        return self._shared.count_fire(self._names.get(key, key), times)
+
+    def read(self, key: str) -> RuleCount:
+        return RuleCount(*self._shared.count_read(self._names.get(key, key)))
 
 
 def _without_keys(source: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,11 +136,15 @@ class FaultInjector:
         #: A store shared by processes: the admin rules are a log of POST/DELETE documents kept there.
         self._shared: SharedState | None = None
         self._seen: bytes | None = None
+        #: On a shared store: the name each rule is counted under there (see :class:`SharedCounts`).
+        self._names: dict[str, str] = {}
+        self._counts: SharedCounts | None = None
 
     def share(self, shared: SharedState) -> None:
         """Keep the admin rules and the rate-limit windows in ``shared``, as every process on it does."""
         self._shared = shared
         self.limiter = SharedLimiter(shared)
+        self._counts = SharedCounts(shared, self._names, self.counters)
         if self.window_now is time.monotonic:
             self.window_now = time.time  # one time for every process on the store
         self._sync()
@@ -130,18 +161,19 @@ class FaultInjector:
         self.admin = FaultConfig()
         for key in [k for k in self.counters if k.startswith("admin/")]:
             del self.counters[key]
-        for op, argument in log:
+        self._names.clear()
+        for op, argument, *entry in log:  # entries of a store written before counters were shared: no entry id
             if op == "configure":
-                self._configure(argument)
+                self._configure(argument, entry[0] if entry else "")
             else:
                 self._clear(argument)
 
-    def _publish(self, op: str, argument: Any) -> None:
+    def _publish(self, op: str, argument: Any, entry: str = "") -> None:
         shared = self._shared
         assert shared is not None
         log = [] if op == "clear" and argument is None else json.loads(shared.get_value("faults.admin") or b"[]")
         if not (op == "clear" and argument is None):
-            log.append([op, argument])
+            log.append([op, argument, entry])
         version = secrets.token_hex(8).encode()
         shared.set_value("faults.admin", json.dumps(log).encode())
         shared.set_value("faults.version", version)
@@ -153,6 +185,8 @@ class FaultInjector:
     def reset(self) -> None:
         """Restart counters, rate windows and the random sequence; rules stay."""
         self.counters.clear()
+        if self._shared is not None:
+            self._shared.count_forget()
         self.limiter.clear()
         self.applied.clear()
         self.random = self._rng()
@@ -181,10 +215,13 @@ class FaultInjector:
             self._configure(document)
             return
         self._sync()
-        self._configure(document)  # raises for a bad document before it is shared
-        self._publish("configure", document)
+        before = set(self._names.values())
+        entry = secrets.token_hex(6)
+        self._configure(document, entry)  # raises for a bad document before it is shared
+        self._publish("configure", document, entry)
+        self._shared.count_forget(sorted(before - set(self._names.values())))  # the replaced rules' counts
 
-    def _configure(self, document: Any) -> None:
+    def _configure(self, document: Any, entry: str = "") -> None:
         if isinstance(document, Mapping) and not {"rules", "rate_limits", "sensitive_words"} & document.keys():
             document = {"rules": [document]}
         incoming = parse_faults(document, self.catalog, "POST /_mock/faults")
@@ -197,6 +234,8 @@ class FaultInjector:
                 rule = replace(rule, name=f"admin-{len(rules) + 1}")
             rules = [r for r in rules if r.name != rule.name] + [rule]
             self.counters.pop(f"admin/{rule.name}", None)
+            if entry:
+                self._names[f"admin/{rule.name}"] = f"admin/{rule.name}#{entry}"
         self.admin = FaultConfig(
             tuple(rules),
             incoming.rate_limits if incoming.rate_limits is not None else self.admin.rate_limits,
@@ -208,9 +247,11 @@ class FaultInjector:
         if self._shared is None:
             return self._clear(name)
         self._sync()
+        before = set(self._names.values())
         if not self._clear(name):
             return False
         self._publish("clear", name)
+        self._shared.count_forget(sorted(before - set(self._names.values())))
         return True
 
     def _clear(self, name: str | None) -> bool:
@@ -218,11 +259,13 @@ class FaultInjector:
             self.admin = FaultConfig()
             for key in [k for k in self.counters if k.startswith("admin/")]:
                 del self.counters[key]
+            self._names.clear()
             return True
         if not any(r.name == name for r in self.admin.rules):
             return False
         self.admin = replace(self.admin, rules=tuple(r for r in self.admin.rules if r.name != name))
         self.counters.pop(f"admin/{name}", None)
+        self._names.pop(f"admin/{name}", None)
         return True
 
     def describe(self, latest: int = 100) -> dict[str, Any]:
@@ -232,7 +275,7 @@ class FaultInjector:
         rules = []
         for level, config in (("admin", self.admin), ("file", self.file)):
             for rule in config.rules:
-                count = self.counters.get(f"{level}/{rule.name}", RuleCount())
+                count = self._count(f"{level}/{rule.name}")
                 rules.append(
                     {
                         "level": level,
@@ -258,7 +301,14 @@ class FaultInjector:
 
     def fired(self, name: str, level: str = "file") -> int:
         """How many times the named rule acted."""
-        return self.counters.get(f"{level}/{name}", RuleCount()).fired
+        if self._shared is not None:
+            self._sync()
+        return self._count(f"{level}/{name}").fired
+
+    def _count(self, key: str) -> RuleCount:
+        if self._counts is not None:
+            return self._counts.read(key)
+        return self.counters.get(key, RuleCount())
 
     # per request ---------------------------------------------------------------------------
     def _configured(self) -> bool:
@@ -299,7 +349,7 @@ class FaultInjector:
             rules.append(("headers", from_headers))
         rules += [(f"admin/{r.name}", r) for r in self.admin.rules]
         rules += [(f"file/{r.name}", r) for r in self.file.rules]
-        decision = decide(rules, facts, self.counters, self.random)
+        decision = decide(rules, facts, self.counters if self._counts is None else self._counts, self.random)
         answered = decision.code is not None or decision.fault is not None
         if Status.SENSITIVE_WORD_ERROR in facts.outcomes and not answered and decision.outcome is None:
             word = sensitive_word(body, self.sensitive_words)

@@ -6,7 +6,7 @@ import random
 from collections import deque
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from .model import RESPONSE_MESSAGES, SENSITIVE_FIELDS, ConnectionFault, Decision, Facts, Rule, RuleCount
 
@@ -66,35 +66,71 @@ def _applies(rule: Rule, facts: Facts) -> bool:
     return facts.creating or (rule.outcome is None and not rule.callbacks)
 
 
+class Counts(Protocol):
+    """Where the rules' counters are kept: this process's dict, or a store every process shares."""
+
+    def call(self, key: str) -> tuple[int, int]:
+        """Count one matching call of ``key``; its ``(calls, fired)`` afterwards."""
+        ...
+
+    def fire(self, key: str, times: int | None) -> bool:
+        """Count one firing unless ``key`` has fired ``times`` times already (False: another process took it)."""
+        ...
+
+
+class LocalCounts:
+    """The counters of one process, in a dict."""
+
+    __slots__ = ("counters",)
+
+    def __init__(self, counters: MutableMapping[str, RuleCount]) -> None:
+        self.counters = counters
+
+    def call(self, key: str) -> tuple[int, int]:
+        count = self.counters.setdefault(key, RuleCount())
+        count.calls += 1
+        return count.calls, count.fired
+
+    def fire(self, key: str, times: int | None) -> bool:
+        count = self.counters[key]
+        if times is not None and count.fired >= times:
+            return False
+        count.fired += 1
+        return True
+
+
 def decide(
     rules: Sequence[tuple[str, Rule]],
     facts: Facts,
-    counters: MutableMapping[str, RuleCount],
+    counters: MutableMapping[str, RuleCount] | Counts,
     rng: random.Random,
 ) -> Decision:
     """Apply ``rules`` (``(counter key, rule)``, highest priority first) to one request.
 
     A rule that applies counts the call; it acts when its ``nth`` includes that count, its
     ``times`` are not used up, it offers an aspect no earlier rule took, and its probability
-    draw succeeds.  Random draws come only from ``rng``, in rule order.
+    draw succeeds.  Random draws come only from ``rng``, in rule order.  The firing is counted
+    last, in one step that checks ``times`` again: with counters shared by several processes,
+    of two that both saw the last firing free only one takes it.
     """
+    counts: Counts = LocalCounts(counters) if isinstance(counters, MutableMapping) else counters
     taken: dict[str, Rule] = {}
     fired: list[str] = []
     for key, rule in rules:
         if not _applies(rule, facts):
             continue
-        count = counters.setdefault(key, RuleCount())
-        count.calls += 1
-        if rule.when.nth and count.calls not in rule.when.nth:
+        calls, times_fired = counts.call(key)
+        if rule.when.nth and calls not in rule.when.nth:
             continue
-        if rule.times is not None and count.fired >= rule.times:
+        if rule.times is not None and times_fired >= rule.times:
             continue
         offered = rule.aspects() - taken.keys()
         if not offered:
             continue
         if rule.when.probability is not None and not rng.random() < rule.when.probability:
             continue
-        count.fired += 1
+        if not counts.fire(key, rule.times):
+            continue
         fired.append(rule.name)
         taken.update(dict.fromkeys(offered, rule))
     decision = Decision(rules=tuple(fired))

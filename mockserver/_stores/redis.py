@@ -9,7 +9,13 @@
   process that dies is taken over by another once its lease has run out;
 - the request and callback journals are streams capped at the journal size (``XADD MAXLEN``);
 - rate-limit windows are sorted sets of call times, checked and counted by one Lua script;
-- the virtual clock, the scaled clock's start and the admin fault rules are plain keys.
+- the virtual clock, the scaled clock's start and the admin fault rules are plain keys;
+- a balance is drawn by one Lua script (read, check and write: no other client runs between);
+- fault-rule counters are the hash ``counters`` (``HINCRBY`` per matching call; a rule's firing is
+  counted by a Lua script only while it is under its ``times``);
+- news (``due``: deliveries were added; ``clock``: the virtual clock moved; ``rules``: the admin
+  fault rules changed) is published on the channel ``notify``, which every waiting process
+  subscribes to, so it wakes at once rather than at its next poll.
 
 Every key starts with ``suno-mock:{provider}:``, so one Redis database can hold the mocks of
 several providers.  The records and deliveries are read through the synchronous client (the
@@ -27,7 +33,7 @@ import contextlib
 import pickle
 import secrets
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 from .._errors import ConfigError
@@ -106,6 +112,30 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) + 60)
 return false
 """
+
+
+# KEYS: balances; ARGV: token, cost, starting.  {1, balance after} when paid, else {0, balance held}.
+_DEBIT = """
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+local balance = tonumber(held or ARGV[3])
+local cost = tonumber(ARGV[2])
+if balance < cost then return {0, balance} end
+redis.call('HSET', KEYS[1], ARGV[1], balance - cost)
+return {1, balance - cost}
+"""
+
+# KEYS: counters; ARGV: field of the rule's firings, times ('' for no bound).  1 when counted, else 0.
+_FIRE = """
+local fired = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if ARGV[2] ~= '' and fired >= tonumber(ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+return 1
+"""
+
+#: The shared values whose change is news for other processes, and the topic it is published as.
+_TOPICS = {"clock.virtual": "clock", "faults.version": "rules"}
+#: Real seconds before a watcher whose connection broke subscribes again (the poll covers the gap).
+_RESUBSCRIBE_S = 1.0
 
 
 def _dump(value: Any) -> bytes:
@@ -274,6 +304,9 @@ class RedisStore(WriteBehind):
             self._sync.script_load(script.script)
         self._release = self._sync.register_script(_RELEASE)
         self._admit = self._sync.register_script(_ADMIT)
+        self._debit = self._sync.register_script(_DEBIT)
+        self._fire = self._sync.register_script(_FIRE)
+        self._channel = self._key("notify")
         self._pending: dict[str, Task] = {}
         self._deliveries: list[tuple[str, str, float, int]] = []
         #: Records read in this step of the event loop (a request reads its source task several times).
@@ -293,6 +326,7 @@ class RedisStore(WriteBehind):
                 f"store {url}: written by a newer suno-mockkit (schema {int(version)}, this one reads "
                 f"{SCHEMA_VERSION}); upgrade suno-mockkit, or use another database number"
             )
+        self._join()
 
     def _key(self, *parts: str) -> str:
         return self._prefix + "".join(parts)
@@ -328,9 +362,15 @@ class RedisStore(WriteBehind):
         self._queue_pending(pipe)
         pipe.execute()
 
+    def debit(self, token: str, cost: int, starting: int) -> tuple[bool, int]:
+        paid, balance = self._debit(keys=[self._key("balances")], args=[token, cost, starting])
+        return bool(paid), int(balance)
+
     def _queue_pending(self, pipe: Any) -> None:
         pending, self._pending = self._pending, {}
         self._flush_planned = False
+        if pending:
+            self._tell_siblings()
         for task in pending.values():
             key = self._key("task:", task.id)
             pipe.hset(key, mapping={"record": _dump(task), "created_at": task.created_at})
@@ -346,6 +386,8 @@ class RedisStore(WriteBehind):
             fields = {"task": task_id, "stage": stage, "attempt": attempt}
             pipe.hset(self._key("delivery:", delivery), mapping=fields)
             pipe.zadd(self._key("due"), {delivery: at})
+        if deliveries:
+            pipe.publish(self._channel, "due")
 
     def evict(self, created_before: float, keep: int | None) -> int:
         self.flush()  # called after the step that made the tasks held (see Tasks._sweep)
@@ -370,6 +412,8 @@ class RedisStore(WriteBehind):
             pipe.zrem(index, *batch)
             pipe.execute()
         self._read.clear()
+        if gone:
+            self._tell_siblings()
         return len(gone)
 
     def clear(self) -> None:
@@ -442,25 +486,88 @@ class RedisStore(WriteBehind):
         cache = self._values
         if name in cache:
             return cache[name]
-        value: bytes | None = self._sync.get(self._key("value:", name))
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return value
+            found: bytes | None = self._sync.get(self._key("value:", name))
+            return found
+        # the values every request reads come in one MGET: one round trip for the step, not one each
+        names = [name, *(n for n in _TOPICS if n != name and n not in cache)]
+        values = self._sync.mget([self._key("value:", n) for n in names])
         if not cache:
             loop.call_soon(cache.clear)
-        cache[name] = value
+        cache.update(zip(names, values, strict=True))
+        value: bytes | None = values[0]
         return value
 
     def set_value(self, name: str, value: bytes) -> None:
         self._values.pop(name, None)
-        self._sync.set(self._key("value:", name), value)
+        self._tell_siblings()
+        topic = _TOPICS.get(name)
+        if topic is None:
+            self._sync.set(self._key("value:", name), value)
+            return
+        pipe = self._sync.pipeline(transaction=True)
+        pipe.set(self._key("value:", name), value)
+        pipe.publish(self._channel, topic)
+        pipe.execute()
 
     def set_value_once(self, name: str, value: bytes) -> bytes:
         self._values.pop(name, None)
         self._sync.set(self._key("value:", name), value, nx=True)
         held = self.get_value(name)
         return value if held is None else held
+
+    # fault-rule counters -------------------------------------------------------------------------
+    def count_call(self, name: str) -> tuple[int, int]:
+        pipe = self._sync.pipeline(transaction=True)
+        pipe.hincrby(self._key("counters"), name + "\x1fcalls", 1)
+        pipe.hget(self._key("counters"), name + "\x1ffired")
+        calls, fired = pipe.execute()
+        return int(calls), int(fired or 0)
+
+    def count_fire(self, name: str, times: int | None) -> bool:
+        bound = "" if times is None else times
+        return bool(self._fire(keys=[self._key("counters")], args=[name + "\x1ffired", bound]))
+
+    def count_read(self, name: str) -> tuple[int, int]:
+        calls, fired = self._sync.hmget(self._key("counters"), name + "\x1fcalls", name + "\x1ffired")
+        return int(calls or 0), int(fired or 0)
+
+    def count_forget(self, names: list[str] | None = None) -> None:
+        if names is None:
+            self._sync.delete(self._key("counters"))
+        elif names:
+            self._sync.hdel(self._key("counters"), *(n + f for n in names for f in ("\x1fcalls", "\x1ffired")))
+
+    # notifications ------------------------------------------------------------------------------
+    def publish(self, topic: str) -> None:
+        self._sync.publish(self._channel, topic)
+
+    async def watch(self, changed: Callable[[str], None]) -> None:
+        """Subscribe to the channel ``notify`` on a connection of its own; subscribe again if it breaks.
+
+        ``changed("watching")`` once the server has confirmed the subscription (news published
+        from then on arrives), and again after every new subscription (news may have been missed).
+        """
+        while True:
+            client: Any = aredis.Redis.from_url(self.url, socket_connect_timeout=3, socket_keepalive=True)
+            pubsub: Any = client.pubsub()
+            try:
+                await pubsub.subscribe(self._channel)
+                async for message in pubsub.listen():
+                    if message["type"] == "subscribe":
+                        changed("watching")
+                    elif message["type"] == "message":
+                        data = message["data"]
+                        changed(data.decode() if isinstance(data, bytes) else str(data))
+            except (redis.RedisError, OSError):
+                pass  # the poll goes on meanwhile
+            finally:
+                with contextlib.suppress(redis.RedisError, OSError, RuntimeError):
+                    await pubsub.aclose()
+                    await client.aclose()
+            await asyncio.sleep(_RESUBSCRIBE_S)
 
     # journals -----------------------------------------------------------------------------------
     def journal_add(self, journal: str, record: bytes, keep: int) -> None:

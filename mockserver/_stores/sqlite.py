@@ -20,7 +20,7 @@ import pickle
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +51,22 @@ CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, name T
 CREATE INDEX IF NOT EXISTS journal_name ON journal (name, id);
 CREATE TABLE IF NOT EXISTS windows (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS windows_key ON windows (key, at);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, calls INTEGER NOT NULL, fired INTEGER NOT NULL);
 """
 
 
+#: Real seconds between two looks at the file's change counter (``PRAGMA data_version``, read from
+#: the WAL index in shared memory: no query, no disk) by a process that waits for other processes' news.
+WATCH_S = 0.02
+#: The shared values whose change is news for other processes, and the topic it is published as.
+_TOPICS = {"clock.virtual": "clock", "faults.version": "rules"}
+
 #: A journal is trimmed to its size every this many records (it holds at most this many more).
 _TRIM_EVERY = 64
+
+
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
 
 
 def _dump(value: Any) -> bytes:
@@ -241,6 +252,8 @@ class SqliteStore(WriteBehind):
                 "point --store at a new file, or delete this one"
             ) from None
         self._lock = threading.RLock()
+        #: This process's watchers (see :meth:`watch`): told of its own news at once.
+        self._watchers: list[Callable[[str], None]] = []
         self._values: dict[str, bytes | None] = {}
         self._journaled = 0
         self._pending: dict[str, Task] = {}
@@ -253,6 +266,7 @@ class SqliteStore(WriteBehind):
         self.balances: MutableMapping[str, int] = _Balances(self)
         self.once: MutableMapping[tuple[str, str], str] = _Once(self)
         self._check(provider)
+        self._join()
 
     def _check(self, provider: str) -> None:
         version = self.set_value_once("schema_version", str(SCHEMA_VERSION).encode())
@@ -278,6 +292,7 @@ class SqliteStore(WriteBehind):
         self._flush_planned = False
         if not self._pending and not self._deliveries:
             return
+        due = bool(self._deliveries)
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -286,18 +301,39 @@ class SqliteStore(WriteBehind):
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+        if due:
+            self._tell("due")
 
     def _write_pending(self, db: sqlite3.Connection) -> None:
         pending, self._pending = self._pending, {}
         self._flush_planned = False
         deliveries, self._deliveries = self._deliveries, []
         if pending:
+            self._tell_siblings()
             rows = [(task.id, task.created_at, _dump(task)) for task in pending.values()]
             tracks = [(track.id, task.id) for task in pending.values() for track in task.tracks]
             db.executemany("INSERT OR REPLACE INTO tasks (id, created_at, record) VALUES (?, ?, ?)", rows)
             db.executemany("INSERT OR REPLACE INTO tracks (id, task_id) VALUES (?, ?)", tracks)
         if deliveries:
             db.executemany("INSERT INTO deliveries (task_id, stage, at, attempt) VALUES (?, ?, ?, ?)", deliveries)
+            self._notice(db, "due")
+
+    def debit(self, token: str, cost: int, starting: int) -> tuple[bool, int]:
+        """Read and write the balance in one ``BEGIN IMMEDIATE`` transaction: no other process writes between."""
+        with self._write() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT amount FROM balances WHERE token = ?", (token,)).fetchone()
+                balance = starting if row is None else int(row[0])
+                paid = balance >= cost
+                if paid:
+                    balance -= cost
+                    db.execute("INSERT OR REPLACE INTO balances (token, amount) VALUES (?, ?)", (token, balance))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        return paid, balance
 
     def evict(self, created_before: float, keep: int | None) -> int:
         self.flush()  # called after the step that made the tasks held (see Tasks._sweep)
@@ -319,6 +355,8 @@ class SqliteStore(WriteBehind):
                 raise
             db.execute("COMMIT")
         self._read.clear()
+        if gone:
+            self._tell_siblings()
         return len(gone)
 
     def clear(self) -> None:
@@ -327,7 +365,7 @@ class SqliteStore(WriteBehind):
         self._read.clear()
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
-            for table in ("tasks", "tracks", "balances", "once", "deliveries", "journal", "windows"):
+            for table in ("tasks", "tracks", "balances", "once", "deliveries", "journal", "windows", "counters"):
                 db.execute(f"DELETE FROM {table}")
             db.execute("DELETE FROM meta WHERE name LIKE 'journal.%'")
             db.execute("COMMIT")
@@ -391,21 +429,41 @@ class SqliteStore(WriteBehind):
         cache = self._values
         if name in cache:
             return cache[name]
-        row = self._one("SELECT value FROM meta WHERE name = ?", (name,))
-        value = None if row is None else row[0] if isinstance(row[0], bytes) else str(row[0]).encode()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return value
+            row = self._one("SELECT value FROM meta WHERE name = ?", (name,))
+            return None if row is None else _bytes(row[0])
+        # the values every request reads come in one query for the step, not one each
+        names = [name, *(n for n in _TOPICS if n != name and n not in cache)]
+        marks = ", ".join("?" * len(names))
+        held = {
+            row[0]: _bytes(row[1])
+            for row in self._all(f"SELECT name, value FROM meta WHERE name IN ({marks})", tuple(names))
+        }
         if not cache:
             loop.call_soon(cache.clear)
-        cache[name] = value
-        return value
+        for one in names:
+            cache[one] = held.get(one)
+        return cache[name]
 
     def set_value(self, name: str, value: bytes) -> None:
         self._values.pop(name, None)
+        self._tell_siblings()
+        topic = _TOPICS.get(name)
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
+            if topic is None:
+                db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
+                return
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
+                self._notice(db, topic)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        self._tell(topic)
 
     def set_value_once(self, name: str, value: bytes) -> bytes:
         self._values.pop(name, None)
@@ -418,6 +476,7 @@ class SqliteStore(WriteBehind):
     def journal_add(self, journal: str, record: bytes, keep: int) -> None:
         """Append a record in one transaction with the tasks still held; trim to ``keep`` every 64 records."""
         self._journaled += 1
+        due = bool(self._deliveries)
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -439,6 +498,8 @@ class SqliteStore(WriteBehind):
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+        if due:
+            self._tell("due")
 
     def journal_read(self, journal: str) -> list[bytes]:
         return [bytes(row[0]) for row in self._all("SELECT record FROM journal WHERE name = ? ORDER BY id", (journal,))]
@@ -469,6 +530,83 @@ class SqliteStore(WriteBehind):
                 raise
             db.execute("COMMIT")
         return wait
+
+    # fault-rule counters ---------------------------------------------------------------------------
+    def count_call(self, name: str) -> tuple[int, int]:
+        with self._write() as db:
+            row = db.execute(
+                "INSERT INTO counters (name, calls, fired) VALUES (?, 1, 0)"
+                " ON CONFLICT (name) DO UPDATE SET calls = calls + 1 RETURNING calls, fired",
+                (name,),
+            ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def count_fire(self, name: str, times: int | None) -> bool:
+        """One ``UPDATE ... WHERE fired < times``: of two processes racing for the last firing, one wins."""
+        with self._write() as db:
+            changed = db.execute(
+                "UPDATE counters SET fired = fired + 1 WHERE name = ? AND (? IS NULL OR fired < ?)",
+                (name, times, times),
+            ).rowcount
+        return bool(changed)
+
+    def count_read(self, name: str) -> tuple[int, int]:
+        row = self._one("SELECT calls, fired FROM counters WHERE name = ?", (name,))
+        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+    def count_forget(self, names: list[str] | None = None) -> None:
+        with self._write() as db:
+            if names is None:
+                db.execute("DELETE FROM counters")
+            else:
+                db.executemany("DELETE FROM counters WHERE name = ?", [(n,) for n in names])
+
+    # notifications ------------------------------------------------------------------------------
+    def publish(self, topic: str) -> None:
+        with self._write() as db:
+            self._notice(db, topic)
+        self._tell(topic)
+
+    async def watch(self, changed: Callable[[str], None]) -> None:
+        """SQLite has no pub/sub: look at the file's change counter every :data:`WATCH_S` (a read of shared memory).
+
+        Only when another connection committed are the topic counters (rows ``notify.TOPIC`` of
+        ``meta``) read; a topic whose counter moved is reported.  This process's own news is
+        reported at once, by the store that published it.
+        """
+        self._watchers.append(changed)
+        try:
+            seen = self._one("PRAGMA data_version", ())[0]
+            counts = self._notices()
+            changed("watching")
+            while True:
+                await asyncio.sleep(WATCH_S)
+                version = self._one("PRAGMA data_version", ())[0]
+                if version == seen:
+                    continue
+                seen = version
+                now = self._notices()
+                for topic, count in now.items():
+                    if counts.get(topic) != count:
+                        changed(topic)
+                counts = now
+        finally:
+            self._watchers.remove(changed)
+
+    def _notice(self, db: sqlite3.Connection, topic: str) -> None:
+        db.execute(
+            "INSERT INTO meta (name, value) VALUES (?, '1') ON CONFLICT (name) DO UPDATE SET"
+            " value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+            (f"notify.{topic}",),
+        )
+
+    def _notices(self) -> dict[str, str]:
+        rows = self._all("SELECT name, value FROM meta WHERE name LIKE 'notify.%'", ())
+        return {str(name)[len("notify.") :]: str(value) for name, value in rows}
+
+    def _tell(self, topic: str) -> None:
+        for changed in list(self._watchers):
+            changed(topic)
 
     # plumbing -----------------------------------------------------------------------------------
     @contextlib.contextmanager
