@@ -18,7 +18,9 @@ if _typing.TYPE_CHECKING:
     from ._market import run_market_suite
     from ._pytest_suite import server_conformance_tests
     from ._readiness import ReadinessReport, ScenarioResult, Verdict, check_client
-    from ._server import Outcome, SuiteConfig, SuiteResult, run_server_suite
+    from ._server.config import SuiteConfig
+    from ._server.report import Outcome, SuiteResult
+    from ._server.run import run_server_suite
     from .strategies import SpecResponse
 
 __all__ = [
@@ -49,13 +51,13 @@ _HOMES = {
     "ContractError": "mockserver._errors",  # beside the rest of the error tree
     "ContractViolation": "_client",
     "Force": "_client",
-    "Outcome": "_server",
+    "Outcome": "contract._server.report",
     "ReadinessReport": "_readiness",
     "RequestBudgetExceeded": "_client",
     "ScenarioResult": "_readiness",
     "SpecResponse": "strategies",
-    "SuiteConfig": "_server",
-    "SuiteResult": "_server",
+    "SuiteConfig": "contract._server.config",
+    "SuiteResult": "contract._server.report",
     "SunoLive": "_live",
     "SunoMock": "_handles",
     "SunoRouter": "_client",
@@ -63,7 +65,7 @@ _HOMES = {
     "Verdict": "_readiness",
     "check_client": "_readiness",
     "run_market_suite": "_market",
-    "run_server_suite": "_server",
+    "run_server_suite": "contract._server.run",
     "server_conformance_tests": "_pytest_suite",
     "suno_router": "_client",
 }

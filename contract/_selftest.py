@@ -28,6 +28,7 @@ import httpx
 from mockserver import create_app
 
 from ._server import SuiteConfig, SuiteResult, run_server_suite, suite_session
+from ._server.discovery import discover, fixture
 from ._sources import past_retention
 
 __all__ = ["MUTANTS", "Mutation", "SelftestReport", "mock", "run_mutant", "run_selftest"]
@@ -719,8 +720,8 @@ def suite_result(name: str, max_examples: int = 3, callback_wait: float = 5.0) -
     if mutation.virtual:
         app = mutation.wrap(mock(mutation.provider, virtual_clock=True))
         with suite_session(SuiteConfig(provider=mutation.provider, token=TOKEN, app=app)) as session:
-            session.suite.discover()
-            session.suite.fixture()
+            discover(session.suite)
+            fixture(session.suite)
             past_retention(session.suite)
         assert session.result is not None
         return session.result
