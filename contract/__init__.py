@@ -12,7 +12,9 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from mockserver._errors import ContractError
 
-    from ._client import ContractViolation, Force, RequestBudgetExceeded, SunoRouter, suno_router
+    from ._answers import SpecResponse
+    from ._client import SunoRouter, suno_router
+    from ._forcing import Force
     from ._handles import SunoMock, SunoServer
     from ._live import SunoLive
     from ._market import run_market_suite
@@ -21,7 +23,7 @@ if _typing.TYPE_CHECKING:
     from ._server.config import SuiteConfig
     from ._server.report import Outcome, SuiteResult
     from ._server.run import run_server_suite
-    from .strategies import SpecResponse
+    from ._violations import ContractViolation, RequestBudgetExceeded
 
 __all__ = [
     "ContractError",
@@ -49,13 +51,13 @@ __all__ = [
 # The module that defines each exported name.
 _HOMES = {
     "ContractError": "mockserver._errors",  # beside the rest of the error tree
-    "ContractViolation": "_client",
-    "Force": "_client",
+    "ContractViolation": "_violations",
+    "Force": "_forcing",
     "Outcome": "contract._server.report",
     "ReadinessReport": "_readiness",
-    "RequestBudgetExceeded": "_client",
+    "RequestBudgetExceeded": "_violations",
     "ScenarioResult": "_readiness",
-    "SpecResponse": "strategies",
+    "SpecResponse": "_answers",
     "SuiteConfig": "contract._server.config",
     "SuiteResult": "contract._server.report",
     "SunoLive": "_live",

@@ -391,7 +391,8 @@ def suno_respx(suno_mock: SunoMock) -> Iterator[SunoRouter]:
     """
     import httpx
 
-    from contract._client import BASE_URLS, ContractViolation, SunoRouter
+    from contract._client import BASE_URLS, SunoRouter
+    from contract._violations import ContractViolation
 
     router = SunoRouter(
         suno_mock.provider,
