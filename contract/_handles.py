@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from contract._client import SunoRouter
     from contract._loop_host import LoopHost
-    from contract.pytest_plugin import Setup
+    from contract._setup import Setup
     from mockserver import MockApp
     from mockserver._callbacks import Attempt, CallbackJournal
     from mockserver._journal import RequestJournal, RequestRecord
