@@ -34,7 +34,6 @@ Example::
 
 from __future__ import annotations
 
-import contextvars
 import json
 import threading
 import warnings
@@ -44,7 +43,6 @@ from types import TracebackType
 from typing import Any, Self
 
 import httpx
-import respx
 
 from mockserver import openapi
 
@@ -53,6 +51,7 @@ from . import _rules as rules
 from ._drawing import CreateTimeStyle
 from ._forcing import Force, force_rule
 from ._hostguard import real_hosts_blocked
+from ._internals import KindAwareRouter, request_is_async, send_through
 from ._loop_host import LoopHost
 from ._violations import ContractViolation, NoRequestSeen, RecordedViolation, RequestBudgetExceeded
 
@@ -63,10 +62,8 @@ BASE_URLS: dict[str, str] = {
     provider: openapi.load_spec(provider)["servers"][0]["url"] for provider in openapi.PROVIDERS
 }
 
-_ASYNC: contextvars.ContextVar[bool] = contextvars.ContextVar("suno_router_async", default=False)
 
-
-class SunoRouter(respx.MockRouter):
+class SunoRouter(KindAwareRouter):
     """A respx router for one provider that checks requests and answers from the mock.
 
     Use it as a (sync or async) context manager, usually through :func:`suno_router`.
@@ -117,23 +114,6 @@ class SunoRouter(respx.MockRouter):
         url = httpx.URL(self.base_url)
         self._route = self.route(scheme=url.scheme, host=url.host, name=f"suno-{provider}")
         self._route.side_effect = self._handle
-
-    # respx hooks: remember whether the request is async, so the side effect can answer in kind.
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        token = _ASYNC.set(False)
-        try:
-            response: httpx.Response = super().handler(request)
-            return response
-        finally:
-            _ASYNC.reset(token)
-
-    async def async_handler(self, request: httpx.Request) -> httpx.Response:
-        token = _ASYNC.set(True)
-        try:
-            response: httpx.Response = await super().async_handler(request)
-            return response
-        finally:
-            _ASYNC.reset(token)
 
     def __enter__(self) -> Self:
         self._host_guard = real_hosts_blocked()
@@ -320,7 +300,7 @@ class SunoRouter(respx.MockRouter):
         self.requests_seen += 1
         if request.url.path.startswith("/_mock/"):
             # The mock's own files and controls (audioUrl, streamAudioUrl point here): no API rules apply.
-            return self._forward_async(request, None) if _ASYNC.get() else self._run_sync(self._send(request))
+            return self._forward_async(request, None) if request_is_async() else self._run_sync(self._send(request))
         operation_id, query = self._check(request)
         self.operations_called.append(operation_id)
         if operation_id is not None:
@@ -329,7 +309,7 @@ class SunoRouter(respx.MockRouter):
                     forced = rule.answer(self.provider, operation_id, query).to_httpx(request)
                     self._learn(operation_id, forced)
                     return forced
-        if _ASYNC.get():
+        if request_is_async():
             return self._forward_async(request, operation_id)
         response = self._run_sync(self._send(request))
         self._learn(operation_id, response)
@@ -356,10 +336,7 @@ class SunoRouter(respx.MockRouter):
         return response
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        inner = httpx.Request(request.method, request.url, headers=request.headers, content=request.content)
-        answer = await self._transport.handle_async_request(inner)
-        content = await answer.aread()
-        return httpx.Response(answer.status_code, headers=answer.headers, content=content, request=request)
+        return await send_through(self._transport, request)
 
     def _learn(self, operation_id: str | None, response: httpx.Response) -> None:
         """Remember track durations that a details answer reports, for the rules that need them (50 %)."""

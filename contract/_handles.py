@@ -25,12 +25,9 @@ __all__ = ["SunoMock", "SunoServer"]
 
 
 async def _forward(transport: httpx.ASGITransport, request: httpx.Request) -> httpx.Response:
-    import httpx
+    from contract._internals import send_through
 
-    inner = httpx.Request(request.method, request.url, headers=request.headers, content=request.content)
-    answer = await transport.handle_async_request(inner)
-    content = await answer.aread()
-    return httpx.Response(answer.status_code, headers=answer.headers, content=content)
+    return await send_through(transport, request)
 
 
 async def _settle(app: MockApp, done: Callable[[], bool]) -> bool:

@@ -146,7 +146,8 @@ def generated(suite: Suite) -> None:
         return
     import schemathesis
     from schemathesis import GenerationMode
-    from schemathesis.core import NotSet
+
+    from .._internals import case_has_no_body  # schemathesis: how a case without a body looks
 
     schema = schemathesis.openapi.from_dict(openapi.load_spec(suite.provider))
     for op_id, op in suite.served.items():
@@ -155,7 +156,7 @@ def generated(suite: Suite) -> None:
             suite.progress(f"schemathesis {op_id} {mode.value}")
 
             def call(case: Any, op: str = op_id) -> None:
-                body = NO_BODY if isinstance(case.body, NotSet) else case.body
+                body = NO_BODY if case_has_no_body(case) else case.body
                 query = {k: v for k, v in (case.query or {}).items() if v is not None}
                 raw = None
                 if isinstance(body, bytes):  # negative mode may send bytes that are not JSON
