@@ -6,7 +6,9 @@ a provider's real base URL (``https://api.kie.ai``, ``https://api.sunoapi.org``,
 rules (:mod:`contract._rules`, plus the auth header and content type), and answers from the
 in-process mock. Sync ``httpx.Client`` and async ``httpx.AsyncClient`` both work: async requests
 go through ``httpx.ASGITransport``; sync ones through the same transport run on a private event
-loop thread (``respx.ASGIHandler`` alone is async-only).
+loop thread (``respx.ASGIHandler`` alone is async-only). ``requests`` calls to the base URL, from
+any session, go through the same checks while the router is active
+(:mod:`contract._requests_adapter`, when ``requests`` is installed).
 
 A broken rule is never silent. With ``strict=True`` (default) the call itself raises
 :class:`ContractViolation` naming the field, the value and the rule; every violation is also
@@ -36,6 +38,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import datetime as dt
+import hashlib
 import json
 import threading
 import warnings
@@ -56,6 +60,11 @@ from . import _rules as rules
 from ._hostguard import real_hosts_blocked
 from ._loop_host import cancel_other_tasks
 from .strategies import CreateTimeStyle, SpecResponse, build_response, documented_codes
+
+try:
+    from . import _requests_adapter
+except ImportError:  # requests is optional: without it only httpx is routed
+    _requests_adapter = None  # type: ignore[assignment]
 
 __all__ = [
     "BASE_URLS",
@@ -158,6 +167,12 @@ class Force:
         """Whether the rule still answers requests."""
         return not self._removed and (self.times is None or self.used < self.times)
 
+    def next_status(self, operation_id: str) -> Any:
+        """The task state the next answer forces (None: no state, or not a details read)."""
+        if self.code != 200 or not self.statuses or not families.reading(operation_id):
+            return None
+        return self.statuses[min(self.used, len(self.statuses) - 1)]
+
     def answer(self, provider: str, operation_id: str, query: Mapping[str, str]) -> SpecResponse:
         """The forced answer for one request (advances through ``statuses``)."""
         record: dict[str, Any] = {}
@@ -172,6 +187,37 @@ class Force:
         return build_response(
             provider, operation_id, self.code, http_status=self.http_status, task_id=task_id, **record
         )
+
+
+#: A forced state of a task the mock knows is reached on a virtual-clock mock in steps of this many mock seconds.
+SETTLE_STEP = 5.0
+SETTLE_STEPS = 2000
+
+
+def _epoch_ms(value: Any) -> Any:
+    """A ``"YYYY-MM-DD HH:MM:SS"`` createTime as epoch milliseconds (anything else as it is)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        when = dt.datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return value
+    return int(when.timestamp() * 1000)
+
+
+def _restyled(response: httpx.Response, create_time: CreateTimeStyle) -> httpx.Response:
+    """The mock's own answer, its tracks' ``createTime`` written as epoch ms when that style is forced."""
+    if create_time != "epoch_ms":
+        return response
+    body = response.json()
+    data = body.get("data") if isinstance(body, dict) else None
+    inner = data.get("response") if isinstance(data, dict) else None
+    tracks = inner.get("sunoData") if isinstance(inner, dict) else None
+    for track in tracks if isinstance(tracks, list) else []:
+        if isinstance(track, dict) and "createTime" in track:
+            track["createTime"] = _epoch_ms(track["createTime"])
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
+    return httpx.Response(response.status_code, headers=headers, json=body, request=response.request)
 
 
 def _among(value: Any, states: Sequence[Any]) -> bool:
@@ -208,6 +254,14 @@ class _LoopThread:
             loop.close()
 
 
+def _fingerprint(header: str) -> str:
+    """An Authorization header as a report may show it: its scheme word, the key as a sha256 prefix (never the key)."""
+    words = header.split(None, 1)
+    scheme, secret = (words[0], words[1]) if len(words) == 2 and words[0].isalpha() else ("", header.strip())
+    digest = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{scheme + ' ' if scheme else ''}<key #{digest}>"
+
+
 def _header_violations(request: httpx.Request) -> list[rules.Violation]:
     """Auth (suno-api.md 0.2: ``Authorization: Bearer <API_KEY>``) and JSON content type for bodies."""
     out: list[rules.Violation] = []
@@ -219,7 +273,8 @@ def _header_violations(request: httpx.Request) -> list[rules.Violation]:
     else:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip() or any(ch.isspace() for ch in token.strip()):
-            out.append(rules.Violation("Authorization", header, "must be 'Bearer <API key>' (one key, no spaces)"))
+            shown = _fingerprint(header)
+            out.append(rules.Violation("Authorization", shown, "must be 'Bearer <API key>' (one key, no spaces)"))
     if request.method == "POST":
         media = request.headers.get("content-type", "")
         if media.split(";")[0].strip().lower() != "application/json":
@@ -298,6 +353,8 @@ class SunoRouter(respx.MockRouter):
         self._host_guard = real_hosts_blocked()
         self._host_guard.__enter__()
         super().__enter__()
+        if _requests_adapter is not None:
+            _requests_adapter.install(self)
         return self
 
     async def __aenter__(self) -> Self:
@@ -310,6 +367,8 @@ class SunoRouter(respx.MockRouter):
         traceback: TracebackType | None = None,
     ) -> None:
         try:
+            if _requests_adapter is not None:
+                _requests_adapter.uninstall(self)
             super().__exit__(exc_type, exc_value, traceback)
         finally:
             self._bridge.close()
@@ -320,7 +379,7 @@ class SunoRouter(respx.MockRouter):
             warnings.warn(
                 NoRequestSeen(
                     f"the {self.provider} router saw no request to {self.base_url}: the client under test may "
-                    "send to another host or through a library the router does not intercept (only httpx is); "
+                    "send to another host or through a library the router does not intercept (httpx and requests are); "
                     "pass expect_requests=False when no request is expected"
                 ),
                 stacklevel=2,
@@ -522,6 +581,12 @@ class SunoRouter(respx.MockRouter):
         if operation_id is not None:
             for rule in self._forces:
                 if rule.active() and operation_id in rule.operations:
+                    if rule.next_status(operation_id) is not None and self._settles():
+                        if _ASYNC.get():
+                            return self._settle_learn(request, operation_id, rule, query)
+                        settled = self._bridge.run(self._settle(request, operation_id, rule, query))
+                        self._learn(operation_id, settled)
+                        return settled
                     forced = rule.answer(self.provider, operation_id, query).to_httpx(request)
                     self._learn(operation_id, forced)
                     return forced
@@ -530,6 +595,50 @@ class SunoRouter(respx.MockRouter):
         response = self._bridge.run(self._send(request))
         self._learn(operation_id, response)
         return response
+
+    def _settles(self) -> bool:
+        """Whether forced states are reached on the mock's own clock (an app with a virtual clock)."""
+        settings = getattr(self.app, "settings", None)
+        return bool(getattr(settings, "virtual_clock", False)) and callable(getattr(self.app, "advance", None))
+
+    async def _settle_learn(
+        self, request: httpx.Request, operation_id: str, rule: Force, query: Mapping[str, str]
+    ) -> httpx.Response:
+        response = await self._settle(request, operation_id, rule, query)
+        self._learn(operation_id, response)
+        return response
+
+    async def _settle(
+        self, request: httpx.Request, operation_id: str, rule: Force, query: Mapping[str, str]
+    ) -> httpx.Response:
+        """A forced state answered by the mock itself, its clock moved on until its task is in that state.
+
+        So a forced SUCCESS lists the mock's own tracks (ids, durations, files), and the client's
+        next call naming one of them is answered as the API would. A task the mock does not know,
+        or one already past the forced state, gets the built answer instead.
+        """
+        wanted = rule.next_status(operation_id)
+        status = next(
+            (s for f in families.reading(operation_id) if (s := f.status_for(self.provider)) is not None), None
+        )
+        if status is not None and 0 <= status.rank(wanted) < len(status.order):
+            advance: Callable[[float], Awaitable[None]] = getattr(self.app, "advance")  # noqa: B009 (duck-typed app)
+            for _ in range(SETTLE_STEPS):
+                real = await self._send(request)
+                try:
+                    body = real.json()
+                    seen = body["data"][status.field] if body.get("code") == 200 else None
+                except (ValueError, AttributeError, KeyError, TypeError):
+                    seen = None
+                if seen is None:
+                    break
+                if _among(seen, [wanted]):
+                    rule.used += 1
+                    return _restyled(real, rule.create_time)
+                if status.is_terminal(seen) or status.rank(seen) >= status.rank(wanted):
+                    break
+                await advance(SETTLE_STEP)
+        return rule.answer(self.provider, operation_id, query).to_httpx(request)
 
     async def _forward_async(self, request: httpx.Request, operation_id: str | None) -> httpx.Response:
         response = await self._send(request)
