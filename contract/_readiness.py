@@ -68,8 +68,11 @@ from typing import Any
 
 from . import _families as families
 from . import _rules as rules
-from ._client import ContractViolation, Force, RecordedViolation, RequestBudgetExceeded, SunoRouter, summarise
-from .strategies import CreateTimeStyle, documented_codes
+from ._client import SunoRouter
+from ._documents import documented_codes
+from ._drawing import CreateTimeStyle
+from ._forcing import Force
+from ._violations import ContractViolation, RecordedViolation, RequestBudgetExceeded, summarise
 
 __all__ = [
     "CRASH_TYPES",

@@ -43,8 +43,8 @@ from urllib.parse import parse_qsl
 
 from . import _families as families
 from . import _rules as rules
+from ._documents import documented_codes
 from ._readiness import HOLD_READS, Verdict
-from .strategies import documented_codes
 
 __all__ = ["ClientReport", "ClientScenario", "ScenarioRun", "SentRequest", "run_client"]
 

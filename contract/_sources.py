@@ -28,7 +28,7 @@ from ._families import Operation, Source
 from ._requests import valid_body
 
 if TYPE_CHECKING:
-    from ._server import _Suite
+    from ._server.suite import Suite
 
 __all__ = ["PAST_RETENTION_S", "RECOVERING", "foreign_tracks", "past_retention"]
 
@@ -39,7 +39,7 @@ RECOVERING = frozenset({"recover-audio"})
 PAST_RETENTION_S = 16 * 86400.0
 
 
-def _building(suite: _Suite) -> list[tuple[str, Operation, Source]]:
+def _building(suite: Suite) -> list[tuple[str, Operation, Source]]:
     """(id, operation, its source) for each served operation that builds on a finished task the suite has."""
     found = []
     for op_id, op in suite.served.items():
@@ -57,14 +57,14 @@ def _refused(op: Operation) -> list[int]:
     return [code for code in op.unknown_codes if code != 200]
 
 
-def foreign_tracks(suite: _Suite) -> None:
+def foreign_tracks(suite: Suite) -> None:
     """``audioId`` of another finished task than ``taskId``: refused like an unknown track."""
     for op_id, op, source in _building(suite):
-        track_refs = [r for r in suite._refs(op, dict.fromkeys(r.field for r in op.refs)) if r.names == "track"]
+        track_refs = [r for r in suite.refs(op, dict.fromkeys(r.field for r in op.refs)) if r.names == "track"]
         task_refs = [r for r in op.refs if r.names == "task"]
         if not track_refs or not task_refs or not _refused(op):
             continue
-        other = suite._fresh_source() if op.needs == "music" else None
+        other = suite.fresh_source() if op.needs == "music" else None
         if other is None or not other.tracks:
             suite.notes.append(f"{op_id}: a track of another task was not tried (it needs a second {op.needs} task)")
             continue
@@ -84,7 +84,7 @@ def foreign_tracks(suite: _Suite) -> None:
         suite.cover(f"{op_id}: a track of another task gets {' or '.join(map(str, allowed))}", failure)
 
 
-def _advance(suite: _Suite, seconds: float) -> bool:
+def _advance(suite: Suite, seconds: float) -> bool:
     """Move the mock's virtual clock; whether it moved."""
     try:
         answer = suite.client.post("/_mock/clock/advance", json={"seconds": seconds}).json()
@@ -95,7 +95,7 @@ def _advance(suite: _Suite, seconds: float) -> bool:
     return isinstance(answer, dict) and answer.get("code") == 200
 
 
-def past_retention(suite: _Suite) -> None:
+def past_retention(suite: Suite) -> None:
     """Every finished task aged past every documented retention: nothing builds on it; its details 200 or 404."""
     building = _building(suite)
     if not building and not suite.sources:

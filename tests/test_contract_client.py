@@ -23,8 +23,9 @@ from referencing.jsonschema import DRAFT202012
 
 from contract import _families as families
 from contract import _rules as rules
-from contract._client import BASE_URLS, ContractViolation, NoRequestSeen, RequestBudgetExceeded, suno_router
+from contract._client import BASE_URLS, suno_router
 from contract._readiness import Verdict, check_client
+from contract._violations import ContractViolation, NoRequestSeen, RequestBudgetExceeded
 from contract.strategies import (
     FAILURE_STATUSES,
     build_details,

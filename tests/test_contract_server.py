@@ -295,12 +295,13 @@ def test_the_suite_exercises_what_the_served_spec_declares() -> None:
 
 def test_a_task_past_its_retention_is_probed_on_a_virtual_clock() -> None:
     from contract._server import suite_session
+    from contract._server.discovery import discover, fixture
     from contract._sources import past_retention
 
     app = create_app("apikley", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
     with suite_session(SuiteConfig(provider="apikley", token=TOKEN, app=app)) as session:
-        session.suite.discover()
-        session.suite.fixture()
+        discover(session.suite)
+        fixture(session.suite)
         past_retention(session.suite)
     result = session.result
     assert result is not None
@@ -327,12 +328,13 @@ def test_without_a_virtual_clock_the_retention_probe_says_it_did_not_run() -> No
 
 def test_recovery_is_not_held_to_the_retention() -> None:
     from contract._server import suite_session
+    from contract._server.discovery import discover, fixture
     from contract._sources import past_retention
 
     app = create_app("apibox", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
     with suite_session(SuiteConfig(provider="apibox", token=TOKEN, app=app)) as session:
-        session.suite.discover()
-        session.suite.fixture()
+        discover(session.suite)
+        fixture(session.suite)
         past_retention(session.suite)
     result = session.result
     assert result is not None and result.ok, result.summary()
