@@ -37,6 +37,8 @@ NO_BODY: Any = object()
 
 
 class Suite:
+    """One run's state against one target, and the sending and judging every section shares."""
+
     def __init__(self, config: SuiteConfig, client: httpx.Client, loopback: bool) -> None:
         self.config = config
         self.provider = config.provider
