@@ -6,7 +6,9 @@ a provider's real base URL (``https://api.kie.ai``, ``https://api.sunoapi.org``,
 rules (:mod:`contract._rules`, plus the auth header and content type), and answers from the
 in-process mock. Sync ``httpx.Client`` and async ``httpx.AsyncClient`` both work: async requests
 go through ``httpx.ASGITransport``; sync ones through the same transport run on a private event
-loop thread (``respx.ASGIHandler`` alone is async-only).
+loop thread (``respx.ASGIHandler`` alone is async-only). ``requests`` calls to the base URL, from
+any session, go through the same checks while the router is active
+(:mod:`contract._requests_adapter`, when ``requests`` is installed).
 
 A broken rule is never silent. With ``strict=True`` (default) the call itself raises
 :class:`ContractViolation` naming the field, the value and the rule; every violation is also
@@ -16,7 +18,9 @@ as the real API would, usually with code 422) and the violations are raised at t
 
 :meth:`SunoRouter.force` makes the router answer a documented code (``force(code=402)``) or
 task state (``force(status="GENERATE_AUDIO_FAILED")``) itself, with a spec-valid envelope, so a
-client's failure handling can be tested without any fault-injection support in the mock.
+client's failure handling can be tested without any fault-injection support in the mock. On a
+mock with a virtual clock (the ready check's), a forced state of a task the mock knows is reached
+on the mock's own clock and answered by the mock, so a forced SUCCESS lists the mock's own tracks.
 
 Example::
 
@@ -37,7 +41,7 @@ from __future__ import annotations
 import json
 import threading
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any, Self
@@ -49,11 +53,20 @@ from mockserver import openapi
 from . import _families as families
 from . import _rules as rules
 from ._drawing import CreateTimeStyle
-from ._forcing import Force, force_rule
+from ._forcing import Force, among, force_rule, restyled
 from ._hostguard import real_hosts_blocked
 from ._internals import KindAwareRouter, request_is_async, send_through
 from ._loop_host import LoopHost
 from ._violations import ContractViolation, NoRequestSeen, RecordedViolation, RequestBudgetExceeded
+
+try:
+    from . import _requests_adapter
+except ImportError:  # requests is optional: without it only httpx is routed
+    _requests_adapter = None  # type: ignore[assignment]
+
+#: A forced state of a task the mock knows is reached on a virtual-clock mock in steps of this many mock seconds.
+SETTLE_STEP = 5.0
+SETTLE_STEPS = 2000
 
 __all__ = ["BASE_URLS", "SunoRouter", "suno_router"]
 
@@ -119,6 +132,8 @@ class SunoRouter(KindAwareRouter):
         self._host_guard = real_hosts_blocked()
         self._host_guard.__enter__()
         super().__enter__()
+        if _requests_adapter is not None:
+            _requests_adapter.install(self)
         return self
 
     async def __aenter__(self) -> Self:
@@ -131,6 +146,8 @@ class SunoRouter(KindAwareRouter):
         traceback: TracebackType | None = None,
     ) -> None:
         try:
+            if _requests_adapter is not None:
+                _requests_adapter.uninstall(self)
             super().__exit__(exc_type, exc_value, traceback)
         finally:
             self._close_bridge()
@@ -141,7 +158,7 @@ class SunoRouter(KindAwareRouter):
             warnings.warn(
                 NoRequestSeen(
                     f"the {self.provider} router saw no request to {self.base_url}: the client under test may "
-                    "send to another host or through a library the router does not intercept (only httpx is); "
+                    "send to another host or through a library the router does not intercept (httpx and requests are); "
                     "pass expect_requests=False when no request is expected"
                 ),
                 stacklevel=2,
@@ -306,6 +323,12 @@ class SunoRouter(KindAwareRouter):
         if operation_id is not None:
             for rule in self._forces:
                 if rule.active() and operation_id in rule.operations:
+                    if rule.next_status(operation_id) is not None and self._settles():
+                        if request_is_async():
+                            return self._settle_learn(request, operation_id, rule, query)
+                        settled = self._run_sync(self._settle(request, operation_id, rule, query))
+                        self._learn(operation_id, settled)
+                        return settled
                     forced = rule.answer(self.provider, operation_id, query).to_httpx(request)
                     self._learn(operation_id, forced)
                     return forced
@@ -329,6 +352,50 @@ class SunoRouter(KindAwareRouter):
             bridge, self._bridge = self._bridge, None
         if bridge is not None:
             bridge.close()
+
+    def _settles(self) -> bool:
+        """Whether forced states are reached on the mock's own clock (an app with a virtual clock)."""
+        settings = getattr(self.app, "settings", None)
+        return bool(getattr(settings, "virtual_clock", False)) and callable(getattr(self.app, "advance", None))
+
+    async def _settle_learn(
+        self, request: httpx.Request, operation_id: str, rule: Force, query: Mapping[str, str]
+    ) -> httpx.Response:
+        response = await self._settle(request, operation_id, rule, query)
+        self._learn(operation_id, response)
+        return response
+
+    async def _settle(
+        self, request: httpx.Request, operation_id: str, rule: Force, query: Mapping[str, str]
+    ) -> httpx.Response:
+        """A forced state answered by the mock itself, its clock moved on until its task is in that state.
+
+        So a forced SUCCESS lists the mock's own tracks (ids, durations, files), and the client's
+        next call naming one of them is answered as the API would. A failure state, a task the mock
+        does not know, or one already past the forced state gets the built answer instead.
+        """
+        wanted = rule.next_status(operation_id)
+        status = next(
+            (s for f in families.reading(operation_id) if (s := f.status_for(self.provider)) is not None), None
+        )
+        if status is not None and 0 <= status.rank(wanted) < len(status.order):
+            advance: Callable[[float], Awaitable[None]] = getattr(self.app, "advance")  # noqa: B009 (duck-typed app)
+            for _ in range(SETTLE_STEPS):
+                real = await self._send(request)
+                try:
+                    body = real.json()
+                    seen = body["data"][status.field] if body.get("code") == 200 else None
+                except (ValueError, AttributeError, KeyError, TypeError):
+                    seen = None
+                if seen is None:
+                    break
+                if among(seen, [wanted]):
+                    rule.used += 1
+                    return restyled(real, rule.create_time)
+                if status.is_terminal(seen) or status.rank(seen) >= status.rank(wanted):
+                    break
+                await advance(SETTLE_STEP)
+        return rule.answer(self.provider, operation_id, query).to_httpx(request)
 
     async def _forward_async(self, request: httpx.Request, operation_id: str | None) -> httpx.Response:
         response = await self._send(request)

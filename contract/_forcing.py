@@ -7,9 +7,12 @@ each forced answer (:mod:`contract._answers`).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 from . import _families as families
 from . import _rules as rules
@@ -17,7 +20,7 @@ from ._answers import SpecResponse, build_response
 from ._documents import documented_codes
 from ._drawing import CreateTimeStyle
 
-__all__ = ["Force", "force_rule"]
+__all__ = ["Force", "among", "force_rule", "restyled"]
 
 
 @dataclass
@@ -38,6 +41,12 @@ class Force:
         """Whether the rule still answers requests."""
         return not self._removed and (self.times is None or self.used < self.times)
 
+    def next_status(self, operation_id: str) -> Any:
+        """The task state the next answer forces (None: no state, or not a details read)."""
+        if self.code != 200 or not self.statuses or not families.reading(operation_id):
+            return None
+        return self.statuses[min(self.used, len(self.statuses) - 1)]
+
     def answer(self, provider: str, operation_id: str, query: Mapping[str, str]) -> SpecResponse:
         """The forced answer for one request (advances through ``statuses``)."""
         record: dict[str, Any] = {}
@@ -54,7 +63,33 @@ class Force:
         )
 
 
-def _among(value: Any, states: Sequence[Any]) -> bool:
+def _epoch_ms(value: Any) -> Any:
+    """A ``"YYYY-MM-DD HH:MM:SS"`` createTime as epoch milliseconds (anything else as it is)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        when = dt.datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return value
+    return int(when.timestamp() * 1000)
+
+
+def restyled(response: httpx.Response, create_time: CreateTimeStyle) -> httpx.Response:
+    """The mock's own details answer, its tracks' ``createTime`` written as epoch ms when that style is forced."""
+    if create_time != "epoch_ms":
+        return response
+    body = response.json()
+    data = body.get("data") if isinstance(body, dict) else None
+    inner = data.get("response") if isinstance(data, dict) else None
+    tracks = inner.get("sunoData") if isinstance(inner, dict) else None
+    for track in tracks if isinstance(tracks, list) else []:
+        if isinstance(track, dict) and "createTime" in track:
+            track["createTime"] = _epoch_ms(track["createTime"])
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
+    return httpx.Response(response.status_code, headers=headers, json=body, request=response.request)
+
+
+def among(value: Any, states: Sequence[Any]) -> bool:
     """``value`` is one of ``states`` (True is not the integer state 1)."""
     return any(type(value) is type(state) and value == state for state in states)
 
@@ -101,10 +136,10 @@ def _details_for(provider: str, statuses: tuple[Any, ...], operation: str | None
         raise ValueError(f"status= applies to a details operation ({', '.join(details)}); {operation!r} is not one")
     for op in [operation] if operation is not None else details:
         documented = _states(provider, op)
-        if all(_among(value, documented) for value in statuses):
+        if all(among(value, documented) for value in statuses):
             return op
     documented = _states(provider, operation or details[0])
-    wrong = next(v for v in statuses if not _among(v, documented))
+    wrong = next(v for v in statuses if not among(v, documented))
     raise ValueError(f"status {wrong!r} is not documented; use one of {', '.join(map(str, documented))}")
 
 

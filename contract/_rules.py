@@ -23,6 +23,7 @@ Public API:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +147,14 @@ def track_selector(provider: str) -> str:
     return replace.track_selector(_known(provider))
 
 
+def _fingerprint(header: str) -> str:
+    """An Authorization header as a report may show it: its scheme word, the key as a sha256 prefix (never the key)."""
+    words = header.split(None, 1)
+    scheme, secret = (words[0], words[1]) if len(words) == 2 and words[0].isalpha() else ("", header.strip())
+    digest = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{scheme + ' ' if scheme else ''}<key #{digest}>"
+
+
 def header_violations(request: httpx.Request) -> list[Violation]:
     """Auth (suno-api.md 0.2: ``Authorization: Bearer <API_KEY>``) and JSON content type for bodies."""
     out: list[Violation] = []
@@ -155,7 +164,9 @@ def header_violations(request: httpx.Request) -> list[Violation]:
     else:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip() or any(ch.isspace() for ch in token.strip()):
-            out.append(Violation("Authorization", header, "must be 'Bearer <API key>' (one key, no spaces)"))
+            out.append(
+                Violation("Authorization", _fingerprint(header), "must be 'Bearer <API key>' (one key, no spaces)")
+            )
     if request.method == "POST":
         media = request.headers.get("content-type", "")
         if media.split(";")[0].strip().lower() != "application/json":

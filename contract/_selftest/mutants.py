@@ -151,6 +151,13 @@ def _unknown_task_ok(status: int, payload: Json) -> tuple[int, Json]:
     return status, ({**payload, "code": 200, "msg": "success"} if payload.get("code") == 404 else payload)
 
 
+def _unknown_task_id_ok(status: int, payload: Json) -> tuple[int, Json]:
+    """A 404 naming ``taskId`` becomes a created task (the server never looks the task up)."""
+    if payload.get("code") == 404 and "taskId" in str(payload.get("msg")):
+        return 200, {"code": 200, "msg": "success", "data": {"taskId": "e" * 32}}
+    return status, payload
+
+
 def _old_code_400(status: int, payload: Json) -> tuple[int, Json]:
     return status, ({**payload, "code": 400} if payload.get("code") == 422 else payload)
 
@@ -464,6 +471,18 @@ _TABLE.update(
             _relay("flood", "/api/v1/wav/generate"),
             "callbacks",
             "at most 3 attempts",
+        ),
+        "music callbacks not retried after a receiver timeout": (
+            "kie",
+            _relay("ack-timeouts", "/api/v1/generate"),
+            "callbacks",
+            "timed-out",
+        ),
+        "accepts an unknown taskId on WAV": (
+            "kie",
+            lambda app: Mutant(app, response=_on("/api/v1/wav/generate", _unknown_task_id_ok)),
+            "not_found",
+            "naming an unknown taskId",
         ),
     }
 )

@@ -10,7 +10,7 @@ from .._server import SuiteConfig, SuiteResult, run_server_suite, suite_session
 from .._server.discovery import discover, fixture
 from .._sources import past_retention
 from .mutants import MUTANTS, Mutation
-from .wrappers import TOKEN, mock
+from .wrappers import CALLBACK_HOLD, TOKEN, mock
 
 __all__ = ["MutantOutcome", "SelftestReport", "baseline_failures", "run_mutant", "run_selftest", "suite_result"]
 
@@ -69,7 +69,12 @@ def suite_result(name: str, max_examples: int = 3, callback_wait: float = 5.0) -
         return session.result
     app = mutation.wrap(mock(mutation.provider))
     config = SuiteConfig(
-        provider=mutation.provider, token=TOKEN, app=app, max_examples=max_examples, callback_wait=callback_wait
+        provider=mutation.provider,
+        token=TOKEN,
+        app=app,
+        max_examples=max_examples,
+        callback_wait=callback_wait,
+        callback_hold=CALLBACK_HOLD,
     )
     return run_server_suite(config)
 
@@ -96,7 +101,14 @@ def run_mutant(name: str, max_examples: int = 3, baseline: frozenset[tuple[str, 
 def baseline_failures(provider: str, max_examples: int = 3) -> SuiteResult:
     """The suite against the unmutated mock (what fails here cannot catch a mutant)."""
     app = mock(provider)
-    config = SuiteConfig(provider=provider, token=TOKEN, app=app, max_examples=max_examples, callback_wait=5.0)
+    config = SuiteConfig(
+        provider=provider,
+        token=TOKEN,
+        app=app,
+        max_examples=max_examples,
+        callback_wait=5.0,
+        callback_hold=CALLBACK_HOLD,
+    )
     return run_server_suite(config)
 
 

@@ -17,21 +17,33 @@ import httpx
 
 from mockserver import create_app
 
-__all__ = ["TOKEN", "Json", "Mutant", "Relay", "Scope", "json_body", "mock"]
+__all__ = ["CALLBACK_HOLD", "RECEIVER_TIMEOUT", "TOKEN", "Json", "Mutant", "Relay", "Scope", "json_body", "mock"]
 
 TOKEN = "selftest-token"
 Json = Any
 Scope = dict[str, Any]
 
+#: The mock's receiver timeout in the self-test (seconds), and how long the suite's receiver holds
+#: the answers it must not give in time (the timeout probe costs some 6 s per family, beside the rest).
+RECEIVER_TIMEOUT = 2.0
+CALLBACK_HOLD = 3.0
+#: How long the ``ack-timeouts`` relay waits for the receiver before it acknowledges a delivery itself.
+RELAY_PATIENCE = 1.0
+
 
 def mock(
     provider: str, time_scale: float = 300.0, *, virtual_clock: bool = False, switches: Mapping[str, str] | None = None
 ) -> Any:
-    """The mock for one provider, fast (or on a virtual clock), with ``switches`` set (profile switches)."""
+    """The mock for one provider, fast (or on a virtual clock), with ``switches`` set (profile switches).
+
+    Its receiver timeout is :data:`RECEIVER_TIMEOUT`, so that the suite's timeout probe (the
+    receiver holding its answer :data:`CALLBACK_HOLD` seconds) stays short.
+    """
     return create_app(
         provider,
         seed=1,
         tokens=frozenset({TOKEN}),
+        callback_timeout_s=RECEIVER_TIMEOUT,
         time_scale=time_scale,
         virtual_clock=virtual_clock,
         profile_overrides=dict(switches or {}),
@@ -112,7 +124,9 @@ def json_body(raw: bytes) -> Any:
 
 class Relay:
     """Sits between the mock and the callback receiver: ``once`` acknowledges every callback itself
-    (so a refused one is never retried); ``flood`` delivers a refused callback five more times."""
+    (so a refused one is never retried); ``flood`` delivers a refused callback five more times;
+    ``ack-timeouts`` passes the receiver's answer on, but acknowledges a delivery the receiver does
+    not answer in time (so a timed-out one is never retried, a refused one still is)."""
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -127,16 +141,22 @@ class Relay:
                 with relay._lock:
                     target = relay.targets[index] if 0 <= index < len(relay.targets) else ""
                 tries = 6 if relay.mode == "flood" else 1
+                status = 200
                 for _ in range(tries):
                     try:
                         answer = httpx.post(
-                            target, content=raw, headers={"content-type": "application/json"}, timeout=5
+                            target,
+                            content=raw,
+                            headers={"content-type": "application/json"},
+                            timeout=RELAY_PATIENCE if relay.mode == "ack-timeouts" else 5,
                         )
                     except httpx.HTTPError:
                         break
+                    if relay.mode == "ack-timeouts":
+                        status = answer.status_code
                     if answer.status_code < 300:
                         break
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

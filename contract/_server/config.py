@@ -42,6 +42,11 @@ class SuiteConfig:
     callback_wait: float = 2.0
     #: Fail when no callback arrives at all for a task that named the local receiver.
     require_callbacks: bool = False
+    #: Seconds the loopback receiver holds its answer to the callbacks of one more task per family
+    #: with documented retries: set it above the server's receiver timeout, and every delivery times
+    #: out, so the server must deliver again as documented. None: not probed (against the documented
+    #: 10-15 s timeouts it costs that long per attempt).
+    callback_hold: float | None = None
     #: Run the Schemathesis-generated requests (off: only the hand-written probes).
     schemathesis: bool = True
     #: An httpx transport for HTTP targets (tests use it to keep traffic on the machine).
@@ -53,3 +58,5 @@ class SuiteConfig:
             raise ValueError(f"unknown provider {self.provider!r}: choose one of {', '.join(rules.PROVIDERS)}")
         if self.spend_budget < 0:
             raise ValueError("spend_budget must be >= 0")
+        if self.callback_hold is not None and not self.callback_hold > 0:
+            raise ValueError("callback_hold must be > 0 seconds (or None: not probed)")

@@ -2,7 +2,8 @@
 
 ``poll`` checks the status only moves forward and the details match it; ``reread`` that a finished
 task stays the same; ``callbacks`` the order, count and payloads of what the receiver got, and
-that a refused delivery is retried as documented.
+that a refused delivery (HTTP 500), and one the receiver does not answer in time
+(``SuiteConfig.callback_hold``), is retried as documented.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .. import _checks as checks
 from .. import _families as families
 from .._families import CALLBACK, Family, Operation, Source, Track
 from .._requests import valid_body
-from .receiver import REFUSE
+from .receiver import HANG, REFUSE
 from .suite import Suite
 
 __all__ = ["MOST_ATTEMPTS", "REREADS", "Expected", "callbacks", "lifecycle"]
@@ -40,6 +41,8 @@ class Expected:
     operation: str
     #: The receiver refuses every delivery on purpose: the callbacks must be retried as documented.
     refused: bool = False
+    #: The refusal is no answer within the server's receiver timeout (the receiver holds it), not HTTP 500.
+    hung: bool = False
 
 
 #: How often a finished task is read again (the time checks).
@@ -83,16 +86,27 @@ def lifecycle(suite: Suite) -> None:
         if callback_base:
             suite.expected_callbacks.append(Expected(task_id, fam, path, op.id))
             refused_delivery(suite, fam, op, source, track, f"{callback_base}{REFUSE}{fam.name}-{nonce}")
+            if suite.config.callback_hold and fam.callbacks is not None and fam.callbacks.attempts:
+                url = f"{callback_base}{HANG}{fam.name}-{nonce}"
+                refused_delivery(suite, fam, op, source, track, url, hung=True)
 
 
 def refused_delivery(
-    suite: Suite, fam: Family, op: Operation, source: Source | None, track: Track | None, url: str
+    suite: Suite,
+    fam: Family,
+    op: Operation,
+    source: Source | None,
+    track: Track | None,
+    url: str,
+    *,
+    hung: bool = False,
 ) -> None:
-    """One more task whose callbacks the receiver refuses on purpose (HTTP 500 to every delivery)."""
+    """One more task whose callbacks the receiver refuses on purpose (HTTP 500, or no answer in time if ``hung``)."""
     if fam.callbacks is None:
         return
     body, track = suite.unspent(op.id, valid_body(suite.provider, op.id, source, callback=url), track)
-    exchange = suite.send(op.id, body=body, track=track, label="lifecycle: callbacks refused on purpose")
+    label = "lifecycle: callbacks not answered in time" if hung else "lifecycle: callbacks refused on purpose"
+    exchange = suite.send(op.id, body=body, track=track, label=label)
     if exchange is None:
         return
     suite.examples += 1
@@ -102,7 +116,7 @@ def refused_delivery(
         return
     suite.use_up(op, body)
     task_id = str(exchange.body["data"]["taskId"])
-    suite.expected_callbacks.append(Expected(task_id, fam, urlsplit(url).path, op.id, refused=True))
+    suite.expected_callbacks.append(Expected(task_id, fam, urlsplit(url).path, op.id, refused=True, hung=hung))
 
 
 def poll(suite: Suite, fam: Family, op: str, task_id: str, sent: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -272,26 +286,30 @@ def _retried(suite: Suite, expected: Expected, payloads: list[Any], stages: list
         key = json.dumps(payload, sort_keys=True)
         deliveries[key] = deliveries.get(key, 0) + 1
     failure = None
+    what = (
+        f"timed-out {{stage}} callback (no answer within {suite.config.callback_hold:g} s)"
+        if expected.hung
+        else "refused {stage} callback (HTTP 500)"
+    )
     for key, count in deliveries.items():
         stage = spec.stage(json.loads(key)) or "?"
         if count < 2 and spec.attempts is not None:
-            failure = f"a refused {stage} callback (HTTP 500) was not delivered again (1 attempt)"
+            failure = f"a {what.format(stage=stage)} was not delivered again (1 attempt)"
         elif count > most:
-            failure = f"a refused {stage} callback was delivered {count} times; at most {most} attempts"
+            failure = f"a {what.format(stage=stage)} was delivered {count} times; at most {most} attempts"
         if failure:
             break
+    kind = "a callback not answered in time" if expected.hung else "a refused callback"
     rule = (
-        f"{expected.operation}: a refused callback is delivered again, {most} attempts at most"
+        f"{expected.operation}: {kind} is delivered again, {most} attempts at most"
         if spec.attempts is not None
-        else f"{expected.operation}: a refused callback is not sent more than {most} times (retries undocumented)"
+        else f"{expected.operation}: {kind} is not sent more than {most} times (retries undocumented)"
     )
     suite.record("callbacks", expected.operation, failure, None)
     suite.cover(rule, failure)
-    once: list[str] = []
-    for stage in stages:
-        if not once or once[-1] != stage:
-            once.append(stage)
-    return once
+    # A retry may come after the next stage's first attempt (its backoff outlasts the gap between
+    # stages), so the order is that of each stage's first delivery.
+    return list(dict.fromkeys(stages))
 
 
 def _finished(suite: Suite, expected: Expected) -> bool:

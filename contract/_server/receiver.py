@@ -1,22 +1,33 @@
-"""The suite's callback receiver: a stdlib HTTP server on 127.0.0.1 that records what is POSTed to it."""
+"""The suite's callback receiver: a stdlib HTTP server on 127.0.0.1 that records what is POSTed to it.
+
+Under :data:`REFUSE` it answers HTTP 500 on purpose; under :data:`HANG` it holds its answer for
+``hold`` seconds (longer than the server's receiver timeout, so each delivery times out). Either
+way the server must deliver again as documented.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
-__all__ = ["REFUSE", "CallbackReceiver"]
+__all__ = ["HANG", "REFUSE", "CallbackReceiver"]
 
 #: Callbacks POSTed under this path are refused on purpose (HTTP 500): the sender must retry as documented.
 REFUSE = "/refuse/"
+#: Callbacks POSTed under this path get no answer for ``hold`` seconds: the sender must time out and retry.
+HANG = "/hang/"
 
 
 class CallbackReceiver:
-    """A local HTTP server on 127.0.0.1 that records the callbacks POSTed to it (refusing those under REFUSE)."""
+    """A local HTTP server on 127.0.0.1 that records the callbacks POSTed to it (refusing those under REFUSE,
+    holding those under HANG)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold: float = 0.0) -> None:
+        self.hold = hold
         self.received: list[tuple[str, Any]] = []
         self._lock = threading.Lock()
         receiver = self
@@ -31,13 +42,16 @@ class CallbackReceiver:
                     payload = raw.decode("utf-8", "replace")
                 with receiver._lock:
                     receiver.received.append((self.path, payload))
+                if self.path.startswith(HANG):
+                    time.sleep(receiver.hold)  # the sender has given up on this attempt by now
                 refuse = self.path.startswith(REFUSE)
                 answer = b'{"code":500,"msg":"refused on purpose"}' if refuse else b'{"code":200,"msg":"success"}'
-                self.send_response(500 if refuse else 200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                with contextlib.suppress(OSError):  # a sender that timed out has closed the connection
+                    self.send_response(500 if refuse else 200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .._checks import CHECKS
-from .._sources import foreign_tracks, past_retention
+from .._sources import foreign_tracks, past_retention, unknown_tasks
 from . import discovery, lifecycle, sections
 from .config import SuiteConfig
 from .receiver import CallbackReceiver
@@ -49,6 +49,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(sections.pinned, announce="pinned boundaries"),
     Section(sections.once_only),
     Section(foreign_tracks),
+    Section(unknown_tasks),
     Section(sections.drawn),
     Section(sections.generated),
     Section(lifecycle.callbacks),
@@ -93,7 +94,7 @@ def suite_session(config: SuiteConfig, operations: tuple[str, ...] | None = None
     loopback = config.app is not None or _is_loopback(config.base_url)
     with _client(config) as client:
         suite = Suite(config, client, loopback)
-        receiver = CallbackReceiver() if loopback else None
+        receiver = CallbackReceiver(hold=config.callback_hold or 0.0) if loopback else None
         with receiver if receiver else contextlib.nullcontext():
             suite.receiver = receiver
             discovery.probe_mock(suite)
