@@ -13,7 +13,8 @@ import httpx
 import hypothesis
 import pytest
 import schemathesis
-from xdist.plugin import get_xdist_worker_id
+from starlette.types import Receive, Scope, Send
+from xdist.plugin import get_xdist_worker_id  # type: ignore[import-untyped]  # xdist ships no types
 
 from contract._internals import KindAwareRouter, case_has_no_body, request_is_async, send_through
 
@@ -43,7 +44,7 @@ def test_respx_calls_handler_for_sync_clients_and_async_handler_for_async_ones()
 
 
 def test_httpx_transports_answer_a_request_sent_straight_to_handle_async_request() -> None:
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         body = b""
         while True:
             message = await receive()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import pytest
 import requests
@@ -10,7 +11,7 @@ import requests
 from contract import ContractViolation, suno_router
 from contract._requests_adapter import SunoAdapter
 
-GENERATE = {
+GENERATE: dict[str, Any] = {
     "customMode": False,
     "instrumental": False,
     "prompt": "rain",

@@ -167,7 +167,8 @@ def test_callbacks_the_receiver_does_not_answer_in_time_are_retried_as_documente
         lifecycle(session.suite)
         callbacks(session.suite)
     result = session.result
-    assert result is not None and result.ok, result.summary()
+    assert result is not None
+    assert result.ok, result.summary()
     for op in ("generate-music", "replace-section"):  # the families whose documents give the attempts
         rule = result.coverage[f"{op}: a callback not answered in time is delivered again, 3 attempts at most"]
         assert rule.held and rule.probes >= 1, result.coverage_table()
@@ -183,7 +184,8 @@ def test_an_unknown_task_is_refused_on_every_operation_that_builds_on_one() -> N
         fixture(session.suite)
         unknown_tasks(session.suite)
     result = session.result
-    assert result is not None and result.ok, result.summary()
+    assert result is not None
+    assert result.ok, result.summary()
     probed = {r.split(":")[0] for r in result.coverage if ": an unknown " in r}
     assert {"replace-section", "convert-to-wav", "separate-vocals", "recover-audio"} <= probed
     assert all(result.coverage[r].probes == 1 for r in result.coverage if ": an unknown " in r)

@@ -30,7 +30,13 @@ def _data(answer: requests.Response) -> Any:
 def flow(base_url: str, *, api_key: str = "test-key", bug: bool = False) -> str:
     with requests.Session() as http:
         http.headers["Authorization"] = f"Bearer {api_key}"
-        song = {"customMode": True, "instrumental": True, "model": "V4_5", "style": "jazz", "title": "Rain"}
+        song: dict[str, Any] = {
+            "customMode": True,
+            "instrumental": True,
+            "model": "V4_5",
+            "style": "jazz",
+            "title": "Rain",
+        }
         created = http.post(f"{base_url}/api/v1/generate", json={**song, "callBackUrl": "https://example.com/cb"})
         task_id = _data(created)["taskId"]
         for _ in range(200):

@@ -150,7 +150,7 @@ def run_row(client: Client) -> Row:
         if clean is not None:
             raise AssertionError(f"{client.name}: the correct client broke a rule under suno_router: {clean}")
         correct.append("suno_router: nothing raised")
-        report = check_client(lambda url: _call(client.flow, url, False), "kie")  # type: ignore[misc]
+        report = check_client(lambda url: _call(client.flow, url, False), "kie")
         if not report.ok:
             raise AssertionError(f"{client.name}: the correct client is not ready:\n{report}")
         correct.append(f"check_client: {len(report.results)}/{len(report.results)} ok")
