@@ -12,14 +12,18 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from mockserver._errors import ContractError
 
-    from ._client import ContractViolation, Force, RequestBudgetExceeded, SunoRouter, suno_router
+    from ._answers import SpecResponse
+    from ._client import SunoRouter, suno_router
+    from ._forcing import Force
     from ._handles import SunoMock, SunoServer
     from ._live import SunoLive
     from ._market import run_market_suite
     from ._pytest_suite import server_conformance_tests
     from ._readiness import ReadinessReport, ScenarioResult, Verdict, check_client
-    from ._server import Outcome, SuiteConfig, SuiteResult, run_server_suite
-    from .strategies import SpecResponse
+    from ._server.config import SuiteConfig
+    from ._server.report import Outcome, SuiteResult
+    from ._server.run import run_server_suite
+    from ._violations import ContractViolation, RequestBudgetExceeded
 
 __all__ = [
     "ContractError",
@@ -47,15 +51,15 @@ __all__ = [
 # The module that defines each exported name.
 _HOMES = {
     "ContractError": "mockserver._errors",  # beside the rest of the error tree
-    "ContractViolation": "_client",
-    "Force": "_client",
-    "Outcome": "_server",
+    "ContractViolation": "_violations",
+    "Force": "_forcing",
+    "Outcome": "contract._server.report",
     "ReadinessReport": "_readiness",
-    "RequestBudgetExceeded": "_client",
+    "RequestBudgetExceeded": "_violations",
     "ScenarioResult": "_readiness",
-    "SpecResponse": "strategies",
-    "SuiteConfig": "_server",
-    "SuiteResult": "_server",
+    "SpecResponse": "_answers",
+    "SuiteConfig": "contract._server.config",
+    "SuiteResult": "contract._server.report",
     "SunoLive": "_live",
     "SunoMock": "_handles",
     "SunoRouter": "_client",
@@ -63,7 +67,7 @@ _HOMES = {
     "Verdict": "_readiness",
     "check_client": "_readiness",
     "run_market_suite": "_market",
-    "run_server_suite": "_server",
+    "run_server_suite": "contract._server.run",
     "server_conformance_tests": "_pytest_suite",
     "suno_router": "_client",
 }

@@ -23,6 +23,7 @@ from referencing.jsonschema import DRAFT202012
 from mockserver import openapi
 
 from . import _families as families
+from ._documents import pointer_target
 from ._families import Callbacks, Status
 from ._families.music import STATUS as _MUSIC_STATUS
 from ._families.music import record_stage
@@ -250,9 +251,7 @@ class ResponseShapes:
         base = f"/paths/{_escape(path)}/{method}/callbacks/{_escape(name)}"
         ref = node.get("$ref") if isinstance(node, dict) else None
         if isinstance(ref, str) and ref.startswith("#/"):
-            base, node = ref[1:], self.spec
-            for part in ref[2:].split("/"):
-                node = node[part.replace("~1", "/").replace("~0", "~")]
+            base, node = ref[1:], pointer_target(self.spec, ref)
         expression = next(iter(node))
         return f"{base}/{_escape(expression)}/post/requestBody/content/application~1json/schema"
 

@@ -52,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--lifecycle-timeout", type=float, default=60.0, metavar="S", help="seconds (60)")
     server.add_argument("--callback-wait", type=float, default=2.0, metavar="S", help="seconds (2)")
     server.add_argument("--require-callbacks", action="store_true", help="fail when no callback arrives")
+    server.add_argument(
+        "--callback-hold",
+        type=float,
+        metavar="S",
+        help="hold the receiver's answers to one more task per family with documented retries for S seconds "
+        "(more than the server's receiver timeout): each delivery must time out and be retried as documented",
+    )
     server.add_argument("--no-schemathesis", action="store_true", help="only the hand-written probes")
     client = sub.add_parser(
         "client",
@@ -178,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             lifecycle_timeout=args.lifecycle_timeout,
             callback_wait=args.callback_wait,
             require_callbacks=args.require_callbacks,
+            callback_hold=args.callback_hold,
             schemathesis=not args.no_schemathesis,
             progress=_progress,
         )

@@ -6,7 +6,9 @@ a provider's real base URL (``https://api.kie.ai``, ``https://api.sunoapi.org``,
 rules (:mod:`contract._rules`, plus the auth header and content type), and answers from the
 in-process mock. Sync ``httpx.Client`` and async ``httpx.AsyncClient`` both work: async requests
 go through ``httpx.ASGITransport``; sync ones through the same transport run on a private event
-loop thread (``respx.ASGIHandler`` alone is async-only).
+loop thread (``respx.ASGIHandler`` alone is async-only). ``requests`` calls to the base URL, from
+any session, go through the same checks while the router is active
+(:mod:`contract._requests_adapter`, when ``requests`` is installed).
 
 A broken rule is never silent. With ``strict=True`` (default) the call itself raises
 :class:`ContractViolation` naming the field, the value and the rule; every violation is also
@@ -16,7 +18,9 @@ as the real API would, usually with code 422) and the violations are raised at t
 
 :meth:`SunoRouter.force` makes the router answer a documented code (``force(code=402)``) or
 task state (``force(status="GENERATE_AUDIO_FAILED")``) itself, with a spec-valid envelope, so a
-client's failure handling can be tested without any fault-injection support in the mock.
+client's failure handling can be tested without any fault-injection support in the mock. On a
+mock with a virtual clock (the ready check's), a forced state of a task the mock knows is reached
+on the mock's own clock and answered by the mock, so a forced SUCCESS lists the mock's own tracks.
 
 Example::
 
@@ -34,200 +38,45 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 import threading
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
-import respx
 
 from mockserver import openapi
-from mockserver._errors import ContractError
 
 from . import _families as families
 from . import _rules as rules
+from ._drawing import CreateTimeStyle
+from ._forcing import Force, among, force_rule, restyled
 from ._hostguard import real_hosts_blocked
-from ._loop_host import cancel_other_tasks
-from .strategies import CreateTimeStyle, SpecResponse, build_response, documented_codes
+from ._internals import KindAwareRouter, request_is_async, send_through
+from ._loop_host import LoopHost
+from ._violations import ContractViolation, NoRequestSeen, RecordedViolation, RequestBudgetExceeded
 
-__all__ = [
-    "BASE_URLS",
-    "ContractViolation",
-    "Force",
-    "NoRequestSeen",
-    "RecordedViolation",
-    "RequestBudgetExceeded",
-    "SunoRouter",
-    "summarise",
-    "suno_router",
-]
+try:
+    from . import _requests_adapter
+except ImportError:  # requests is optional: without it only httpx is routed
+    _requests_adapter = None  # type: ignore[assignment]
+
+#: A forced state of a task the mock knows is reached on a virtual-clock mock in steps of this many mock seconds.
+SETTLE_STEP = 5.0
+SETTLE_STEPS = 2000
+
+__all__ = ["BASE_URLS", "SunoRouter", "suno_router"]
 
 #: The documented base URL of each provider (suno-api.md 0.2).
 BASE_URLS: dict[str, str] = {
     provider: openapi.load_spec(provider)["servers"][0]["url"] for provider in openapi.PROVIDERS
 }
 
-_ASYNC: contextvars.ContextVar[bool] = contextvars.ContextVar("suno_router_async", default=False)
 
-
-@dataclass(frozen=True)
-class RecordedViolation:
-    """A broken rule and the request that broke it."""
-
-    method: str
-    url: str
-    operation_id: str | None
-    violation: rules.Violation
-
-    @property
-    def field(self) -> str:
-        """The offending field (a body field, a query parameter, or a header)."""
-        return self.violation.field
-
-    @property
-    def value(self) -> Any:
-        """What the client sent (``rules.MISSING`` when absent)."""
-        return self.violation.value
-
-    @property
-    def rule(self) -> str:
-        """The documented rule."""
-        return self.violation.rule
-
-    def __str__(self) -> str:
-        where = f" ({self.operation_id})" if self.operation_id else ""
-        return f"{self.method} {self.url}{where}: {self.violation}"
-
-
-def summarise(violations: Sequence[RecordedViolation]) -> list[str]:
-    """One line per distinct broken rule (same request line, field, value and rule), with a count."""
-    counts: dict[str, int] = {}
-    for violation in violations:
-        line = str(violation)
-        counts[line] = counts.get(line, 0) + 1
-    return [line if n == 1 else f"{line} [x{n}]" for line, n in counts.items()]
-
-
-class NoRequestSeen(ContractError, UserWarning):
-    """A router saw no request at all: the client may not go through it (another host, not httpx)."""
-
-
-class ContractViolation(ContractError, AssertionError):
-    """The client sent requests that break the documented rules."""
-
-    def __init__(self, violations: Sequence[RecordedViolation], *, at_teardown: bool = False) -> None:
-        self.violations = tuple(violations)
-        lines = "\n".join(f"  - {line}" for line in summarise(self.violations))
-        when = "recorded during the test (the client may have swallowed the first error)" if at_teardown else "sent"
-        super().__init__(
-            f"the client broke {len(self.violations)} documented request rule(s), {when}:\n{lines}\n"
-            "Fix the request the client builds; the rules are in contract/_rules.py and the "
-            "provider's OpenAPI document."
-        )
-
-
-class RequestBudgetExceeded(BaseException):
-    """The client made more requests than the router's ``max_requests`` allows (a polling loop that never ends).
-
-    Derived from ``BaseException`` so that a client's ``except Exception`` cannot swallow it.
-    """
-
-
-@dataclass
-class Force:
-    """One forced answer rule; see :meth:`SunoRouter.force`."""
-
-    operations: frozenset[str]
-    code: int = 200
-    http_status: int | None = None
-    statuses: tuple[Any, ...] = ()
-    create_time: CreateTimeStyle = "string"
-    times: int | None = None
-    #: How many requests this rule answered.
-    used: int = 0
-    _removed: bool = field(default=False, repr=False)
-
-    def active(self) -> bool:
-        """Whether the rule still answers requests."""
-        return not self._removed and (self.times is None or self.used < self.times)
-
-    def answer(self, provider: str, operation_id: str, query: Mapping[str, str]) -> SpecResponse:
-        """The forced answer for one request (advances through ``statuses``)."""
-        record: dict[str, Any] = {}
-        readers = families.reading(operation_id)
-        if readers and self.code == 200:
-            record = {"create_time": self.create_time}
-            if self.statuses:
-                record["status"] = self.statuses[min(self.used, len(self.statuses) - 1)]
-        self.used += 1
-        query_field = readers[0].details_query if readers else "taskId"
-        task_id = query.get(query_field) or "5c79b2e8a1f34d6b9c0e7a1d2f3b4e8e"
-        return build_response(
-            provider, operation_id, self.code, http_status=self.http_status, task_id=task_id, **record
-        )
-
-
-def _among(value: Any, states: Sequence[Any]) -> bool:
-    """``value`` is one of ``states`` (True is not the integer state 1)."""
-    return any(type(value) is type(state) and value == state for state in states)
-
-
-class _LoopThread:
-    """A private event loop on a daemon thread: the sync bridge into the ASGI app."""
-
-    def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def run(self, coro: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
-        with self._lock:
-            if self._loop is None:
-                self._loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(target=self._loop.run_forever, name="suno-router-bridge", daemon=True)
-                self._thread.start()
-            loop = self._loop
-        return asyncio.run_coroutine_threadsafe(coro, loop).result()
-
-    def close(self) -> None:
-        with self._lock:
-            loop, thread = self._loop, self._thread
-            self._loop = self._thread = None
-        if loop is not None and thread is not None:
-            # Cancel what the app left running on this loop (e.g. the mock's scheduler) before stopping it.
-            asyncio.run_coroutine_threadsafe(cancel_other_tasks(), loop).result()
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-            loop.close()
-
-
-def _header_violations(request: httpx.Request) -> list[rules.Violation]:
-    """Auth (suno-api.md 0.2: ``Authorization: Bearer <API_KEY>``) and JSON content type for bodies."""
-    out: list[rules.Violation] = []
-    header = request.headers.get("authorization")
-    if header is None:
-        out.append(
-            rules.Violation("Authorization", rules.MISSING, "is required: send 'Authorization: Bearer <API key>'")
-        )
-    else:
-        scheme, _, token = header.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip() or any(ch.isspace() for ch in token.strip()):
-            out.append(rules.Violation("Authorization", header, "must be 'Bearer <API key>' (one key, no spaces)"))
-    if request.method == "POST":
-        media = request.headers.get("content-type", "")
-        if media.split(";")[0].strip().lower() != "application/json":
-            out.append(rules.Violation("Content-Type", media or rules.MISSING, "must be application/json"))
-    return out
-
-
-class SunoRouter(respx.MockRouter):
+class SunoRouter(KindAwareRouter):
     """A respx router for one provider that checks requests and answers from the mock.
 
     Use it as a (sync or async) context manager, usually through :func:`suno_router`.
@@ -271,33 +120,20 @@ class SunoRouter(respx.MockRouter):
         self.operations_called: list[str | None] = []
         self._forces: list[Force] = []
         self._tracks: dict[tuple[str, str | int], float] = {}
-        self._bridge = _LoopThread()
+        #: The sync bridge into the ASGI app: a private loop, started on the first sync request.
+        self._bridge: LoopHost | None = None
+        self._bridge_lock = threading.Lock()
         self._transport = httpx.ASGITransport(app=app)
         url = httpx.URL(self.base_url)
         self._route = self.route(scheme=url.scheme, host=url.host, name=f"suno-{provider}")
         self._route.side_effect = self._handle
 
-    # respx hooks: remember whether the request is async, so the side effect can answer in kind.
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        token = _ASYNC.set(False)
-        try:
-            response: httpx.Response = super().handler(request)
-            return response
-        finally:
-            _ASYNC.reset(token)
-
-    async def async_handler(self, request: httpx.Request) -> httpx.Response:
-        token = _ASYNC.set(True)
-        try:
-            response: httpx.Response = await super().async_handler(request)
-            return response
-        finally:
-            _ASYNC.reset(token)
-
     def __enter__(self) -> Self:
         self._host_guard = real_hosts_blocked()
         self._host_guard.__enter__()
         super().__enter__()
+        if _requests_adapter is not None:
+            _requests_adapter.install(self)
         return self
 
     async def __aenter__(self) -> Self:
@@ -310,9 +146,11 @@ class SunoRouter(respx.MockRouter):
         traceback: TracebackType | None = None,
     ) -> None:
         try:
+            if _requests_adapter is not None:
+                _requests_adapter.uninstall(self)
             super().__exit__(exc_type, exc_value, traceback)
         finally:
-            self._bridge.close()
+            self._close_bridge()
             guard, self._host_guard = self._host_guard, None
             if guard is not None:
                 guard.__exit__(None, None, None)
@@ -320,7 +158,7 @@ class SunoRouter(respx.MockRouter):
             warnings.warn(
                 NoRequestSeen(
                     f"the {self.provider} router saw no request to {self.base_url}: the client under test may "
-                    "send to another host or through a library the router does not intercept (only httpx is); "
+                    "send to another host or through a library the router does not intercept (httpx and requests are); "
                     "pass expect_requests=False when no request is expected"
                 ),
                 stacklevel=2,
@@ -365,54 +203,17 @@ class SunoRouter(respx.MockRouter):
         ``create_time="epoch_ms"`` writes ``createTime`` as epoch milliseconds (a real quirk).
         ``times`` limits how many requests the rule answers. The request is still checked.
         """
-        statuses: tuple[Any, ...] = ()
-        served = rules.OPERATIONS[self.provider]
-        if status is not None:
-            statuses = (status,) if isinstance(status, (str, int)) else tuple(status)
-            if not statuses:
-                raise ValueError("status=[] forces nothing; give at least one task state")
-            operation = self._details_for(statuses, operation)
-        if operation is not None and operation not in served:
-            raise ValueError(f"{self.provider} has no operation {operation!r}; use one of {', '.join(served)}")
-        candidates = [operation] if operation is not None else list(served)
-        matching = frozenset(
-            op
-            for op in candidates
-            if any(
-                c == code and (http_status is None or h == http_status) for h, c in documented_codes(self.provider, op)
-            )
+        rule = force_rule(
+            self.provider,
+            code=code,
+            status=status,
+            operation=operation,
+            http_status=http_status,
+            create_time=create_time,
+            times=times,
         )
-        if not matching:
-            listed = ", ".join(f"{c} (HTTP {h})" for op in candidates for h, c in documented_codes(self.provider, op))
-            raise ValueError(
-                f"code {code} is not documented for {operation or 'any operation'} on {self.provider}; "
-                f"use one of {listed}"
-            )
-        rule = Force(matching, code, http_status, statuses, create_time, times)
         self._forces.append(rule)
         return rule
-
-    def _details_for(self, statuses: tuple[Any, ...], operation: str | None) -> str:
-        """The details operation a forced ``status=`` applies to (see :meth:`force`)."""
-        served = rules.OPERATIONS[self.provider]
-        details = [op for op in served if families.reading(op)]
-        if operation is not None and operation not in details:
-            raise ValueError(f"status= applies to a details operation ({', '.join(details)}); {operation!r} is not one")
-        for op in [operation] if operation is not None else details:
-            documented = self._states(op)
-            if all(_among(value, documented) for value in statuses):
-                return op
-        documented = self._states(operation or details[0])
-        wrong = next(v for v in statuses if not _among(v, documented))
-        raise ValueError(f"status {wrong!r} is not documented; use one of {', '.join(map(str, documented))}")
-
-    def _states(self, details: str) -> list[Any]:
-        out: list[Any] = []
-        for family in families.reading(details):
-            status = family.status_for(self.provider)
-            if status is not None:
-                out += [v for v in (*status.order, *status.failures) if v not in out]
-        return out
 
     @contextmanager
     def forced(self, **options: Any) -> Iterator[Force]:
@@ -458,7 +259,7 @@ class SunoRouter(respx.MockRouter):
 
     def _check(self, request: httpx.Request) -> tuple[str | None, dict[str, str]]:
         operation_id, problems = self._operation_of(request)
-        problems += _header_violations(request)
+        problems += rules.header_violations(request)
         query = dict(request.url.params)
         if operation_id is not None:
             body: Any = None
@@ -516,20 +317,85 @@ class SunoRouter(respx.MockRouter):
         self.requests_seen += 1
         if request.url.path.startswith("/_mock/"):
             # The mock's own files and controls (audioUrl, streamAudioUrl point here): no API rules apply.
-            return self._forward_async(request, None) if _ASYNC.get() else self._bridge.run(self._send(request))
+            return self._forward_async(request, None) if request_is_async() else self._run_sync(self._send(request))
         operation_id, query = self._check(request)
         self.operations_called.append(operation_id)
         if operation_id is not None:
             for rule in self._forces:
                 if rule.active() and operation_id in rule.operations:
+                    if rule.next_status(operation_id) is not None and self._settles():
+                        if request_is_async():
+                            return self._settle_learn(request, operation_id, rule, query)
+                        settled = self._run_sync(self._settle(request, operation_id, rule, query))
+                        self._learn(operation_id, settled)
+                        return settled
                     forced = rule.answer(self.provider, operation_id, query).to_httpx(request)
                     self._learn(operation_id, forced)
                     return forced
-        if _ASYNC.get():
+        if request_is_async():
             return self._forward_async(request, operation_id)
-        response = self._bridge.run(self._send(request))
+        response = self._run_sync(self._send(request))
         self._learn(operation_id, response)
         return response
+
+    def _run_sync(self, coro: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
+        """Run ``coro`` on the bridge loop (``respx.ASGIHandler`` alone is async-only)."""
+        with self._bridge_lock:
+            if self._bridge is None:
+                self._bridge = LoopHost(name="suno-router-bridge")
+            bridge = self._bridge
+        return bridge.run(coro)
+
+    def _close_bridge(self) -> None:
+        """Stop the bridge loop, cancelling what the app left running on it (e.g. the mock's scheduler)."""
+        with self._bridge_lock:
+            bridge, self._bridge = self._bridge, None
+        if bridge is not None:
+            bridge.close()
+
+    def _settles(self) -> bool:
+        """Whether forced states are reached on the mock's own clock (an app with a virtual clock)."""
+        settings = getattr(self.app, "settings", None)
+        return bool(getattr(settings, "virtual_clock", False)) and callable(getattr(self.app, "advance", None))
+
+    async def _settle_learn(
+        self, request: httpx.Request, operation_id: str, rule: Force, query: Mapping[str, str]
+    ) -> httpx.Response:
+        response = await self._settle(request, operation_id, rule, query)
+        self._learn(operation_id, response)
+        return response
+
+    async def _settle(
+        self, request: httpx.Request, operation_id: str, rule: Force, query: Mapping[str, str]
+    ) -> httpx.Response:
+        """A forced state answered by the mock itself, its clock moved on until its task is in that state.
+
+        So a forced SUCCESS lists the mock's own tracks (ids, durations, files), and the client's
+        next call naming one of them is answered as the API would. A failure state, a task the mock
+        does not know, or one already past the forced state gets the built answer instead.
+        """
+        wanted = rule.next_status(operation_id)
+        status = next(
+            (s for f in families.reading(operation_id) if (s := f.status_for(self.provider)) is not None), None
+        )
+        if status is not None and 0 <= status.rank(wanted) < len(status.order):
+            advance: Callable[[float], Awaitable[None]] = getattr(self.app, "advance")  # noqa: B009 (duck-typed app)
+            for _ in range(SETTLE_STEPS):
+                real = await self._send(request)
+                try:
+                    body = real.json()
+                    seen = body["data"][status.field] if body.get("code") == 200 else None
+                except (ValueError, AttributeError, KeyError, TypeError):
+                    seen = None
+                if seen is None:
+                    break
+                if among(seen, [wanted]):
+                    rule.used += 1
+                    return restyled(real, rule.create_time)
+                if status.is_terminal(seen) or status.rank(seen) >= status.rank(wanted):
+                    break
+                await advance(SETTLE_STEP)
+        return rule.answer(self.provider, operation_id, query).to_httpx(request)
 
     async def _forward_async(self, request: httpx.Request, operation_id: str | None) -> httpx.Response:
         response = await self._send(request)
@@ -537,10 +403,7 @@ class SunoRouter(respx.MockRouter):
         return response
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        inner = httpx.Request(request.method, request.url, headers=request.headers, content=request.content)
-        answer = await self._transport.handle_async_request(inner)
-        content = await answer.aread()
-        return httpx.Response(answer.status_code, headers=answer.headers, content=content, request=request)
+        return await send_through(self._transport, request)
 
     def _learn(self, operation_id: str | None, response: httpx.Response) -> None:
         """Remember track durations that a details answer reports, for the rules that need them (50 %)."""

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from contract._client import SunoRouter
     from contract._loop_host import LoopHost
-    from contract.pytest_plugin import Setup
+    from contract._setup import Setup
     from mockserver import MockApp
     from mockserver._callbacks import Attempt, CallbackJournal
     from mockserver._journal import RequestJournal, RequestRecord
@@ -25,12 +25,9 @@ __all__ = ["SunoMock", "SunoServer"]
 
 
 async def _forward(transport: httpx.ASGITransport, request: httpx.Request) -> httpx.Response:
-    import httpx
+    from contract._internals import send_through
 
-    inner = httpx.Request(request.method, request.url, headers=request.headers, content=request.content)
-    answer = await transport.handle_async_request(inner)
-    content = await answer.aread()
-    return httpx.Response(answer.status_code, headers=answer.headers, content=content)
+    return await send_through(transport, request)
 
 
 async def _settle(app: MockApp, done: Callable[[], bool]) -> bool:

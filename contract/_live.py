@@ -144,9 +144,11 @@ def spend_proxy(upstream: str, provider: str, guard: SpendGuard) -> ASGIApp:
 
 def worker_share(config: pytest.Config, budget: int) -> int:
     """Under pytest-xdist each worker gets its share of the budget, so the run never exceeds it."""
-    worker = getattr(config, "workerinput", None)  # set by xdist on its workers' configs
-    if not isinstance(worker, dict):
+    from contract._internals import xdist_worker
+
+    worker = xdist_worker(config)
+    if worker is None:
         return budget
-    name, total = str(worker.get("workerid", "")), int(worker.get("workercount") or 1)
+    name, total = worker
     index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
     return budget // total + (1 if index < budget % total else 0)

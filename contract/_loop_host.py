@@ -20,11 +20,11 @@ T = TypeVar("T")
 class LoopHost:
     """An event loop on a daemon thread; mocks run here whatever loop or thread calls them."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "suno-mockkit-host") -> None:
         import asyncio
 
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="suno-mockkit-host", daemon=True)
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
         self._thread.start()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:

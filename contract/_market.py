@@ -33,7 +33,9 @@ from mockserver import openapi
 
 from ._checks import Exchange
 from ._families import Source, Track
-from ._server import CallbackReceiver, SpendGuard, SuiteConfig, SuiteResult
+from ._server.config import SuiteConfig
+from ._server.receiver import CallbackReceiver
+from ._server.report import SpendGuard, SuiteResult
 
 __all__ = ["CREATE", "RECORD", "REQUIRED", "declares_market", "run_market_section", "run_market_suite"]
 
@@ -65,7 +67,7 @@ UNKNOWN_MODEL = PREFIX + "no-such-model"
 
 
 class Host(Protocol):
-    """What the section needs from the running suite (:class:`contract._server._Suite` provides it)."""
+    """What the section needs from the running suite (:class:`contract._server.suite.Suite` provides it)."""
 
     config: SuiteConfig
     client: httpx.Client
@@ -475,10 +477,11 @@ def run_market_section(host: Host) -> bool:
 
 def run_market_suite(config: SuiteConfig) -> SuiteResult:
     """Only the Market section (with the mock probe and the finished-task fixture), as a suite result."""
-    from ._server import suite_session
+    from ._server.discovery import fixture
+    from ._server.run import suite_session
 
     with suite_session(config, operations=("create-market-task", "get-market-task")) as session:
-        session.suite.fixture()
+        fixture(session.suite)
         if not run_market_section(session.suite):
             session.suite.notes.append(f"the served document does not declare {CREATE}: nothing checked")
     assert session.result is not None

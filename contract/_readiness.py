@@ -68,8 +68,11 @@ from typing import Any
 
 from . import _families as families
 from . import _rules as rules
-from ._client import ContractViolation, Force, RecordedViolation, RequestBudgetExceeded, SunoRouter, summarise
-from .strategies import CreateTimeStyle, documented_codes
+from ._client import SunoRouter
+from ._documents import documented_codes
+from ._drawing import CreateTimeStyle
+from ._forcing import Force
+from ._violations import ContractViolation, RecordedViolation, RequestBudgetExceeded, summarise
 
 __all__ = [
     "CRASH_TYPES",
@@ -258,14 +261,16 @@ def check_client(
     ``failure_types``: exceptions that signal a handled failure (default: any exception that is
     not in :data:`CRASH_TYPES`). ``is_failure``: which return values signal a failure (default
     ``None``/``False``). ``app_factory`` makes a fresh ASGI app per scenario (default:
-    ``mockserver.create_app(provider)``). ``base_url`` is what ``fn`` receives (default
+    ``mockserver.create_app(provider, virtual_clock=True)``: each forced state of a task the mock
+    knows is then reached on the mock's own clock, so the answer lists the mock's own tracks and a
+    call naming one of them is answered as the API would). ``base_url`` is what ``fn`` receives (default
     ``https://<provider>.suno-mock.invalid``, which no network can resolve).
     """
     if app_factory is None:
         from mockserver import create_app  # the app to answer from; no rule code
 
         def app_factory() -> Callable[..., Awaitable[None]]:
-            return create_app(provider)
+            return create_app(provider, virtual_clock=True)
 
     url = base_url or f"https://{provider}.suno-mock.invalid"
     runner = _Runner(fn, provider, url, timeout, max_requests, failure_types, is_failure, app_factory)

@@ -13,6 +13,7 @@ Public API:
 - :func:`request_violations`: every stateless rule of an operation's query and body;
 - :func:`disputed_violations`: the rules a body breaks that the documents disagree on (a
   correct server may accept or reject it; the suite accepts either answer and says so);
+- :func:`header_violations`: the auth header and content type every request must carry;
 - :func:`stateful_violations`: the rules that need the named track's duration
   (:func:`replace_section_violations` for replace-section);
 - :data:`OPERATIONS`: provider -> operationId -> (METHOD, path), for the operations the bundled
@@ -22,8 +23,9 @@ Public API:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver import openapi
 
@@ -31,6 +33,9 @@ from . import _families as families
 from ._checking import MISSING, Violation, decimal_places
 from ._families import music, replace
 from ._families.music import prompt_limit, style_limit
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "CREATING",
@@ -40,6 +45,7 @@ __all__ = [
     "Violation",
     "decimal_places",
     "disputed_violations",
+    "header_violations",
     "interval_rule",
     "models",
     "prompt_limit",
@@ -139,3 +145,30 @@ def interval_rule(provider: str) -> tuple[float, float] | None:
 def track_selector(provider: str) -> str:
     """``"audioId"`` or ``"musicIndex"``: how replace-section names the track (suno-api.md 6)."""
     return replace.track_selector(_known(provider))
+
+
+def _fingerprint(header: str) -> str:
+    """An Authorization header as a report may show it: its scheme word, the key as a sha256 prefix (never the key)."""
+    words = header.split(None, 1)
+    scheme, secret = (words[0], words[1]) if len(words) == 2 and words[0].isalpha() else ("", header.strip())
+    digest = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{scheme + ' ' if scheme else ''}<key #{digest}>"
+
+
+def header_violations(request: httpx.Request) -> list[Violation]:
+    """Auth (suno-api.md 0.2: ``Authorization: Bearer <API_KEY>``) and JSON content type for bodies."""
+    out: list[Violation] = []
+    header = request.headers.get("authorization")
+    if header is None:
+        out.append(Violation("Authorization", MISSING, "is required: send 'Authorization: Bearer <API key>'"))
+    else:
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or any(ch.isspace() for ch in token.strip()):
+            out.append(
+                Violation("Authorization", _fingerprint(header), "must be 'Bearer <API key>' (one key, no spaces)")
+            )
+    if request.method == "POST":
+        media = request.headers.get("content-type", "")
+        if media.split(";")[0].strip().lower() != "application/json":
+            out.append(Violation("Content-Type", media or MISSING, "must be application/json"))
+    return out

@@ -13,10 +13,14 @@ exit code:
   seconds, a hang.
 
 Scenarios, derived after a first successful run shows which operations the program calls:
-the happy path; every documented code other than 200 of every operation it calls (forced with
-the mock's fault rules; HTTP 500 ones too); every documented failure state of each family whose
-details it reads. Each is judged: crash, hang, failure taken for success, success taken for
-failure.
+the happy path; when it polls Get Music Details, the task **held** for :data:`HOLD_READS` reads at
+each stage before SUCCESS (PENDING, TEXT_SUCCESS, FIRST_SUCCESS: on a virtual clock that moves
+only when the program has read the current stage that often), where a program that ends with
+success before it read SUCCESS is flagged (at FIRST_SUCCESS the second track has no ``audioUrl``
+yet); every documented code other than 200 of every operation it calls (forced with the mock's
+fault rules; HTTP 500 ones too); every documented failure state of each family whose details it
+reads. Each is judged: crash, hang, failure taken for success, success taken for failure, a
+result reported before SUCCESS.
 
 Every request the program sends is recorded in front of the mock and judged by the contract's
 own rules (:mod:`contract._rules`: the key and its Bearer scheme, a documented path, the body a
@@ -32,15 +36,15 @@ import os
 import subprocess
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from . import _families as families
 from . import _rules as rules
-from ._readiness import Verdict
-from .strategies import documented_codes
+from ._documents import documented_codes
+from ._readiness import HOLD_READS, Verdict
 
 __all__ = ["ClientReport", "ClientScenario", "ScenarioRun", "SentRequest", "run_client"]
 
@@ -48,6 +52,9 @@ __all__ = ["ClientReport", "ClientScenario", "ScenarioRun", "SentRequest", "run_
 KEY = "contract-client-key"
 #: Mock seconds per real second: a song (about 150 mock seconds) takes 0.15 s.
 TIME_SCALE = 1000.0
+#: The held scenario's clock step (mock seconds) while it moves a task on to its next stage, and the most steps.
+HOLD_STEP = 1.0
+HOLD_MAX_STEPS = 3600
 _NO_JSON: Any = object()
 
 
@@ -63,6 +70,8 @@ class SentRequest:
     http_status: int
     code: int | None
     msg: str
+    #: The answer's ``data.status`` (a details read), if it has one.
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,8 @@ class ClientScenario:
     name: str
     expect_success: bool
     rule: Mapping[str, Any] | None = None
+    #: Reads the task is held at each stage before SUCCESS (0: the clock runs as usual).
+    hold: int = 0
 
 
 @dataclass(frozen=True)
@@ -154,8 +165,9 @@ class ClientReport:
 class _Recorder:
     """An ASGI wrapper that keeps every API request (not the admin routes) and the mock's answer."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, before: Callable[[Mapping[str, Any]], Awaitable[None]] | None = None) -> None:
         self.app = app
+        self.before = before
         self.sent: list[SentRequest] = []
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
@@ -179,6 +191,8 @@ class _Recorder:
                 answer.append(message.get("body", b""))
             await send(message)
 
+        if self.before is not None:
+            await self.before(scope)
         await self.app(scope, keep, watch)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         raw = b"".join(chunks)
@@ -194,6 +208,8 @@ class _Recorder:
             reply = None
         code = reply.get("code") if isinstance(reply, dict) else None
         msg = reply.get("msg") if isinstance(reply, dict) else ""
+        data = reply.get("data") if isinstance(reply, dict) else None
+        stage = data.get("status") if isinstance(data, dict) else None
         self.sent.append(
             SentRequest(
                 method=scope["method"],
@@ -204,8 +220,61 @@ class _Recorder:
                 http_status=status[0],
                 code=code if isinstance(code, int) else None,
                 msg=str(msg or ""),
+                status=stage if isinstance(stage, str) else None,
             )
         )
+
+
+# -- holding a task at each stage -----------------------------------------------------------------
+
+
+def _music() -> tuple[str, str, tuple[str, ...]]:
+    """The music family's details operation, its task query parameter and its forward states (the table)."""
+    music = families.family("music")
+    if music.details is None or music.status is None:
+        raise RuntimeError("the contract's table lacks the music family's details operation or status")
+    return music.details.id, music.details_query, tuple(str(s) for s in music.status.order)
+
+
+_DETAILS, _DETAILS_QUERY, _LIFECYCLE = _music()
+
+
+class _Hold:
+    """Moves a virtual-clock mock's task to its next stage only after the program read the stage ``reads`` times.
+
+    Runs in front of each details read: the task stays at PENDING, TEXT_SUCCESS and FIRST_SUCCESS
+    for ``reads`` reads each, then the clock steps until the task's status changes. The mock
+    itself answers every read (its tracks, its URLs), so what the program sees is consistent.
+    """
+
+    def __init__(self, app: Any, path: str, reads: int) -> None:
+        self.app = app
+        self.path = path
+        self.reads = reads
+        self.seen: dict[str, dict[str, int]] = {}
+
+    def _status(self, task_id: str) -> str | None:
+        try:
+            return str(self.app.status(task_id))
+        except KeyError:
+            return None
+
+    async def __call__(self, scope: Mapping[str, Any]) -> None:
+        if scope["path"] != self.path:
+            return
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        task_id = query.get(_DETAILS_QUERY, "")
+        status = self._status(task_id)
+        if status is None:
+            return
+        counts = self.seen.setdefault(task_id, {})
+        if status in _LIFECYCLE[:-1] and counts.get(status, 0) >= self.reads:
+            for _ in range(HOLD_MAX_STEPS):
+                await self.app.advance(HOLD_STEP)
+                if self._status(task_id) != status:
+                    break
+        now = self._status(task_id) or status
+        counts[now] = counts.get(now, 0) + 1
 
 
 # -- judging one request -----------------------------------------------------------------------
@@ -239,12 +308,33 @@ def judge_request(provider: str, sent: SentRequest, forced: bool = False) -> lis
     return found
 
 
+def _early(sent: Sequence[SentRequest], provider: str, verdict: Verdict, detail: str) -> tuple[Verdict, str]:
+    """A success reported before any details read answered SUCCESS: a result of an unfinished task."""
+    path = rules.OPERATIONS[provider][_DETAILS][1]
+    read = [s.status for s in sent if s.path == path and s.code == 200]
+    if _LIFECYCLE[-1] in read:
+        return verdict, detail
+    last = read[-1] if read else "none"
+    return (
+        Verdict.EARLY_SUCCESS,
+        f"{detail}; after {len(read)} details read(s), the last {last}: the task had not reached {_LIFECYCLE[-1]}",
+    )
+
+
 # -- scenarios -----------------------------------------------------------------------------------
 
 
+def held_name() -> str:
+    """The held scenario's name."""
+    return f"{_DETAILS}: held {HOLD_READS} reads at each of {', '.join(_LIFECYCLE[:-1])}"
+
+
 def scenarios(provider: str, used: Sequence[str]) -> list[ClientScenario]:
-    """Every documented code of every operation used, and every failure state of each family read."""
+    """The held task, every documented code of every operation used, and every failure state of each family read."""
     found: list[ClientScenario] = []
+    music = families.family("music")
+    if _DETAILS in used and any(o.id in used for o in music.creating):
+        found.append(ClientScenario(held_name(), True, hold=HOLD_READS))
     for op in used:
         for http_status, code in documented_codes(provider, op):
             if code == 200:
@@ -289,7 +379,7 @@ class _Run:
         url_env: str,
         timeout: float,
         failure_exit: int,
-        app_factory: Callable[[], Any],
+        app_factory: Callable[..., Any],
     ) -> None:
         self.command = command
         self.provider = provider
@@ -301,10 +391,11 @@ class _Run:
     def __call__(self, scenario: ClientScenario) -> ScenarioRun:
         from mockserver._serving import ThreadedServer  # the answering app's plumbing; no rule code
 
-        app = self.app_factory()
+        app = self.app_factory(virtual_clock=True) if scenario.hold else self.app_factory()
         if scenario.rule is not None:
             app.faults.configure({"rules": [dict(scenario.rule)]})
-        recorder = _Recorder(app)
+        hold = _Hold(app, rules.OPERATIONS[self.provider][_DETAILS][1], scenario.hold) if scenario.hold else None
+        recorder = _Recorder(app, hold)
         with ThreadedServer(recorder) as server:
             url = server.url
             argv = [part.replace("{url}", url).replace("{key}", KEY) for part in self.command]
@@ -319,6 +410,8 @@ class _Run:
             else:
                 verdict, detail = self.judge(scenario, done.returncode, _tail(done.stderr) or _tail(done.stdout))
                 detail += f", {time.monotonic() - started:.1f} s"
+                if scenario.hold and verdict is Verdict.HANDLED:
+                    verdict, detail = _early(recorder.sent, self.provider, verdict, detail)
         forced = scenario.rule is not None and "code" in scenario.rule
         violations: list[str] = []
         for sent in recorder.sent:
@@ -344,10 +437,14 @@ def run_client(
     timeout: float = 20.0,
     failure_exit: int = 2,
     only: Sequence[str] | None = None,
-    app_factory: Callable[[], Any] | None = None,
+    app_factory: Callable[..., Any] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ClientReport:
-    """Run ``command`` against the served mock once per scenario; see the module's documentation."""
+    """Run ``command`` against the served mock once per scenario; see the module's documentation.
+
+    ``app_factory(**settings)`` makes a fresh mock app per scenario; the held scenario calls it
+    with ``virtual_clock=True`` (the app must then have ``status(task_id)`` and ``advance(s)``).
+    """
     if not command:
         raise ValueError("no command to run: give it after --, e.g. -- node client.js")
     if provider not in rules.PROVIDERS:
@@ -357,8 +454,8 @@ def run_client(
     if app_factory is None:
         from mockserver import create_app  # the app to answer from; no rule code
 
-        def app_factory() -> Any:
-            return create_app(provider, tokens=frozenset({KEY}), time_scale=TIME_SCALE)
+        def app_factory(**settings: Any) -> Any:
+            return create_app(provider, **{"tokens": frozenset({KEY}), "time_scale": TIME_SCALE, **settings})
 
     run = _Run(command, provider, url_env, timeout, failure_exit, app_factory)
     report = ClientReport(provider, tuple(command))

@@ -6,6 +6,9 @@ request may not name, and this section probes it on every served operation, per 
 
 - **a track of another task** (``audioId`` from one finished task, ``taskId`` of another): the
   track must belong to the task, so the request is refused like an unknown one (404 or 422);
+- **an unknown task** (every field that names the task given an id no task has, the rest of the
+  body valid, its track included): refused (404 or 422), on every served operation that builds
+  on a task;
 - **a task past its retention**: music and its derived files are kept 14 days (kie, apikley)
   or 15 days (sunoapi; suno-api.md 3.1 "Retention"), so after 16 days no operation may build on
   the task (refused like an unknown one), while its details either still answer (200, the same
@@ -24,13 +27,13 @@ import httpx
 
 from . import _checks as checks
 from . import _families as families
-from ._families import Operation, Source
+from ._families import UNKNOWN_TASK, Operation, Source
 from ._requests import valid_body
 
 if TYPE_CHECKING:
-    from ._server import _Suite
+    from ._server.suite import Suite
 
-__all__ = ["PAST_RETENTION_S", "RECOVERING", "foreign_tracks", "past_retention"]
+__all__ = ["PAST_RETENTION_S", "RECOVERING", "foreign_tracks", "past_retention", "unknown_tasks"]
 
 #: Operations that exist to bring a task's audio back (api-family.md #27): the documents do not say
 #: they stop at the retention, so a task past it is not probed on them.
@@ -39,7 +42,7 @@ RECOVERING = frozenset({"recover-audio"})
 PAST_RETENTION_S = 16 * 86400.0
 
 
-def _building(suite: _Suite) -> list[tuple[str, Operation, Source]]:
+def _building(suite: Suite) -> list[tuple[str, Operation, Source]]:
     """(id, operation, its source) for each served operation that builds on a finished task the suite has."""
     found = []
     for op_id, op in suite.served.items():
@@ -57,14 +60,14 @@ def _refused(op: Operation) -> list[int]:
     return [code for code in op.unknown_codes if code != 200]
 
 
-def foreign_tracks(suite: _Suite) -> None:
+def foreign_tracks(suite: Suite) -> None:
     """``audioId`` of another finished task than ``taskId``: refused like an unknown track."""
     for op_id, op, source in _building(suite):
-        track_refs = [r for r in suite._refs(op, dict.fromkeys(r.field for r in op.refs)) if r.names == "track"]
+        track_refs = [r for r in suite.refs(op, dict.fromkeys(r.field for r in op.refs)) if r.names == "track"]
         task_refs = [r for r in op.refs if r.names == "task"]
         if not track_refs or not task_refs or not _refused(op):
             continue
-        other = suite._fresh_source() if op.needs == "music" else None
+        other = suite.fresh_source() if op.needs == "music" else None
         if other is None or not other.tracks:
             suite.notes.append(f"{op_id}: a track of another task was not tried (it needs a second {op.needs} task)")
             continue
@@ -84,7 +87,29 @@ def foreign_tracks(suite: _Suite) -> None:
         suite.cover(f"{op_id}: a track of another task gets {' or '.join(map(str, allowed))}", failure)
 
 
-def _advance(suite: _Suite, seconds: float) -> bool:
+def unknown_tasks(suite: Suite) -> None:
+    """Each field naming the task given an id no task has (the track a real one): refused like an unknown task."""
+    for op_id, op, source in _building(suite):
+        task_refs = [r for r in op.refs if r.names == "task" and (r.providers is None or suite.provider in r.providers)]
+        allowed = _refused(op)
+        body = valid_body(suite.provider, op_id, source)
+        fields = [r.field for r in task_refs if r.field in body]
+        if not fields or not allowed:
+            continue
+        for name in fields:
+            body[name] = UNKNOWN_TASK
+        exchange = suite.send(op_id, body=body, label="an unknown task")
+        if exchange is None:
+            continue
+        suite.examples += 1
+        suite.judge_shape(exchange)
+        why = f"{op_id} naming an unknown {' and '.join(fields)} ({UNKNOWN_TASK}) must be refused"
+        failure = checks.expect_code(exchange, allowed, why)
+        suite.record("not_found", op_id, failure, exchange)
+        suite.cover(f"{op_id}: an unknown {fields[0]} gets {' or '.join(map(str, allowed))}", failure)
+
+
+def _advance(suite: Suite, seconds: float) -> bool:
     """Move the mock's virtual clock; whether it moved."""
     try:
         answer = suite.client.post("/_mock/clock/advance", json={"seconds": seconds}).json()
@@ -95,7 +120,7 @@ def _advance(suite: _Suite, seconds: float) -> bool:
     return isinstance(answer, dict) and answer.get("code") == 200
 
 
-def past_retention(suite: _Suite) -> None:
+def past_retention(suite: Suite) -> None:
     """Every finished task aged past every documented retention: nothing builds on it; its details 200 or 404."""
     building = _building(suite)
     if not building and not suite.sources:

@@ -20,8 +20,10 @@ test and its clients run in; that keeps one scheduler per mock under pytest-asyn
 uvicorn alike. Importing this module imports nothing beyond pytest and the standard library: the mock,
 httpx and respx are imported when a fixture is first used.
 
-This module holds the hooks, the configuration and the fixtures; the rest lives beside it:
+This module holds the hooks and the fixtures; the rest lives beside it:
 
+- ``contract/_setup.py``: :class:`Setup`, the markers merged over the options and ini keys;
+- ``contract/_pool.py``: the session's served mocks (one per configuration) and the live proxy;
 - ``contract/_loop_host.py``: :class:`LoopHost`, the event loop on a private thread that hosts every mock;
 - ``contract/_handles.py``: :class:`SunoMock` and :class:`SunoServer`, what ``suno_mock``/``suno_server`` hand out;
 - ``contract/_live.py``: the live mode, :class:`SunoLive` and the spend-guarded proxy.
@@ -32,30 +34,22 @@ loaded on first access.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from contract._pool import ServerPool, new_app
+from contract._setup import DOCS, Setup, fail, parse_seed, parse_time_scale, setup_of
+
 if TYPE_CHECKING:
     from contract._client import SunoRouter
     from contract._handles import SunoMock, SunoServer
-    from contract._live import SpendGuard, SunoLive
+    from contract._live import SunoLive
     from contract._loop_host import LoopHost
-    from mockserver import MockApp
-    from mockserver._serving import CallbackReceiver, ThreadedServer
+    from mockserver._serving import CallbackReceiver
 
 __all__ = ["SunoLive", "SunoMock", "SunoServer"]
-
-DOCS = "docs/pytest-plugin.md"
-#: The API key the fixtures' clients send unless the marker sets ``tokens=[...]``.
-DEFAULT_TOKEN = "suno-test-key"
-#: Keys of ``@pytest.mark.suno`` besides the :class:`mockserver.Settings` fields.
-_MARKER_KEYS = ("provider", "time_scale", "faults", "seed", "expect_rejections")
-#: Settings fields the marker may not set (the plugin derives them).
-_DERIVED = ("virtual_clock",)
 
 
 def __getattr__(name: str) -> Any:
@@ -123,103 +117,9 @@ def pytest_configure(config: pytest.Config) -> None:
         value = config.getoption(name)
         if value is not None:
             try:
-                (_time_scale if name == "--suno-time-scale" else _seed)(value)
+                (parse_time_scale if name == "--suno-time-scale" else parse_seed)(value)
             except ValueError as exc:
                 raise pytest.UsageError(f"{name}={value}: {exc}") from None
-
-
-def _time_scale(text: str) -> float | None:
-    if text.strip().lower() == "virtual":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0 or value == float("inf"):
-        raise ValueError("use 'virtual' or a number of mock seconds per real second > 0")
-    return value
-
-
-def _seed(text: str) -> int | None:
-    if text.strip().lower() == "none":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError("use an integer, or 'none' for random ids") from None
-
-
-def _default(config: pytest.Config, name: str) -> str:
-    value = config.getoption(f"--suno-{name.replace('_', '-')}")
-    return str(value) if value is not None else str(config.getini(f"suno_{name}"))
-
-
-@dataclass(frozen=True)
-class Setup:
-    """What the markers and options ask of one test's mock."""
-
-    provider: str
-    settings: Mapping[str, Any]
-    faults: tuple[Mapping[str, Any], ...] = ()
-    expect_rejections: bool = False
-
-    @property
-    def key(self) -> str:
-        """Tests with equal keys can share a served mock."""
-        return repr((self.provider, sorted((k, repr(v)) for k, v in self.settings.items())))
-
-    @property
-    def token(self) -> str:
-        tokens = self.settings.get("tokens") or ()
-        return sorted(tokens)[0] if tokens else DEFAULT_TOKEN
-
-
-def _fail(message: str) -> NoReturn:
-    __tracebackhide__ = True
-    pytest.fail(message, pytrace=False)
-
-
-def _setup(request: pytest.FixtureRequest) -> Setup:
-    """Merge the ``suno`` markers (closest wins) over the options and ini keys."""
-    __tracebackhide__ = True
-    import dataclasses
-
-    from mockserver import Settings, openapi
-
-    node = request.node
-    options: dict[str, Any] = {}
-    for mark in reversed(list(node.iter_markers("suno"))):
-        if mark.args:
-            _fail(f"@pytest.mark.suno takes keywords only, got {mark.args!r}; e.g. @pytest.mark.suno(provider='kie')")
-        options.update(mark.kwargs)
-    fields = {f.name for f in dataclasses.fields(Settings)} - set(_DERIVED) - {"time_scale", "seed"}
-    unknown = sorted(set(options) - set(_MARKER_KEYS) - fields)
-    if unknown:
-        allowed = ", ".join(sorted({*_MARKER_KEYS, *fields}))
-        _fail(f"@pytest.mark.suno got unknown keyword(s) {', '.join(unknown)}; allowed: {allowed} (see {DOCS})")
-    config = request.config
-    provider = options.pop("provider", None) or _default(config, "provider")
-    if provider not in openapi.PROVIDERS:
-        _fail(f"suno provider {provider!r} is unknown; use one of {', '.join(openapi.PROVIDERS)}")
-    scale = options.pop("time_scale") if "time_scale" in options else _time_scale(_default(config, "time_scale"))
-    seed = options.pop("seed") if "seed" in options else _seed(_default(config, "seed"))
-    faults = options.pop("faults", None) or ()
-    if isinstance(faults, Mapping) or not all(isinstance(rule, Mapping) for rule in faults):
-        _fail(f"@pytest.mark.suno(faults=...) must be a list of rule dicts, got {faults!r}")
-    expect = bool(options.pop("expect_rejections", False))
-    settings: dict[str, Any] = {**options, "seed": seed}
-    if "store" not in settings and (store := str(config.getini("suno_mock_store")).strip()):
-        # each pytest-xdist worker resets its mocks between tests: give each one its own file or database
-        settings["store"] = store.replace("{worker}", os.environ.get("PYTEST_XDIST_WORKER", "main"))
-    if scale is None:
-        settings["virtual_clock"] = True
-    else:
-        settings["time_scale"] = scale
-    try:
-        Settings(**settings)
-    except (TypeError, ValueError) as exc:
-        _fail(f"@pytest.mark.suno: {exc}")
-    return Setup(provider, settings, tuple(faults), expect)
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,7 +136,7 @@ def _teardown(mock: SunoMock | SunoLive, name: str) -> None:
     problems = mock._problems(name)
     mock._close_clients()
     if problems:
-        _fail("\n".join(problems) + f"\n(see {DOCS})")
+        fail("\n".join(problems) + f"\n(see {DOCS})")
 
 
 @pytest.fixture(scope="session")
@@ -249,19 +149,13 @@ def _suno_host() -> Iterator[LoopHost]:
     host.close()
 
 
-async def _new_app(setup: Setup) -> MockApp:
-    from mockserver import create_app
-
-    return create_app(setup.provider, **setup.settings)
-
-
 def _apply_faults(mock: SunoMock, setup: Setup) -> None:
     __tracebackhide__ = True
     for rule in setup.faults:
         try:
             mock.add_fault(rule)
         except (NotImplementedError, ValueError, TypeError) as exc:
-            _fail(f"@pytest.mark.suno(faults=[{rule!r}]): {exc}")
+            fail(f"@pytest.mark.suno(faults=[{rule!r}]): {exc}")
 
 
 @pytest.fixture
@@ -272,12 +166,12 @@ def suno_mock(request: pytest.FixtureRequest, _suno_host: LoopHost) -> Iterator[
     and on crashes inside the mock. See docs/pytest-plugin.md.
     """
     if _live(request):
-        _fail(
+        fail(
             "suno_mock is always the in-process mock; a test marked suno_live runs against --suno-base-url "
             "through suno_server only"
         )
-    setup = _setup(request)
-    app = _suno_host.run(_new_app(setup))
+    setup = setup_of(request)
+    app = _suno_host.run(new_app(setup))
     from contract._handles import SunoMock
     from contract._hostguard import real_hosts_blocked
 
@@ -291,57 +185,15 @@ def suno_mock(request: pytest.FixtureRequest, _suno_host: LoopHost) -> Iterator[
         _suno_host.run(app.aclose())
 
 
-@dataclass
-class _Served:
-    app: MockApp
-    server: ThreadedServer
-
-
-class _ServerPool:
-    """Session-wide: one served mock per configuration, and the live proxy."""
-
-    def __init__(self, host: LoopHost) -> None:
-        self.host = host
-        self.served: dict[str, _Served] = {}
-        self.proxies: dict[str, tuple[ThreadedServer, SpendGuard]] = {}
-
-    def get(self, setup: Setup) -> _Served:
-        found = self.served.get(setup.key)
-        if found is None:
-            from mockserver._serving import ThreadedServer
-
-            app = self.host.run(_new_app(setup))
-            server = ThreadedServer(self.host.hosted(app)).start()
-            found = self.served[setup.key] = _Served(app, server)
-        return found
-
-    def proxy(self, config: pytest.Config, provider: str) -> tuple[ThreadedServer, SpendGuard]:
-        if provider not in self.proxies:
-            from contract._live import SpendGuard, spend_proxy, worker_share
-            from mockserver._serving import ThreadedServer
-
-            guard = SpendGuard(worker_share(config, int(config.getoption("--suno-spend-budget") or 0)))
-            upstream = str(config.getoption("--suno-base-url")).rstrip("/")
-            self.proxies[provider] = (ThreadedServer(spend_proxy(upstream, provider, guard)).start(), guard)
-        return self.proxies[provider]
-
-    def close(self) -> None:
-        for served in self.served.values():
-            served.server.stop()
-            self.host.run(served.app.aclose())
-        for server, _ in self.proxies.values():
-            server.stop()
-
-
 @pytest.fixture(scope="session")
-def _suno_servers(_suno_host: LoopHost) -> Iterator[_ServerPool]:
-    pool = _ServerPool(_suno_host)
+def _suno_servers(_suno_host: LoopHost) -> Iterator[ServerPool]:
+    pool = ServerPool(_suno_host)
     yield pool
     pool.close()
 
 
 @pytest.fixture
-def suno_server(request: pytest.FixtureRequest, _suno_servers: _ServerPool) -> Iterator[SunoServer | SunoLive]:
+def suno_server(request: pytest.FixtureRequest, _suno_servers: ServerPool) -> Iterator[SunoServer | SunoLive]:
     """The mock served on ``url`` (127.0.0.1, a free port), shared by the session and reset before this test.
 
     For clients that do not use httpx, subprocesses and callback flows. In a test marked ``suno_live``
@@ -350,7 +202,7 @@ def suno_server(request: pytest.FixtureRequest, _suno_servers: _ServerPool) -> I
     from contract._handles import SunoServer
     from contract._live import SunoLive
 
-    setup = _setup(request)
+    setup = setup_of(request)
     if _live(request):
         server, guard = _suno_servers.proxy(request.config, setup.provider)
         live = SunoLive(server.url, _upstream(request.config), request.config.getoption("--suno-token") or "", guard)
@@ -391,7 +243,8 @@ def suno_respx(suno_mock: SunoMock) -> Iterator[SunoRouter]:
     """
     import httpx
 
-    from contract._client import BASE_URLS, ContractViolation, SunoRouter
+    from contract._client import BASE_URLS, SunoRouter
+    from contract._violations import ContractViolation
 
     router = SunoRouter(
         suno_mock.provider,
@@ -418,7 +271,7 @@ def suno_respx(suno_mock: SunoMock) -> Iterator[SunoRouter]:
         except ContractViolation as exc:
             failed = exc
     if failed is not None:
-        _fail(f"suno_respx: {failed}")
+        fail(f"suno_respx: {failed}")
 
 
 def _wrong_provider(provider: str, mocked: str) -> Callable[[Any], NoReturn]:

@@ -22,9 +22,11 @@ OpenAPI document of the provider, so the strategies follow the documents when th
 Every drawn value validates against the provider's schema (``tests/test_contract_client.py``
 checks this property-based with jsonschema).
 
-Besides the strategies, :func:`build_response`, :func:`build_record_info` and
-:func:`build_details` make one deterministic, spec-valid answer; the client router uses them to
-answer a forced code or state.
+Besides the strategies, this module offers the deterministic answers :func:`build_response`,
+:func:`build_record_info` and :func:`build_details` (one spec-valid answer each; the client router
+uses them to answer a forced code or state; defined in :mod:`contract._answers`) and the document
+lookups :func:`documented_codes`, :func:`task_statuses` and :func:`callback_codes` (defined in
+:mod:`contract._documents`).
 
 Example::
 
@@ -42,24 +44,29 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from hypothesis import strategies as st
 
-from mockserver import openapi
-
 from . import _families as families
-from . import _family_answers as _answers
-from ._drawing import T0 as _T0
+from . import _family_answers as family_answers
+from ._answers import (
+    CODE_MSGS,
+    DETAILS_IDS,
+    FAILURE_STATUSES,
+    MUSIC_DETAILS,
+    MUSIC_STATUS,
+    WITH_TRACKS,
+    SpecResponse,
+    build_details,
+    build_record_info,
+    build_response,
+)
+from ._documents import OPERATION_IDS, callback_codes, documented_codes, known_provider, record_enum, task_statuses
 from ._drawing import CreateTimeStyle, create_times
 from ._drawing import audio_ids as _audio_ids
 from ._drawing import durations as _durations
-from ._drawing import format_time as _format_time
 from ._drawing import task_ids as _task_ids
 from ._drawing import texts as _texts
 from ._drawing import urls as _urls
@@ -84,30 +91,11 @@ __all__ = [
 ]
 
 
-def _music() -> tuple[families.Status, str]:
-    music = families.family("music")
-    if music.status is None or music.details is None:
-        raise RuntimeError("the contract's table lacks the music family's status or details operation")
-    return music.status, music.details.id
-
-
-_MUSIC_STATUS, _MUSIC_DETAILS = _music()
-
-#: The operationIds of the contract's table that every bundled document serves.
-OPERATION_IDS: tuple[str, ...] = tuple(
-    op_id
-    for op_id in families.OPERATIONS
-    if all(op_id in families.declared(openapi.load_spec(p)) for p in openapi.PROVIDERS)
-)
-#: Terminal task states that mean a music task failed (suno-api.md 3.1).
-FAILURE_STATUSES: tuple[str, ...] = tuple(_MUSIC_STATUS.failures)
 #: Callback stages per family of the table (suno-api.md 4.2-4.4), ``error`` last.
 CALLBACK_STAGES: dict[str, tuple[str, ...]] = {
     f.name: (*f.callbacks.stages, "error") for f in families.FAMILIES if f.callbacks is not None
 }
 
-#: Music states whose details list tracks (4.2: the first track is done at FIRST_SUCCESS).
-_WITH_TRACKS = _MUSIC_STATUS.order[_MUSIC_STATUS.order.index("FIRST_SUCCESS") :]
 #: Short names users may pass to :func:`callback_payloads`.
 _ALIASES = {
     "generate": "generate-music",
@@ -121,9 +109,7 @@ _ALIASES = {
     "cover": "generate-cover-image",
 }
 #: The families whose callbacks the strategies draw: music and replace here, the others per family.
-_DRAWN_CALLBACKS = frozenset({"music", "replace", *_answers.CALLBACKS})
-#: The details operations of the table (Get Music Details and one per family with its own).
-_DETAILS_IDS: tuple[str, ...] = (_MUSIC_DETAILS, *_answers.DETAILS)
+_DRAWN_CALLBACKS = frozenset({"music", "replace", *family_answers.CALLBACKS})
 
 # Messages the documents and real payloads show (suno-api.md 1.3, 4.2, 4.3).
 _STAGE_MSGS: dict[str, tuple[str, ...]] = {
@@ -132,271 +118,6 @@ _STAGE_MSGS: dict[str, tuple[str, ...]] = {
     "complete": ("All generated successfully.", "success"),
     "error": ("Audio generation failed.", "Music generation failed", "Lyrics contain copyrighted content"),
 }
-_CODE_MSGS: dict[int, str] = {
-    401: "Unauthorized: credentials missing or invalid",
-    402: "Insufficient credits",
-    404: "Not found: resource or endpoint does not exist",
-    408: "Upstream timeout: no result returned for over 10 minutes",
-    409: "Conflict: record already exists",
-    422: "Validation error: request parameters failed validation",
-    429: "Rate limit exceeded",
-    451: "Failed to fetch the upstream resource",
-    455: "Service unavailable: system maintenance",
-    500: "Server error",
-    501: "Generation failed",
-    505: "Feature disabled",
-}
-
-
-# --------------------------------------------------------------------------------------------
-# What the bundled documents say
-# --------------------------------------------------------------------------------------------
-
-
-@functools.cache
-def _spec(provider: str) -> dict[str, Any]:
-    return openapi.load_spec(provider)
-
-
-def _deref(node: Any, root: dict[str, Any]) -> Any:
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target: Any = root
-        for part in node["$ref"][2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-@functools.cache
-def _operation(provider: str, operation_id: str) -> tuple[str, str, Mapping[str, Any]]:
-    spec = _spec(provider)
-    for path, item in spec["paths"].items():
-        for method, op in item.items():
-            if isinstance(op, dict) and op.get("operationId") == operation_id:
-                return method.upper(), path, op
-    raise ValueError(f"{provider} documents no operation {operation_id!r}; use one of {', '.join(OPERATION_IDS)}")
-
-
-def _response_schema(provider: str, operation_id: str, http_status: int) -> Mapping[str, Any] | None:
-    spec = _spec(provider)
-    _, _, op = _operation(provider, operation_id)
-    response = _deref(op.get("responses", {}).get(str(http_status)), spec)
-    if not isinstance(response, dict):
-        return None
-    schema = response.get("content", {}).get("application/json", {}).get("schema")
-    resolved = _deref(schema, spec)
-    return resolved if isinstance(resolved, dict) else None
-
-
-def _code_enum(provider: str, operation_id: str, http_status: int) -> tuple[int, ...]:
-    schema = _response_schema(provider, operation_id, http_status)
-    if schema is None:
-        return ()
-    code = _deref(schema.get("properties", {}).get("code", {}), _spec(provider))
-    return tuple(int(c) for c in code.get("enum", ()))
-
-
-@functools.cache
-def documented_codes(provider: str, operation_id: str) -> tuple[tuple[int, int], ...]:
-    """Every documented ``(HTTP status, body code)`` pair of an operation, 200 first.
-
-    The HTTP-200 answers carry the outcome in ``code`` (suno-api.md 1.2); the documented HTTP 500
-    answer carries 402/408/422/500/501/505 (suno-api.md 1.3).
-    """
-    pairs = [(200, code) for code in _code_enum(provider, operation_id, 200)]
-    pairs += [(500, code) for code in _code_enum(provider, operation_id, 500)]
-    if not pairs:
-        raise ValueError(f"{provider} {operation_id}: the document lists no response codes")
-    return tuple(sorted(pairs, key=lambda p: (p != (200, 200), p)))
-
-
-@functools.cache
-def task_statuses(provider: str = "kie") -> tuple[str, ...]:
-    """The ``record-info`` ``status`` enum of the provider's document."""
-    return tuple(_spec(provider)["components"]["schemas"]["TaskStatus"]["enum"])
-
-
-@functools.cache
-def callback_codes(provider: str = "kie") -> tuple[int, ...]:
-    """The callback ``code`` enum of the provider's document (200 and the failure codes)."""
-    return tuple(_spec(provider)["components"]["schemas"]["CallbackCode"]["enum"])
-
-
-@functools.cache
-def _record_enum(provider: str, name: str) -> tuple[Any, ...]:
-    return tuple(_spec(provider)["components"]["schemas"]["RecordInfo"]["properties"][name]["enum"])
-
-
-def _known_provider(provider: str) -> str:
-    if provider not in openapi.PROVIDERS:
-        raise ValueError(f"unknown provider {provider!r}: choose one of {', '.join(openapi.PROVIDERS)}")
-    return provider
-
-
-# --------------------------------------------------------------------------------------------
-# Deterministic builders (used by the client router to answer forced outcomes)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SpecResponse:
-    """One documented answer: the HTTP status and the JSON envelope ``{code, msg, data}``."""
-
-    http_status: int
-    body: dict[str, Any]
-
-    @property
-    def code(self) -> int:
-        """The outcome in the body (``body["code"]``)."""
-        return int(self.body["code"])
-
-    def to_httpx(self, request: httpx.Request | None = None) -> httpx.Response:
-        """The answer as an ``httpx.Response`` (JSON body), e.g. to feed a response parser."""
-        return httpx.Response(self.http_status, json=self.body, request=request)
-
-
-def _record_track(audio_id: str, index: int, *, complete: bool, created: str | int, duration: float) -> dict[str, Any]:
-    return {
-        "id": audio_id,
-        "audioUrl": f"https://cdn.mock.invalid/{audio_id}.mp3" if complete else "",
-        "streamAudioUrl": f"https://stream.mock.invalid/{audio_id}",
-        "imageUrl": f"https://cdn.mock.invalid/{audio_id}.jpeg",
-        "prompt": "[Verse]\nNeon rain on the harbour",
-        "modelName": "chirp-v4",
-        "title": f"Harbour Lights {index + 1}",
-        "tags": "synthwave",
-        "createTime": created,
-        "duration": duration if complete else None,
-    }
-
-
-def build_record_info(
-    provider: str,
-    task_id: str,
-    status: str = "SUCCESS",
-    *,
-    create_time: CreateTimeStyle = "string",
-    durations: tuple[float, ...] = (180.0, 176.5),
-    error_code: int | None = None,
-    error_message: str | None = None,
-) -> dict[str, Any]:
-    """The ``data`` of Get Music Details for a task in ``status`` (deterministic, spec-valid).
-
-    Tracks are listed as the state implies: none before ``FIRST_SUCCESS`` and in failure states,
-    the first complete and the rest streaming at ``FIRST_SUCCESS``, all complete at ``SUCCESS``.
-    A failure state gets ``error_code`` (default 501) and an ``error_message``.
-    """
-    if status not in task_statuses(_known_provider(provider)):
-        raise ValueError(f"status {status!r} is not documented; use one of {', '.join(task_statuses(provider))}")
-    created = _format_time(_T0, create_time)
-    tracks: list[dict[str, Any]] = []
-    if status in _WITH_TRACKS:
-        tracks = [
-            _record_track(
-                f"{task_id[:8]:0<8}-0000-4000-8000-{i:012d}",
-                i,
-                complete=status == _MUSIC_STATUS.success or i == 0,
-                created=created,
-                duration=d,
-            )
-            for i, d in enumerate(durations)
-        ]
-    failed = status in FAILURE_STATUSES
-    return {
-        "taskId": task_id,
-        "parentMusicId": "",
-        "param": json.dumps({"prompt": "Neon rain on the harbour", "model": "V4_5", "customMode": False}),
-        "response": {"taskId": task_id, "sunoData": tracks},
-        "status": status,
-        "type": "GENERATE",
-        "operationType": "generate",
-        "errorCode": (error_code if error_code is not None else 501) if failed else None,
-        "errorMessage": (error_message or f"Task ended in {status}") if failed else None,
-    }
-
-
-#: Answers of the synchronous operations (by operationId), deterministic.
-_SYNC_ANSWERS: dict[str, Any] = {
-    "get-remaining-credits": 100,
-    "get-timestamped-lyrics": {
-        "alignedWords": [{"word": "[Verse]\nNeon", "success": True, "startS": 1.36, "endS": 1.79, "palign": 0}],
-        "waveformData": [0, 0.42, 0.87, 0.5],
-        "hootCer": 0.38,
-        "isStreamed": False,
-    },
-}
-
-
-def build_details(
-    provider: str,
-    operation_id: str,
-    task_id: str,
-    status: Any = None,
-    *,
-    create_time: CreateTimeStyle = "string",
-    **record: Any,
-) -> dict[str, Any]:
-    """The ``data`` of any details operation for a task in ``status`` (default: its family's success).
-
-    Get Music Details goes to :func:`build_record_info` (``record`` holds its extra options); the
-    other families' details show what their state implies (files at success, none before).
-    """
-    if operation_id == _MUSIC_DETAILS:
-        options = dict(record, create_time=create_time)
-        return build_record_info(provider, task_id, **({"status": status} if status is not None else {}), **options)
-    shape = _answers.DETAILS.get(operation_id)
-    if shape is None:
-        raise ValueError(f"{operation_id} is not a details operation; use one of {', '.join(_DETAILS_IDS)}")
-    return shape.build(_known_provider(provider), task_id, status, create_time)
-
-
-def _success_data(provider: str, operation_id: str, task_id: str, **record: Any) -> Any:
-    if operation_id in _DETAILS_IDS:
-        return build_details(provider, operation_id, task_id, **record)
-    if operation_id in _SYNC_ANSWERS:
-        return json.loads(json.dumps(_SYNC_ANSWERS[operation_id]))
-    if operation_id in _answers.SYNC:
-        return _answers.build_sync(operation_id)
-    if families.operation(operation_id).creates:
-        return {_answers.CREATED_KEY.get(operation_id, "taskId"): task_id}
-    raise ValueError(f"{operation_id}: no deterministic answer yet")
-
-
-def build_response(
-    provider: str,
-    operation_id: str,
-    code: int = 200,
-    *,
-    http_status: int | None = None,
-    task_id: str = "5c79b2e8a1f34d6b9c0e7a1d2f3b4e8e",
-    msg: str | None = None,
-    **record: Any,
-) -> SpecResponse:
-    """One deterministic documented answer of ``operation_id`` with body ``code``.
-
-    ``http_status`` defaults to 200 when the HTTP-200 schema documents ``code``, else 500 (the
-    documented server-error answer, e.g. 501 or 505). For Get Music Details with code 200,
-    ``record`` is passed to :func:`build_record_info` (``status=``, ``create_time=``, ...).
-    """
-    pairs = documented_codes(_known_provider(provider), operation_id)
-    if http_status is None:
-        http_status = 200 if (200, code) in pairs else 500
-    if (http_status, code) not in pairs:
-        listed = ", ".join(f"{c} (HTTP {h})" for h, c in pairs)
-        raise ValueError(
-            f"{provider} {operation_id}: code {code} with HTTP {http_status} is not documented; choose one of {listed}"
-        )
-    extra = _answers.top_level(operation_id, code, task_id) if http_status == 200 else {}
-    if code == 200 and http_status == 200:
-        data = _success_data(provider, operation_id, task_id, **record)
-        return SpecResponse(200, {"code": 200, "msg": msg or "success", "data": data, **extra})
-    body = {"code": code, "msg": msg or _CODE_MSGS.get(code, "Error"), "data": None, **extra}
-    return SpecResponse(http_status, body)
-
-
-# --------------------------------------------------------------------------------------------
-# Strategies
-# --------------------------------------------------------------------------------------------
 
 
 def _model_names() -> st.SearchStrategy[str]:
@@ -423,17 +144,17 @@ def _record_tracks(draw: st.DrawFn, complete: bool, create_time: st.SearchStrate
 def _record_info(draw: st.DrawFn, provider: str, status: str | None) -> dict[str, Any]:
     state = status if status is not None else draw(st.sampled_from(task_statuses(provider)))
     times = create_times()
-    if state in _WITH_TRACKS:
+    if state in WITH_TRACKS:
         count = draw(st.integers(1, 2))
-        tracks = [draw(_record_tracks(state == _MUSIC_STATUS.success or i == 0, times)) for i in range(count)]
+        tracks = [draw(_record_tracks(state == MUSIC_STATUS.success or i == 0, times)) for i in range(count)]
     elif state == "CALLBACK_EXCEPTION":
         # The music may be done even though the callback could not be delivered.
         tracks = draw(st.one_of(st.just([]), st.lists(_record_tracks(True, times), min_size=1, max_size=2)))
     else:
         tracks = []
     failed = state in FAILURE_STATUSES
-    codes = tuple(c for c in _record_enum(provider, "errorCode") if c is not None)
-    operation_type = draw(st.sampled_from(_record_enum(provider, "operationType")))
+    codes = tuple(c for c in record_enum(provider, "errorCode") if c is not None)
+    operation_type = draw(st.sampled_from(record_enum(provider, "operationType")))
     task_id = draw(_task_ids())
     response: dict[str, Any] = {"taskId": task_id, "sunoData": tracks}
     error_message = draw(st.one_of(st.none(), _texts())) if failed else None
@@ -461,9 +182,9 @@ def record_info_data(provider: str = "kie", status: str | None = None) -> st.Sea
     ``audioUrl: ""`` and ``duration: null`` at FIRST_SUCCESS); failures carry ``errorCode``
     (or null) and ``errorMessage`` (or null); ``createTime`` is a string or epoch ms.
     """
-    if status is not None and status not in task_statuses(_known_provider(provider)):
+    if status is not None and status not in task_statuses(known_provider(provider)):
         raise ValueError(f"status {status!r} is not documented; use one of {', '.join(task_statuses(provider))}")
-    return _record_info(_known_provider(provider), status)
+    return _record_info(known_provider(provider), status)
 
 
 def _timestamped_lyrics() -> st.SearchStrategy[dict[str, Any]]:
@@ -489,14 +210,14 @@ def details_data(provider: str, operation_id: str, status: Any = None) -> st.Sea
     video, cover image) follow their family: files only at success, times as strings or epoch
     ms, error fields on failures, and the documented provider quirks.
     """
-    if operation_id == _MUSIC_DETAILS:
+    if operation_id == MUSIC_DETAILS:
         return record_info_data(provider, status)
-    shape = _answers.DETAILS.get(operation_id)
+    shape = family_answers.DETAILS.get(operation_id)
     if shape is None:
-        raise ValueError(f"{operation_id} is not a details operation; use one of {', '.join(_DETAILS_IDS)}")
+        raise ValueError(f"{operation_id} is not a details operation; use one of {', '.join(DETAILS_IDS)}")
     if status is not None:
-        shape.build(_known_provider(provider), "0" * 32, status, "string")  # refuses an undocumented state
-    return shape.draw(_known_provider(provider), status)
+        shape.build(known_provider(provider), "0" * 32, status, "string")  # refuses an undocumented state
+    return shape.draw(known_provider(provider), status)
 
 
 def _success_strategy(provider: str, operation_id: str) -> st.SearchStrategy[Any]:
@@ -504,19 +225,19 @@ def _success_strategy(provider: str, operation_id: str) -> st.SearchStrategy[Any
         "get-remaining-credits": st.integers(0, 10**9),
         "get-timestamped-lyrics": _timestamped_lyrics(),
     }
-    if operation_id in _DETAILS_IDS:
+    if operation_id in DETAILS_IDS:
         return details_data(provider, operation_id)
     if operation_id in sync:
         return sync[operation_id]
-    if operation_id in _answers.SYNC:
-        return _answers.draw_sync(operation_id)
+    if operation_id in family_answers.SYNC:
+        return family_answers.draw_sync(operation_id)
     if families.operation(operation_id).creates:
-        return st.fixed_dictionaries({_answers.CREATED_KEY.get(operation_id, "taskId"): _task_ids()})
+        return st.fixed_dictionaries({family_answers.CREATED_KEY.get(operation_id, "taskId"): _task_ids()})
     raise ValueError(f"{operation_id}: no strategy for its answers yet")
 
 
 def _error_msgs(code: int) -> st.SearchStrategy[str]:
-    return st.one_of(st.just(_CODE_MSGS.get(code, "Error")), _texts().filter(bool))
+    return st.one_of(st.just(CODE_MSGS.get(code, "Error")), _texts().filter(bool))
 
 
 def responses(
@@ -529,7 +250,7 @@ def responses(
     """
     pairs = [
         p
-        for p in documented_codes(_known_provider(provider), operation_id)
+        for p in documented_codes(known_provider(provider), operation_id)
         if (code is None or p[1] == code) and (http_status is None or p[0] == http_status)
     ]
     if not pairs:
@@ -548,7 +269,9 @@ def responses(
         else:
             body = st.fixed_dictionaries({"code": st.just(value), "msg": _error_msgs(value), "data": st.none()})
         if status == 200:  # fields beside code/msg/data (recovery details' task_id, the uploads' success)
-            body = st.tuples(body, _task_ids()).map(lambda b: {**b[0], **_answers.top_level(operation_id, value, b[1])})
+            body = st.tuples(body, _task_ids()).map(
+                lambda b: {**b[0], **family_answers.top_level(operation_id, value, b[1])}
+            )
         return body.map(lambda b: SpecResponse(status, b))
 
     return st.one_of(*(one(p) for p in pairs))
@@ -622,7 +345,7 @@ def callback_payloads(
     other families carry their provider's keys (e.g. lyrics ``data.taskId`` on sunoapi and
     ``data.task_id`` on kie).
     """
-    _known_provider(provider)
+    known_provider(provider)
     op_id = _ALIASES.get(operation, operation)
     entry = families.OPERATIONS.get(op_id)
     family = families.family_of(op_id).name if entry is not None and entry.creates else None
@@ -636,8 +359,8 @@ def callback_payloads(
         raise ValueError(
             f"{operation} callbacks have no stage {stage!r}; use one of {', '.join(CALLBACK_STAGES[family])}"
         )
-    if family in _answers.CALLBACKS:
+    if family in family_answers.CALLBACKS:
         codes = tuple(c for c in callback_codes(provider) if c != 200)
         stages = st.just(stage) if stage is not None else st.sampled_from(CALLBACK_STAGES[family])
-        return stages.flatmap(lambda chosen: _answers.draw_callback(family, provider, chosen, codes))
+        return stages.flatmap(lambda chosen: family_answers.draw_callback(family, provider, chosen, codes))
     return _callback(family, stage, provider)

@@ -19,12 +19,12 @@ elsewhere are named with their module.
     │   ├── Conflict                     a once-only operation called again (409)
     │   └── InsufficientCredits          the key's balance cannot pay for the task (402)
     └── ContractError                    the contract side's branch
-        ├── ContractViolation (AssertionError)  a client broke documented request rules (contract._client)
+        ├── ContractViolation (AssertionError)  a client broke documented request rules (contract._violations)
         ├── RealHostBlocked (ConnectionRefusedError)  a real API host dialled under a router (contract._hostguard)
-        └── NoRequestSeen (UserWarning)  a warning: a router saw no request at all (contract._client)
+        └── NoRequestSeen (UserWarning)  a warning: a router saw no request at all (contract._violations)
 
     BaseException
-    └── RequestBudgetExceeded            a client made more requests than the router allows (contract._client)
+    └── RequestBudgetExceeded            a client made more requests than the router allows (contract._violations)
 
 ``RequestBudgetExceeded`` is the one class outside ``MockError``, on purpose: like pytest's
 ``Failed`` it derives from ``BaseException`` so that a client's ``except Exception`` cannot swallow

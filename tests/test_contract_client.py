@@ -23,8 +23,9 @@ from referencing.jsonschema import DRAFT202012
 
 from contract import _families as families
 from contract import _rules as rules
-from contract._client import BASE_URLS, ContractViolation, NoRequestSeen, RequestBudgetExceeded, suno_router
+from contract._client import BASE_URLS, suno_router
 from contract._readiness import Verdict, check_client
+from contract._violations import ContractViolation, NoRequestSeen, RequestBudgetExceeded
 from contract.strategies import (
     FAILURE_STATUSES,
     build_details,
@@ -733,7 +734,10 @@ def test_a_router_refuses_a_real_provider_host_to_any_library() -> None:
         with pytest.raises(RealHostBlocked, match=r"api\.sunoapi\.org, a real provider host"):
             socket.getaddrinfo("api.sunoapi.org", 443)
         with pytest.raises(requests.ConnectionError, match="real provider host"):
-            requests.get("https://api.kie.ai/api/v1/chat/credit", timeout=5)
+            requests.get("https://api.sunoapi.org/api/v1/generate/credit", timeout=5)
+        # the router's own base URL is answered by the mock, for requests as for httpx
+        answer = requests.get("https://api.kie.ai/api/v1/chat/credit", headers={"Authorization": "Bearer k"}, timeout=5)
+        assert answer.json()["code"] == 200
         with pytest.raises(urllib.error.URLError, match="real provider host"):
             urllib.request.urlopen("https://apibox.erweima.ai/api/v1/generate/credit", timeout=5)
         assert socket.getaddrinfo("127.0.0.1", 80)  # everything else resolves as before

@@ -232,7 +232,18 @@ MOCK_RULE_CODE = {
 }
 #: Modules that may start or answer from the mock (they judge nothing); every other module judges.
 #: Named by concept: the first part of the path under ``contract/``, without ``_`` or ``.py``.
-ANSWERERS = {"client", "readiness", "pytest_plugin", "handles", "live", "pytest_suite", "selftest", "runner"}
+ANSWERERS = {
+    "client",
+    "readiness",
+    "pytest_plugin",
+    "setup",
+    "pool",
+    "handles",
+    "live",
+    "pytest_suite",
+    "selftest",
+    "runner",
+}
 #: What both sides use, not mock code: the bundled documents (the single source of truth for shapes)
 #: and the contract branch of the kit's one error tree (mockserver/_errors.py).
 SHARED_WITH_THE_MOCK = {"mockserver.openapi", "mockserver._errors.ContractError"}

@@ -8,7 +8,7 @@ import pytest
 
 from contract._cli import main
 from contract._readiness import Verdict
-from contract._runner import KEY, SentRequest, judge_request, run_client
+from contract._runner import KEY, SentRequest, held_name, judge_request, run_client
 
 CLIENTS = pathlib.Path(__file__).parent / "clients"
 
@@ -85,3 +85,20 @@ def test_each_request_is_judged_by_the_contract_rules_and_the_key() -> None:
     ]
     unknown = SentRequest("GET", "/api/v1/nothing", {}, None, f"Bearer {KEY}", 200, 404, "")
     assert judge_request("kie", unknown) == ["GET /api/v1/nothing is not a documented kie operation"]
+
+
+def test_a_program_that_reports_a_result_at_first_success_is_flagged_by_the_held_scenario() -> None:
+    held = held_name()
+    assert held == "get-music-details: held 3 reads at each of PENDING, TEXT_SUCCESS, FIRST_SUCCESS"
+    correct = run_client(["node", str(CLIENTS / "flow.js")], "kie", only=["held"])
+    assert [run.scenario.name for run in correct.runs] == ["success", held]
+    assert correct.ok, correct.summary()
+    stages = [sent.status for sent in correct.runs[1].requests if sent.path == "/api/v1/generate/record-info"]
+    assert stages == ["PENDING"] * 3 + ["TEXT_SUCCESS"] * 3 + ["FIRST_SUCCESS"] * 3 + ["SUCCESS"]
+
+    early = run_client(["node", str(CLIENTS / "flow.js"), "first-success"], "kie", only=["held"])
+    assert early.runs[0].verdict is Verdict.HANDLED  # only the held scenario checks the stage read last
+    run = early.runs[1]
+    assert run.verdict is Verdict.EARLY_SUCCESS, early.summary()
+    assert "after 7 details read(s), the last FIRST_SUCCESS: the task had not reached SUCCESS" in run.detail
+    assert not early.ok and "reported a result before SUCCESS" in early.summary()

@@ -16,7 +16,11 @@ import uvicorn
 from contract import _rules as rules
 from contract._cli import junit_xml, main
 from contract._selftest import MUTANTS, suite_result
-from contract._server import SuiteConfig, SuiteResult, run_server_suite
+from contract._selftest.wrappers import CALLBACK_HOLD, RECEIVER_TIMEOUT
+from contract._server import SuiteConfig, SuiteResult, run_server_suite, suite_session
+from contract._server.discovery import discover, fixture
+from contract._server.lifecycle import callbacks, lifecycle
+from contract._sources import unknown_tasks
 from mockserver import create_app, openapi
 
 TOKEN = "test-token"
@@ -143,6 +147,8 @@ def test_mutant_is_caught_by_name(name: str) -> None:
         ("cover image accepts a second call", "generate-cover-image: a second call on the same task"),
         ("persona accepts a second call", "generate-persona: a second call on the same track"),
         ("music callbacks never retried", "generate-music: a refused callback is delivered again"),
+        ("music callbacks not retried after a receiver timeout", "generate-music: a callback not answered in time"),
+        ("accepts an unknown taskId on WAV", "convert-to-wav: an unknown taskId gets 404 or 422"),
     ],
 )
 def test_the_coverage_table_names_the_broken_rule(name: str, rule: str) -> None:
@@ -150,6 +156,39 @@ def test_the_coverage_table_names_the_broken_rule(name: str, rule: str) -> None:
     broken = [r for r in result.coverage.values() if r.rule.startswith(rule)]
     assert broken and all(not r.held and r.probes >= 1 for r in broken), result.coverage_table()
     assert all(r.held for r in result.coverage.values() if not r.rule.startswith(rule)), result.coverage_table()
+
+
+def test_callbacks_the_receiver_does_not_answer_in_time_are_retried_as_documented() -> None:
+    app = create_app("kie", seed=1, tokens=frozenset({TOKEN}), time_scale=300.0, callback_timeout_s=RECEIVER_TIMEOUT)
+    config = SuiteConfig(provider="kie", token=TOKEN, app=app, callback_wait=10.0, callback_hold=CALLBACK_HOLD)
+    with suite_session(config) as session:
+        discover(session.suite)
+        fixture(session.suite)
+        lifecycle(session.suite)
+        callbacks(session.suite)
+    result = session.result
+    assert result is not None
+    assert result.ok, result.summary()
+    for op in ("generate-music", "replace-section"):  # the families whose documents give the attempts
+        rule = result.coverage[f"{op}: a callback not answered in time is delivered again, 3 attempts at most"]
+        assert rule.held and rule.probes >= 1, result.coverage_table()
+    assert not any("not answered in time" in r for r in result.coverage if r.startswith("convert-to-wav"))
+    assert SuiteConfig(provider="kie", token=TOKEN).callback_hold is None  # off by default: it costs real seconds
+    with pytest.raises(ValueError, match="callback_hold must be > 0"):
+        SuiteConfig(provider="kie", token=TOKEN, callback_hold=0)
+
+
+def test_an_unknown_task_is_refused_on_every_operation_that_builds_on_one() -> None:
+    with suite_session(SuiteConfig(provider="sunoapi", token=TOKEN, app=mock("sunoapi"))) as session:
+        discover(session.suite)
+        fixture(session.suite)
+        unknown_tasks(session.suite)
+    result = session.result
+    assert result is not None
+    assert result.ok, result.summary()
+    probed = {r.split(":")[0] for r in result.coverage if ": an unknown " in r}
+    assert {"replace-section", "convert-to-wav", "separate-vocals", "recover-audio"} <= probed
+    assert all(result.coverage[r].probes == 1 for r in result.coverage if ": an unknown " in r)
 
 
 def test_selftest_prints_the_mutation_score(capsys: pytest.CaptureFixture[str]) -> None:
@@ -295,12 +334,13 @@ def test_the_suite_exercises_what_the_served_spec_declares() -> None:
 
 def test_a_task_past_its_retention_is_probed_on_a_virtual_clock() -> None:
     from contract._server import suite_session
+    from contract._server.discovery import discover, fixture
     from contract._sources import past_retention
 
     app = create_app("apikley", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
     with suite_session(SuiteConfig(provider="apikley", token=TOKEN, app=app)) as session:
-        session.suite.discover()
-        session.suite.fixture()
+        discover(session.suite)
+        fixture(session.suite)
         past_retention(session.suite)
     result = session.result
     assert result is not None
@@ -327,12 +367,13 @@ def test_without_a_virtual_clock_the_retention_probe_says_it_did_not_run() -> No
 
 def test_recovery_is_not_held_to_the_retention() -> None:
     from contract._server import suite_session
+    from contract._server.discovery import discover, fixture
     from contract._sources import past_retention
 
     app = create_app("apibox", seed=1, tokens=frozenset({TOKEN}), virtual_clock=True)
     with suite_session(SuiteConfig(provider="apibox", token=TOKEN, app=app)) as session:
-        session.suite.discover()
-        session.suite.fixture()
+        discover(session.suite)
+        fixture(session.suite)
         past_retention(session.suite)
     result = session.result
     assert result is not None

@@ -74,7 +74,7 @@ def test_the_handle_classes_still_import_from_the_plugin_and_load_on_first_acces
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == [
-        "['contract.pytest_plugin']",
+        "['contract._pool', 'contract._setup', 'contract.pytest_plugin']",
         "['SunoLive', 'SunoMock', 'SunoServer'] "
         "['contract._live.SunoLive', 'contract._handles.SunoMock', 'contract._handles.SunoServer']",
         "[] False",

@@ -2,7 +2,8 @@
 // Get Music Details until it is finished. Exit 0 on success, 2 when the API reported a failure.
 // The base URL and key come from SUNO_BASE_URL and SUNO_API_KEY.
 // `node flow.js BUG` runs it with one realistic bug: `ignore-code` trusts HTTP 200 without reading
-// the body's code; `string-flag` sends customMode as the string "false".
+// the body's code; `string-flag` sends customMode as the string "false"; `first-success` takes
+// FIRST_SUCCESS for finished (the first track plays already; the second has no audioUrl yet).
 "use strict";
 
 const base = process.env.SUNO_BASE_URL;
@@ -40,7 +41,7 @@ async function main() {
   });
   for (let poll = 0; poll < 400; poll += 1) {
     const data = await call("GET", `/api/v1/generate/record-info?taskId=${encodeURIComponent(created.taskId)}`);
-    if (data.status === "SUCCESS") {
+    if (data.status === "SUCCESS" || (bug === "first-success" && data.status === "FIRST_SUCCESS")) {
       for (const track of data.response.sunoData) console.log(track.audioUrl);
       return;
     }

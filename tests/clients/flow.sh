@@ -1,10 +1,14 @@
 #!/bin/sh
 # A Suno client in plain shell with curl: generate a song, poll Get Music Details until it is finished.
 # Exit 0 on success, 2 when the API reported a failure; the base URL and key come from
-# SUNO_BASE_URL and SUNO_API_KEY.
+# SUNO_BASE_URL and SUNO_API_KEY; INSTRUMENTAL=true asks for no vocals.
+# `sh flow.sh quoted-flag` runs it with one realistic bug: the flag from the variable is quoted in
+# the JSON ("instrumental":"false"), a string where the documents want a boolean.
 set -u
 auth="Authorization: Bearer $SUNO_API_KEY"
-body='{"customMode":false,"instrumental":false,"prompt":"rain on a tin roof","model":"V4_5","callBackUrl":"http://127.0.0.1:9/callback"}'
+instrumental="${INSTRUMENTAL:-false}"
+if [ "${1:-}" = quoted-flag ]; then flag="\"$instrumental\""; else flag="$instrumental"; fi
+body='{"customMode":false,"instrumental":'"$flag"',"prompt":"rain on a tin roof","model":"V4_5","callBackUrl":"http://127.0.0.1:9/callback"}'
 
 code_of() { printf '%s' "$1" | sed -n 's/^{"code":\([0-9]*\).*/\1/p'; }
 

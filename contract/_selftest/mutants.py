@@ -1,15 +1,8 @@
-"""The mutation self-test: the server suite run against broken servers, each of which must be caught.
+"""The mutant catalogue: each broken server, the check that must catch it, and what the failure must say.
 
-Each mutant is the mock behind a wrapper that breaks one documented rule (an ASGI proxy that
-rewrites requests or answers, a relay between the mock and the suite's callback receiver, or
-one of the mock's own profile switches set against the documents); none of them lives in the
-mock's code. A mutant is caught when the suite fails, in the named check, with a message that
-says what broke. ``suno-contract selftest`` runs them all and prints the mutation score::
-
-    suno-contract selftest [--only NAME ...] [--max-examples N]
-
-The wrappers start the mock in process (this module answers; it judges nothing: the judging
-is the server suite's).
+Each entry names its provider, how it wraps the mock (:mod:`.wrappers`: an ASGI proxy that
+rewrites requests or answers, a callback relay, or the mock's own profile switches set against
+the documents), the server suite's check that must fail, and words its message must contain.
 """
 
 from __future__ import annotations
@@ -17,118 +10,20 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from mockserver import create_app
+from .wrappers import TOKEN, Json, Mutant, Relay, json_body, mock
 
-from ._server import SuiteConfig, SuiteResult, run_server_suite, suite_session
-from ._sources import past_retention
-
-__all__ = ["MUTANTS", "Mutation", "SelftestReport", "mock", "run_mutant", "run_selftest"]
-
-TOKEN = "selftest-token"
-Json = Any
-Scope = dict[str, Any]
-
-
-def mock(
-    provider: str, time_scale: float = 300.0, *, virtual_clock: bool = False, switches: Mapping[str, str] | None = None
-) -> Any:
-    """The mock for one provider, fast (or on a virtual clock), with ``switches`` set (profile switches)."""
-    return create_app(
-        provider,
-        seed=1,
-        tokens=frozenset({TOKEN}),
-        time_scale=time_scale,
-        virtual_clock=virtual_clock,
-        profile_overrides=dict(switches or {}),
-    )
-
-
-# -- the wrappers ---------------------------------------------------------------------------------
-
-
-class Mutant:
-    """Wraps the mock (an ASGI proxy); ``request`` may rewrite (headers, body), ``response`` may rewrite the answer."""
-
-    def __init__(
-        self,
-        app: Any,
-        request: Callable[[str, dict[str, str], bytes], tuple[dict[str, str], bytes]] | None = None,
-        response: Callable[[str, bytes, int, Json], tuple[int, Json]] | None = None,
-    ) -> None:
-        self.app, self.request, self.response = app, request, response
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        path = scope["path"]
-        if self.request:
-            headers, body = self.request(path, headers, body)
-        scope = {**scope, "headers": [(k.encode(), v.encode()) for k, v in headers.items()]}
-        sent = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        captured: dict[str, Any] = {"status": 200, "headers": [], "body": b""}
-
-        async def capture(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"], captured["headers"] = message["status"], message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-
-        if self.request and headers.get("x-mutant-short-circuit"):
-            status, payload = 500, {"code": 500, "msg": "boom", "data": None}
-        else:
-            await self.app(scope, replay, capture)
-            status = captured["status"]
-            try:
-                payload = json.loads(captured["body"])
-            except ValueError:
-                payload = None
-        if self.response and payload is not None:
-            status, payload = self.response(path, body, status, payload)
-        raw = json.dumps(payload).encode() if payload is not None else captured["body"]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": raw})
-
-
-def _body(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
+__all__ = ["MUTANTS", "SWITCHED", "Mutation"]
 
 
 def _rewrite_replace(fix: Callable[[dict[str, Any]], None]) -> Callable[..., tuple[dict[str, str], bytes]]:
     def request(path: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
-        body = _body(raw)
+        body = json_body(raw)
         if path.endswith("/replace-section") and isinstance(body, dict):
             fix(body)
             raw = json.dumps(body).encode()
@@ -192,7 +87,7 @@ def _accept_bad_tokens(path: str, headers: dict[str, str], raw: bytes) -> tuple[
 
 
 def _truncate_title(path: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
-    body = _body(raw)
+    body = json_body(raw)
     if path == "/api/v1/generate" and isinstance(body, dict) and isinstance(body.get("title"), str):
         body["title"] = body["title"][:80]
         raw = json.dumps(body).encode()
@@ -201,7 +96,7 @@ def _truncate_title(path: str, headers: dict[str, str], raw: bytes) -> tuple[dic
 
 
 def _crash_on_bad_json(path: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
-    if raw and _body(raw) is None and not path.startswith("/_mock"):
+    if raw and json_body(raw) is None and not path.startswith("/_mock"):
         headers["x-mutant-short-circuit"] = "1"
     return headers, raw
 
@@ -256,6 +151,13 @@ def _unknown_task_ok(status: int, payload: Json) -> tuple[int, Json]:
     return status, ({**payload, "code": 200, "msg": "success"} if payload.get("code") == 404 else payload)
 
 
+def _unknown_task_id_ok(status: int, payload: Json) -> tuple[int, Json]:
+    """A 404 naming ``taskId`` becomes a created task (the server never looks the task up)."""
+    if payload.get("code") == 404 and "taskId" in str(payload.get("msg")):
+        return 200, {"code": 200, "msg": "success", "data": {"taskId": "e" * 32}}
+    return status, payload
+
+
 def _old_code_400(status: int, payload: Json) -> tuple[int, Json]:
     return status, ({**payload, "code": 400} if payload.get("code") == 422 else payload)
 
@@ -272,7 +174,7 @@ class _BrokenCallbacks:
     """Also POSTs text/first/complete callbacks itself; the complete one lacks task_id."""
 
     def __call__(self, path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
-        body = _body(raw)
+        body = json_body(raw)
         if path == "/api/v1/generate" and payload.get("code") == 200 and isinstance(body, dict):
             url, task_id = body["callBackUrl"], payload["data"]["taskId"]
             threading.Thread(target=self._post, args=(url, task_id), daemon=True).start()
@@ -320,7 +222,7 @@ class _StemlessCallback:
     """Also POSTs a separation callback of its own that lacks the stems object."""
 
     def __call__(self, path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
-        body = _body(raw)
+        body = json_body(raw)
         if path == "/api/v1/vocal-removal/generate" and payload.get("code") == 200 and isinstance(body, dict):
             url = body.get("callBackUrl", "")
             stemless = {"code": 200, "msg": "success", "data": {"task_id": payload["data"]["taskId"]}}
@@ -519,72 +421,9 @@ def _key_echo(app: Any) -> Mutant:
     return Mutant(app, request=echo.request, response=echo.response)
 
 
-class _Relay:
-    """Sits between the mock and the callback receiver: ``once`` acknowledges every callback itself
-    (so a refused one is never retried); ``flood`` delivers a refused callback five more times."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-        self.targets: list[str] = []
-        self._lock = threading.Lock()
-        relay = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                index = int(self.path.strip("/") or -1)
-                with relay._lock:
-                    target = relay.targets[index] if 0 <= index < len(relay.targets) else ""
-                tries = 6 if relay.mode == "flood" else 1
-                for _ in range(tries):
-                    try:
-                        answer = httpx.post(
-                            target, content=raw, headers={"content-type": "application/json"}, timeout=5
-                        )
-                    except httpx.HTTPError:
-                        break
-                    if answer.status_code < 300:
-                        break
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def url_for(self, target: str) -> str:
-        with self._lock:
-            self.targets.append(target)
-            return f"{self.base}/{len(self.targets) - 1:06d}"
-
-    def request(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
-        body = _body(raw)
-        url = body.get("callBackUrl") if isinstance(body, dict) else None
-        if isinstance(url, str) and url.startswith("http://127.0.0.1"):
-            body["callBackUrl"] = self.url_for(url)
-            raw = json.dumps(body).encode()
-            headers["content-length"] = str(len(raw))
-        return headers, raw
-
-    def response(self, path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
-        """The details show the callback URL the client sent, not the relay's."""
-        text = json.dumps(payload)
-        if self.base not in text:
-            return status, payload
-        with self._lock:
-            targets = list(self.targets)
-        for index, target in enumerate(targets):
-            text = text.replace(f"{self.base}/{index:06d}", target)
-        return status, json.loads(text)
-
-
 def _relay(mode: str, path: str) -> Callable[[Any], Mutant]:
     def wrap(app: Any) -> Mutant:
-        relay = _Relay(mode)
+        relay = Relay(mode)
 
         def request(at: str, headers: dict[str, str], raw: bytes) -> tuple[dict[str, str], bytes]:
             return relay.request(at, headers, raw) if at == path else (headers, raw)
@@ -633,6 +472,18 @@ _TABLE.update(
             "callbacks",
             "at most 3 attempts",
         ),
+        "music callbacks not retried after a receiver timeout": (
+            "kie",
+            _relay("ack-timeouts", "/api/v1/generate"),
+            "callbacks",
+            "timed-out",
+        ),
+        "accepts an unknown taskId on WAV": (
+            "kie",
+            lambda app: Mutant(app, response=_on("/api/v1/wav/generate", _unknown_task_id_ok)),
+            "not_found",
+            "naming an unknown taskId",
+        ),
     }
 )
 
@@ -670,117 +521,3 @@ MUTANTS["accepts a derived task on music past its retention"] = Mutation(
     "replace-section on a music task older than its documented retention",
     virtual=True,
 )
-
-
-@dataclass
-class MutantOutcome:
-    """Whether one mutant was caught, and by what."""
-
-    name: str
-    mutation: Mutation
-    caught: bool
-    failed_checks: tuple[str, ...]
-    message: str
-    elapsed: float
-
-
-@dataclass
-class SelftestReport:
-    outcomes: list[MutantOutcome] = field(default_factory=list)
-    #: What already fails on the unmutated mock (not counted as catching a mutant).
-    baseline: list[str] = field(default_factory=list)
-
-    @property
-    def caught(self) -> int:
-        return sum(o.caught for o in self.outcomes)
-
-    @property
-    def score(self) -> float:
-        return self.caught / len(self.outcomes) if self.outcomes else 0.0
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.outcomes) and self.caught == len(self.outcomes)
-
-    def summary(self) -> str:
-        lines = [f"baseline: {line}" for line in self.baseline]
-        for o in self.outcomes:
-            mark = "caught  " if o.caught else "SURVIVED"
-            lines.append(f"{mark} {o.mutation.provider:8s} {o.mutation.check:16s} {o.name}  ({o.elapsed:.1f} s)")
-            if o.message:
-                lines.append(f"         {o.message[:200]}")
-        lines.append(f"mutation score: {self.caught} of {len(self.outcomes)} mutants caught ({100 * self.score:.0f}%)")
-        return "\n".join(lines)
-
-
-def suite_result(name: str, max_examples: int = 3, callback_wait: float = 5.0) -> SuiteResult:
-    """The server suite's result against one mutant."""
-    mutation = MUTANTS[name]
-    if mutation.virtual:
-        app = mutation.wrap(mock(mutation.provider, virtual_clock=True))
-        with suite_session(SuiteConfig(provider=mutation.provider, token=TOKEN, app=app)) as session:
-            session.suite.discover()
-            session.suite.fixture()
-            past_retention(session.suite)
-        assert session.result is not None
-        return session.result
-    app = mutation.wrap(mock(mutation.provider))
-    config = SuiteConfig(
-        provider=mutation.provider, token=TOKEN, app=app, max_examples=max_examples, callback_wait=callback_wait
-    )
-    return run_server_suite(config)
-
-
-def run_mutant(name: str, max_examples: int = 3, baseline: frozenset[tuple[str, str]] = frozenset()) -> MutantOutcome:
-    """Run the suite against mutant ``name``: caught when the named check failed saying the named words.
-
-    ``baseline``: (check, operation) pairs that already fail on the unmutated mock; a failure
-    there does not count as catching the mutant.
-    """
-    mutation = MUTANTS[name]
-    started = time.monotonic()
-    result = suite_result(name, max_examples)
-    fresh = [o for o in result.failures() if (o.check, o.operation) not in baseline]
-    messages = [o.message for o in fresh if o.check == mutation.check]
-    said = next((m for m in messages if mutation.words in m), "")
-    caught = bool(said)
-    message = said or "; ".join(f"{o.check}: {o.message}" for o in fresh)[:300]
-    return MutantOutcome(
-        name, mutation, caught, tuple(sorted(result.failed_checks())), message, time.monotonic() - started
-    )
-
-
-def baseline_failures(provider: str, max_examples: int = 3) -> SuiteResult:
-    """The suite against the unmutated mock (what fails here cannot catch a mutant)."""
-    app = mock(provider)
-    config = SuiteConfig(provider=provider, token=TOKEN, app=app, max_examples=max_examples, callback_wait=5.0)
-    return run_server_suite(config)
-
-
-def run_selftest(
-    names: Sequence[str] | None = None,
-    max_examples: int = 3,
-    progress: Callable[[str], None] | None = None,
-    *,
-    baseline: bool = True,
-) -> SelftestReport:
-    """Every mutant (or those named), one after the other, after a baseline run per provider."""
-    unknown = sorted(set(names or ()) - set(MUTANTS))
-    if unknown:
-        raise ValueError(f"unknown mutant(s) {', '.join(unknown)}: choose from {', '.join(MUTANTS)}")
-    chosen = list(names or MUTANTS)
-    report = SelftestReport()
-    failing: dict[str, frozenset[tuple[str, str]]] = {}
-    if baseline:
-        for provider in dict.fromkeys(MUTANTS[n].provider for n in chosen if not MUTANTS[n].virtual):
-            if progress:
-                progress(f"baseline: the unmutated {provider} mock")
-            found = baseline_failures(provider, max_examples)
-            failing[provider] = frozenset((o.check, o.operation) for o in found.failures())
-            for o in found.failures():
-                report.baseline.append(f"{provider}: {o.check} {o.operation} fails unmutated: {o.message[:160]}")
-    for name in chosen:
-        if progress:
-            progress(f"mutant: {name}")
-        report.outcomes.append(run_mutant(name, max_examples, failing.get(MUTANTS[name].provider, frozenset())))
-    return report
