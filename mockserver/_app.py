@@ -20,7 +20,7 @@ from ._admin import AdminApi
 from ._auth import bearer_token
 from ._behaviour import Call
 from ._body import read_form, read_json
-from ._callbacks import Attempt, CallbackJournal
+from ._callback_journal import Attempt, CallbackJournal
 from ._codeset import OLD_CODES
 from ._config import Settings
 from ._credits import Credits

@@ -13,7 +13,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ._callbacks import CallbackDispatcher, CallbackJournal
+from ._callback_journal import CallbackJournal
+from ._callbacks import CallbackDispatcher
 from ._clock import ScaledClock, Scheduler, SharedScaledClock, SharedVirtualClock, VirtualClock
 from ._config import Settings
 from ._credits import Credits

@@ -32,8 +32,8 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 
 from .. import _audio as audio
+from .._allowlist import is_allowed
 from .._behaviour import Call, invalid
-from .._callbacks import is_allowed
 from .._envelope import Answer
 from .._formbody import FormFile
 from .._kind import Artifact, JobKind, Renderer, Snapshot
