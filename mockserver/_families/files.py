@@ -33,6 +33,7 @@ import httpx
 
 from .. import _audio as audio
 from .._allowlist import is_allowed
+from .._artifacts.images import cover_image
 from .._behaviour import Call, invalid
 from .._envelope import Answer
 from .._formbody import FormFile
@@ -266,7 +267,7 @@ def _own_file(call: Call, url: str) -> tuple[bytes, str] | None:
         if track is None or extension not in (AUDIO_EXTENSION, "png"):
             return None
         if extension == "png":
-            return audio.cover_image(track.seed), "image/png"
+            return cover_image(track.seed), "image/png"
         made = renderer.encode(renderer.pcm(track))
         return made.body, made.content_type
     task = tasks.get(found.group(1))
