@@ -114,10 +114,10 @@ def test_serve_freezes_accepted_tasks_in_batches_and_counts_again_after_a_reset(
     import gc
 
     from mockserver import create_app
-    from mockserver._cli import _Freezer
+    from mockserver._process import Freezer
 
     app = create_app("kie", virtual_clock=True, seed=1)
-    freeze = _Freezer(app, every=3)
+    freeze = Freezer(app, every=3)
     try:
         frozen = gc.get_freeze_count()
         app.seed_task([60.0])
