@@ -1,7 +1,7 @@
 """Callback delivery: the policy, retries on mock time, one shared HTTP client, each attempt journaled.
 
 :meth:`CallbackDispatcher.dispatch` only schedules work on the
-:class:`~mockserver._clock.Scheduler`; it never waits for the receiver, so a
+:class:`~mockserver._scheduler.Scheduler`; it never waits for the receiver, so a
 delivery can neither block nor alter an API response.  Each attempt is an
 HTTP POST of the JSON payload; only a 200 answer counts as delivered.  A
 failed attempt (connection error, timeout, any other status) is retried after
@@ -30,10 +30,10 @@ import httpx
 
 from ._allowlist import is_allowed, refusal
 from ._callback_journal import Attempt, CallbackJournal, compress
-from ._clock import Scheduler
 from ._envelope import render
 from ._events import Events
 from ._lifecycle import Stage
+from ._scheduler import Scheduler
 from ._signing import signature, signed_task_id
 
 __all__ = ["CallbackDispatcher", "CallbackPolicy"]

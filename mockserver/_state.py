@@ -15,7 +15,7 @@ from typing import Any
 
 from ._callback_journal import CallbackJournal
 from ._callbacks import CallbackDispatcher
-from ._clock import ScaledClock, Scheduler, SharedScaledClock, SharedVirtualClock, VirtualClock
+from ._clock import ScaledClock, SharedScaledClock, SharedVirtualClock, VirtualClock
 from ._config import Settings
 from ._credits import Credits
 from ._driver import Driver
@@ -25,6 +25,7 @@ from ._journal import RequestJournal
 from ._kind import JobKind, Payload
 from ._lifecycle import Failure, Stage
 from ._providers import Profile
+from ._scheduler import Scheduler
 from ._store import StateStore, Task
 from ._stores import open_store, store_url
 from ._tasks import Tasks

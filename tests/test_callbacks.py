@@ -29,10 +29,11 @@ from starlette.routing import Route
 from mockserver._allowlist import is_allowed
 from mockserver._callback_journal import Attempt, CallbackJournal, CallbackWaitTimeout
 from mockserver._callbacks import CallbackDispatcher, CallbackPolicy
-from mockserver._clock import ScaledClock, Scheduler, VirtualClock
+from mockserver._clock import ScaledClock, VirtualClock
 from mockserver._config import Settings
 from mockserver._lifecycle import Stage
 from mockserver._providers import get_profile
+from mockserver._scheduler import Scheduler
 from mockserver._signing import sign
 from mockserver._state import MockState
 
