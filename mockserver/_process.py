@@ -3,6 +3,8 @@
 One process serves on a socket bound and listening before the URL is printed; with ``--workers N``
 it forks N processes that accept on that socket (each its own app on the shared store) and
 forwards SIGINT/SIGTERM to them. The garbage-collector settings are measured in bench/README.md.
+The members of uvicorn's ``Server`` that :func:`run` overrides are listed in
+:data:`mockserver._internals.OVERRIDDEN` (checked by ``tests/test_internals.py``).
 """
 
 from __future__ import annotations
