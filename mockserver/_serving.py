@@ -70,7 +70,7 @@ def stack(http: str = "auto") -> Stack:
 
 #: Real seconds a stopping server has to end once its unfinished connections are aborted (then again once
 #: its requests still running are cancelled).
-_ABORT_WAIT_S = 1.0
+_ABORT_WAIT_S = 5.0
 
 
 class _LoopbackServer(uvicorn.Server):
@@ -91,7 +91,7 @@ class ThreadedServer:
 
     def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, http: str = "auto") -> None:
         self.app = app
-        # IPPROTO_TCP so that asyncio sets TCP_NODELAY on accepted connections (see cli._serve)
+        # IPPROTO_TCP so that asyncio sets TCP_NODELAY on accepted connections (see _process.serve)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))

@@ -52,7 +52,7 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
     yield process, match.group(2)
     if process.poll() is None:
         process.kill()
-        process.wait()
+    process.communicate()  # waits, and closes the pipes
 
 
 def test_serve_http_h11_serves_on_h11_and_says_so() -> None:
@@ -67,7 +67,7 @@ def test_serve_http_h11_serves_on_h11_and_says_so() -> None:
             assert client.get("/_mock/health").json()["code"] == 200
     finally:
         process.kill()
-        process.wait()
+        process.communicate()  # waits, and closes the pipes
 
 
 def test_served_mock_answers_a_valid_replace_section(served: tuple[subprocess.Popen[str], str]) -> None:
