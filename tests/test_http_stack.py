@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
@@ -259,3 +260,16 @@ async def test_a_100_continue_is_sent_at_once_not_held_for_the_answer() -> None:
     await _answered(protocol, transport, body)
     assert b'"balance":5' in transport.writes[-1]
     protocol.connection_lost(None)
+
+
+@pytest.mark.parametrize("http", STACKS)
+def test_a_server_stopped_with_an_event_stream_open_ends_its_thread_and_closes_the_stream(http: str) -> None:
+    server = ThreadedServer(create_app("kie", seed=1, virtual_clock=True), http=http).start()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as stream:
+        stream.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert stream.recv(65536).startswith(b"HTTP/1.1 200")  # the stream is open: it never ends by itself
+        server.stop(timeout=0.1)
+        with contextlib.suppress(ConnectionResetError):  # read to the end: the server closes the stream
+            while stream.recv(65536):
+                pass
+    assert not server._thread.is_alive(), "the server thread outlived stop() with the stream open"
