@@ -273,3 +273,23 @@ def test_a_server_stopped_with_an_event_stream_open_ends_its_thread_and_closes_t
             while stream.recv(65536):
                 pass
     assert not server._thread.is_alive(), "the server thread outlived stop() with the stream open"
+
+
+@pytest.mark.parametrize("http", STACKS)
+def test_an_injected_reset_drops_the_connection_on_both_stacks(http: str) -> None:
+    """uvloop's transports are no ``asyncio.Transport``: the reset must reach the socket all the same."""
+    song = {"customMode": False, "instrumental": False, "model": "V4", "prompt": "rain"}
+    body = json.dumps({**song, "callBackUrl": "https://example.com/cb"}).encode()
+    request = (
+        b"POST /api/v1/generate HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer " + KEY.encode() + b"\r\n"
+        b"X-Mock-Fault: reset\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+    with ThreadedServer(create_app(provider="kie"), http=http) as server:
+        try:
+            answer = exchange(server.port, request)
+        except ConnectionResetError:
+            answer = b""
+    assert answer == b"", f"{server.stack}: answered instead of resetting: {answer[:80]!r}"
