@@ -273,7 +273,7 @@ async def _cpu_per_request(fmt: LogFormat | None, requests: int) -> float:
     for _ in range(200):  # warm-up
         await app(scope(), receive, send)  # type: ignore[arg-type]  # plain dicts for ASGI messages
     gc.collect()
-    gc.freeze()  # the garbage collector as `suno-mock serve` sets it (mockserver._cli._serve)
+    gc.freeze()  # the garbage collector as `suno-mock serve` sets it (mockserver._process.serve)
     thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 10, 10)
     began = time.process_time()

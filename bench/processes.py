@@ -26,7 +26,7 @@ _URL = re.compile(r"http://127\.0\.0\.1:\d+")
 def serve(app: ASGIApp, name: str, host: str = "127.0.0.1", port: int = 0, http: str = "auto") -> None:
     """Serve ``app`` with uvicorn exactly as ``suno-mock serve --http HTTP`` does, after printing its URL.
 
-    Same uvicorn configuration as :func:`mockserver._cli._serve`: log level ``warning``, no access
+    Same uvicorn configuration as :func:`mockserver._process.serve`: log level ``warning``, no access
     log, lifespan on, the mock's protocol and loop (:func:`mockserver._serving.stack`), one process,
     a pre-bound socket. The printed line names the stack, as the mock's does.
     """

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 import httpx
 
 from mockserver import create_app
-from mockserver._callbacks import Attempt
+from mockserver._callback_journal import Attempt
 
 __all__ = ["ScaleResult", "main"]
 

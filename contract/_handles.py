@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from contract._loop_host import LoopHost
     from contract._setup import Setup
     from mockserver import MockApp
-    from mockserver._callbacks import Attempt, CallbackJournal
+    from mockserver._callback_journal import Attempt, CallbackJournal
     from mockserver._journal import RequestJournal, RequestRecord
     from mockserver._store import Task
 

@@ -11,7 +11,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from ._app import MockApp, create_app
-    from ._callbacks import Attempt, CallbackJournal, CallbackWaitTimeout
+    from ._callback_journal import Attempt, CallbackJournal, CallbackWaitTimeout
     from ._config import Settings
     from ._envelope import StatusMode
     from ._errors import (
@@ -63,10 +63,10 @@ __all__ = [
 _HOMES = {
     "PROFILES": "_providers",
     "ApiError": "_errors",
-    "Attempt": "_callbacks",
-    "CallbackJournal": "_callbacks",
+    "Attempt": "_callback_journal",
+    "CallbackJournal": "_callback_journal",
     "CallbackReceiver": "_serving",
-    "CallbackWaitTimeout": "_callbacks",
+    "CallbackWaitTimeout": "_callback_journal",
     "ConfigError": "_errors",
     "Conflict": "_errors",
     "DomainError": "_errors",

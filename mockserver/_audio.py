@@ -1,7 +1,8 @@
-"""Deterministic media for the mock: synthesized audio, cover images, range serving.
+"""Deterministic audio for the mock: synthesis, splicing and encoding.
 
-Every ``audioUrl``/``streamAudioUrl``/``imageUrl`` the mock hands out points at a
-real file built here. Everything is a pure function of its arguments (the seed in
+Every ``audioUrl``/``streamAudioUrl`` the mock hands out points at a real file
+built here (cover images are :mod:`mockserver._artifacts.images`; serving them,
+with byte ranges, is :mod:`mockserver._media`). Everything is a pure function of its arguments (the seed in
 particular), so the same track always yields byte-identical media; caching is the
 caller's business.
 
@@ -18,34 +19,20 @@ import importlib
 import io
 import math
 import random
-import re
-import struct
 import sys
 import wave
-import zlib
 from array import array
 from dataclasses import dataclass
 from fractions import Fraction
 from types import ModuleType
-from typing import NamedTuple
-
-from starlette.requests import Request
-from starlette.responses import Response
-
-from ._errors import MockError
 
 __all__ = [
     "Pcm",
-    "RangeNotSatisfiable",
-    "cover_image",
     "encode",
     "encode_mp3",
     "encode_wav",
-    "media_response",
     "melody",
-    "mp3_duration",
     "note_grid",
-    "parse_range",
     "splice",
     "synthesize",
 ]
@@ -376,247 +363,3 @@ def encode(pcm: Pcm) -> tuple[bytes, str]:
     if _lameenc is not None and pcm.sample_rate in _MP3_SAMPLE_RATES:
         return encode_mp3(pcm), "audio/mpeg"
     return encode_wav(pcm), "audio/wav"
-
-
-# ------------------------------------------------------------------ MP3 parsing
-
-_MP3_KBPS_V1 = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-_MP3_KBPS_V2 = (
-    0,
-    8,
-    16,
-    24,
-    32,
-    40,
-    48,
-    56,
-    64,
-    80,
-    96,
-    112,
-    128,
-    144,
-    160,
-)  # also 2.5
-_MP3_RATES = {
-    3: (44100, 48000, 32000),
-    2: (22050, 24000, 16000),
-    0: (11025, 12000, 8000),
-}
-
-
-class _Frame(NamedTuple):
-    """The parts of an MPEG audio Layer III frame header that matter here."""
-
-    length: int
-    samples: int
-    sample_rate: int
-    side_info: int
-
-
-def _parse_frame(data: bytes, pos: int) -> _Frame | None:
-    """Parse the Layer III frame header at ``pos``, or None if there is none."""
-    if pos + 4 > len(data) or data[pos] != 0xFF or data[pos + 1] & 0xE0 != 0xE0:
-        return None
-    version, layer = (data[pos + 1] >> 3) & 3, (data[pos + 1] >> 1) & 3
-    rate_index, kbps_index = (data[pos + 2] >> 2) & 3, data[pos + 2] >> 4
-    if version == 1 or layer != 1 or rate_index == 3 or kbps_index in (0, 15):
-        return None  # reserved version, not Layer III, reserved rate, free/bad bit rate
-    mpeg1 = version == 3
-    rate = _MP3_RATES[version][rate_index]
-    kbps = (_MP3_KBPS_V1 if mpeg1 else _MP3_KBPS_V2)[kbps_index]
-    padding = (data[pos + 2] >> 1) & 1
-    mono = data[pos + 3] >> 6 == 3
-    side_info = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
-    samples = 1152 if mpeg1 else 576
-    return _Frame(samples // 8 * kbps * 1000 // rate + padding, samples, rate, side_info)
-
-
-def _skip_id3v2(data: bytes) -> int:
-    """Offset of the first byte after a leading ID3v2 tag (0 if there is none)."""
-    if len(data) < 10 or data[:3] != b"ID3":
-        return 0
-    size = 0
-    for byte in data[6:10]:
-        size = (size << 7) | (byte & 0x7F)
-    footer = 10 if data[5] & 0x10 else 0
-    return 10 + size + footer
-
-
-def _vbr_tag(data: bytes, pos: int, frame: _Frame) -> tuple[bool, int | None]:
-    """Whether the frame is a Xing/Info tag frame, and its frame count if stated."""
-    tag = pos + 4 + frame.side_info
-    if data[tag : tag + 4] not in (b"Xing", b"Info"):
-        return False, None
-    has_count = len(data) >= tag + 12 and data[tag + 7] & 1
-    return True, struct.unpack(">I", data[tag + 8 : tag + 12])[0] if has_count else None
-
-
-def mp3_duration(data: bytes) -> float:
-    """Duration in seconds of an MPEG-1/2/2.5 Layer III stream.
-
-    Uses the frame count of a leading Xing/Info tag when present; otherwise
-    walks the frame headers (skipping an ID3v2 tag and resynchronizing over
-    junk) and sums each frame's samples. Raises ValueError if no frame is found.
-    """
-    pos, frames, seconds = _skip_id3v2(data), 0, 0.0
-    while pos + 4 <= len(data):
-        frame = _parse_frame(data, pos)
-        if frame is None:
-            pos += 1
-            continue
-        if frames == 0:
-            is_tag, count = _vbr_tag(data, pos, frame)
-            if count is not None:
-                return count * frame.samples / frame.sample_rate
-            if is_tag:
-                pos += frame.length
-                continue
-        frames += 1
-        seconds += frame.samples / frame.sample_rate
-        pos += frame.length
-    if frames == 0:
-        raise ValueError("no MPEG Layer III frame found in data")
-    return seconds
-
-
-# ------------------------------------------------------------------ cover image
-
-
-def _png_chunk(kind: bytes, payload: bytes) -> bytes:
-    """One PNG chunk: length, type, payload, CRC."""
-    crc = zlib.crc32(kind + payload)
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
-
-def _diagonal_strip(rng: random.Random, length: int) -> bytes:
-    """RGB pixels along the diagonal: a two-color gradient with soft bands."""
-    start = [rng.randrange(256) for _ in range(3)]
-    end = [rng.randrange(256) for _ in range(3)]
-    bands = rng.randint(2, 9)
-    pixels = bytearray()
-    for i in range(length):
-        t = i / max(1, length - 1)
-        shade = 0.8 + 0.2 * math.cos(2 * math.pi * bands * t)
-        pixels += bytes(round(shade * (a + t * (b - a))) for a, b in zip(start, end, strict=True))
-    return bytes(pixels)
-
-
-def cover_image(seed: int, size: int = 256) -> bytes:
-    """A deterministic ``size`` x ``size`` RGB PNG (content type ``image/png``).
-
-    The picture is a diagonal gradient between two seed-derived colors with
-    soft bands; its direction also depends on the seed.
-    """
-    if not 1 <= size <= 4096:
-        raise ValueError(f"size must satisfy 1 <= size <= 4096, got size={size!r}")
-    rng = random.Random(f"suno-mockkit/cover/{seed}")
-    strip = _diagonal_strip(rng, 2 * size - 1)
-    rows = range(size - 1, -1, -1) if rng.random() < 0.5 else range(size)
-    raw = b"".join(b"\x00" + strip[3 * y : 3 * (y + size)] for y in rows)
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"".join(
-        (
-            b"\x89PNG\r\n\x1a\n",
-            _png_chunk(b"IHDR", header),
-            _png_chunk(b"IDAT", zlib.compress(raw, 6)),
-            _png_chunk(b"IEND", b""),
-        )
-    )
-
-
-# ---------------------------------------------------------------- range serving
-
-
-class RangeNotSatisfiable(MockError, ValueError):
-    """A Range header selects no byte of a representation of ``total`` bytes."""
-
-    def __init__(self, header: str, total: int) -> None:
-        super().__init__(f"range {header!r} selects no byte of {total}")
-        self.total = total
-
-
-_RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
-
-
-def _position(digits: str, total: int) -> int:
-    """A byte position or suffix length, as given when it is at most ``total``, else ``total + 1``.
-
-    Every number past the body selects the same bytes, so a position of thousands of digits
-    (which ``int()`` refuses past Python's int-string limit) is read as just past the end.
-    """
-    digits = digits.lstrip("0") or "0"
-    if len(digits) > len(str(total)):
-        return total + 1
-    return min(int(digits), total + 1)
-
-
-def _order(digits: str) -> tuple[int, str]:
-    """A key that orders decimal numerals as their values, without converting them."""
-    digits = digits.lstrip("0")
-    return len(digits), digits
-
-
-def parse_range(header: str | None, total: int) -> tuple[int, int] | None:
-    """Resolve a ``Range`` header against a body of ``total`` bytes (RFC 9110 §14).
-
-    Returns the inclusive ``(first, last)`` byte positions for a single
-    ``bytes=a-b``, ``bytes=a-`` or ``bytes=-n`` range (``b`` is clamped to the
-    end, a suffix longer than the body selects all of it). Returns None when
-    the whole body should be sent: no header, another range unit, a malformed
-    header (ignored, as the RFC allows), or several ranges (multipart
-    responses are not implemented; the full body is a permitted answer).
-    Raises RangeNotSatisfiable when the range selects no byte: ``a >= total``,
-    ``bytes=-0``, or any range of an empty body.
-    """
-    if header is None:
-        return None
-    unit, equals, range_set = header.partition("=")
-    specs = [spec.strip(" \t") for spec in range_set.split(",")]
-    specs = [spec for spec in specs if spec]
-    if not equals or unit.strip(" \t").lower() != "bytes" or len(specs) != 1:
-        return None
-    match = _RANGE_SPEC.fullmatch(specs[0])
-    if match is None or match.group(1) == match.group(2) == "":
-        return None
-    first_text, last_text = match.groups()
-    if first_text == "":
-        suffix = _position(last_text, total)
-        if suffix == 0 or total == 0:
-            raise RangeNotSatisfiable(header, total)
-        return max(0, total - suffix), total - 1
-    if last_text != "" and _order(last_text) < _order(first_text):
-        return None  # an invalid range-spec: ignore the header
-    first = _position(first_text, total)
-    last = None if last_text == "" else _position(last_text, total)
-    if first >= total:
-        raise RangeNotSatisfiable(header, total)
-    return first, total - 1 if last is None else min(last, total - 1)
-
-
-def media_response(request: Request, body: bytes, content_type: str) -> Response:
-    """Serve ``body`` with single-range support.
-
-    200 with the whole body, or 206 with ``Content-Range`` for a satisfiable
-    ``Range``, or 416 with ``Content-Range: bytes */total`` for an
-    unsatisfiable one; always ``Accept-Ranges: bytes`` and ``Content-Length``.
-    HEAD gets the same status and headers as GET but no body. A request with
-    ``If-Range`` gets the full body: there are no validators, so it can never
-    match.
-    """
-    total = len(body)
-    headers = {"Accept-Ranges": "bytes"}
-    header = None if "if-range" in request.headers else request.headers.get("range")
-    try:
-        selected = parse_range(header, total)
-    except RangeNotSatisfiable:
-        headers.update({"Content-Range": f"bytes */{total}", "Content-Length": "0"})
-        return Response(b"", 416, headers)
-    status, payload = 200, body
-    if selected is not None:
-        first, last = selected
-        status, payload = 206, body[first : last + 1]
-        headers["Content-Range"] = f"bytes {first}-{last}/{total}"
-    headers["Content-Length"] = str(len(payload))
-    content = b"" if request.method == "HEAD" else payload
-    return Response(content, status, headers, media_type=content_type)

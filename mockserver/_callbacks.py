@@ -1,55 +1,42 @@
-"""Callback delivery: allow-list, optional signing, retries on mock time, and a journal of attempts.
+"""Callback delivery: the policy, retries on mock time, one shared HTTP client, each attempt journaled.
 
 :meth:`CallbackDispatcher.dispatch` only schedules work on the
-:class:`~mockserver._clock.Scheduler`; it never waits for the receiver, so a
+:class:`~mockserver._scheduler.Scheduler`; it never waits for the receiver, so a
 delivery can neither block nor alter an API response.  Each attempt is an
 HTTP POST of the JSON payload; only a 200 answer counts as delivered.  A
 failed attempt (connection error, timeout, any other status) is retried after
 an exponential backoff measured in mock time, until the policy's attempts are
 used up.  Every attempt, including one refused by the allow-list, is recorded
-in the :class:`CallbackJournal`.
+in the :class:`~mockserver._callback_journal.CallbackJournal`.
 
-The journal may hold tens of thousands of attempts, so an :class:`Attempt` keeps the
-body it sent zlib-compressed (one bytes object shared by every attempt of a delivery,
-about a quarter of the JSON) and parses :attr:`Attempt.payload` only when it is read.
+Where callbacks may go is :mod:`mockserver._allowlist`; the optional signature headers are
+:mod:`mockserver._signing`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import hmac
 import inspect
-import ipaddress
-import json
 import math
 import time
 import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from mockserver._clock import Scheduler
-from mockserver._envelope import render
-from mockserver._errors import MockError
-from mockserver._events import Events
-from mockserver._lifecycle import Stage
+from ._allowlist import is_allowed, refusal
+from ._callback_journal import Attempt, CallbackJournal, compress
+from ._envelope import render
+from ._events import Events
+from ._lifecycle import Stage
+from ._scheduler import Scheduler
+from ._signing import signature, signed_task_id
 
-__all__ = [
-    "Attempt",
-    "CallbackDispatcher",
-    "CallbackJournal",
-    "CallbackPolicy",
-    "CallbackWaitTimeout",
-    "is_allowed",
-    "sign",
-]
+__all__ = ["CallbackDispatcher", "CallbackPolicy"]
 
 
 @dataclass(frozen=True)
@@ -81,234 +68,6 @@ class CallbackPolicy:
     def backoff(self, failed_attempt: int) -> float:
         """Return the mock seconds to wait after attempt number ``failed_attempt`` (1-based) failed."""
         return self.backoff_base_s * self.backoff_factor ** (failed_attempt - 1)
-
-
-#: zlib window for journaled bodies: callback payloads are a few KiB, and a small window
-#: compresses them as well as the default one at a third of the cost.
-_ZLIB_WBITS = 12
-
-
-def _compress(body: bytes) -> bytes:
-    return zlib.compress(body, 6, _ZLIB_WBITS)
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One delivery attempt of one callback.
-
-    ``at`` is the mock time the attempt started; ``duration_ms`` is real time.
-    ``delivered`` is True only for a 200 answer.  ``final`` is True when no
-    further attempt follows (delivered, attempts used up, or URL refused).
-
-    :attr:`body` is the exact JSON sent, kept as ``compressed_body``
-    (``zlib.compress(body)``); :attr:`payload` is that JSON parsed, a new dict on
-    each access.  :meth:`as_dict` is the JSON shape ``GET /_mock/callbacks`` lists.
-    """
-
-    task_id: str
-    stage: Stage
-    attempt: int
-    url: str
-    compressed_body: bytes = field(repr=False)
-    at: float
-    status_code: int | None
-    error: str | None
-    duration_ms: float
-    delivered: bool
-    final: bool
-
-    @property
-    def body(self) -> bytes:
-        """The request body that was POSTed (UTF-8 JSON)."""
-        return zlib.decompress(self.compressed_body)
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        """The JSON payload that was POSTed, parsed (a new dict on each access)."""
-        payload: dict[str, Any] = json.loads(self.body)
-        return payload
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: every field, with ``stage`` as its value and ``payload`` parsed instead of the body."""
-        return {
-            "task_id": self.task_id,
-            "stage": self.stage.value,
-            "attempt": self.attempt,
-            "url": self.url,
-            "payload": self.payload,
-            "at": self.at,
-            "status_code": self.status_code,
-            "error": self.error,
-            "duration_ms": self.duration_ms,
-            "delivered": self.delivered,
-            "final": self.final,
-        }
-
-
-class CallbackWaitTimeout(MockError, TimeoutError):
-    """Raised by :meth:`CallbackJournal.wait_for` when the awaited attempt did not show up in time."""
-
-
-class CallbackJournal:
-    """The most recent ``max_attempts`` delivery attempts, oldest dropped first."""
-
-    def __init__(self, max_attempts: int = 10_000) -> None:
-        if max_attempts < 1:
-            raise ValueError(f"CallbackJournal max_attempts must be >= 1, got {max_attempts}")
-        self._attempts: deque[Attempt] = deque(maxlen=max_attempts)
-        self._changed = asyncio.Event()
-        self.dropped = 0
-        """How many attempts were dropped because the journal was full."""
-
-    def record(self, attempt: Attempt) -> None:
-        """Append ``attempt`` (dropping the oldest if full) and wake :meth:`wait_for` callers."""
-        if len(self._attempts) == self._attempts.maxlen:
-            self.dropped += 1
-        self._attempts.append(attempt)
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    def attempts(self, task_id: str | None = None) -> list[Attempt]:
-        """Return the recorded attempts, oldest first, optionally only those of ``task_id``."""
-        return [a for a in self._attempts if task_id is None or a.task_id == task_id]
-
-    def clear(self) -> None:
-        """Forget every recorded attempt and reset the dropped count."""
-        self._attempts.clear()
-        self.dropped = 0
-
-    async def wait_for(
-        self,
-        task_id: str,
-        stage: Stage,
-        *,
-        delivered: bool = True,
-        timeout: float = 10.0,
-    ) -> Attempt:
-        """Wait up to ``timeout`` real seconds for an attempt of ``task_id``'s ``stage`` callback.
-
-        With ``delivered=True`` this is the attempt that was delivered; with
-        ``delivered=False`` the last attempt of a delivery that finally failed.
-        Attempts already in the journal count.  With a virtual clock nothing
-        happens while waiting: advance the scheduler first.
-        """
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            found = next(
-                (
-                    a
-                    for a in self._attempts
-                    if a.task_id == task_id
-                    and a.stage == stage
-                    and (a.delivered if delivered else a.final and not a.delivered)
-                ),
-                None,
-            )
-            if found is not None:
-                return found
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise CallbackWaitTimeout(self._describe_miss(task_id, stage, delivered, timeout))
-            # asyncio.timeout rather than wait_for(), which on Python 3.11 can swallow a cancel
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await self._changed.wait()
-
-    def _describe_miss(self, task_id: str, stage: Stage, delivered: bool, timeout: float) -> str:
-        wanted = "delivered" if delivered else "finally failed"
-        seen = [
-            f"{a.stage} attempt {a.attempt}: "
-            + ("delivered" if a.delivered else f"failed ({a.error or f'HTTP {a.status_code}'})")
-            for a in self.attempts(task_id)
-        ]
-        summary = "; ".join(seen) if seen else "no attempt at all (is callBackUrl set, and has mock time advanced?)"
-        return f"no {wanted} {stage!s} callback for task {task_id!r} within {timeout} s; seen: {summary}"
-
-
-def _host_of(url: str) -> str | None:
-    """Return the lower-case host of an http(s) URL, or None if it is not one."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not host:
-        return None
-    return host
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
-
-
-def _matches(host: str, entry: str) -> bool:
-    """Return True if ``host`` is the allowed host name, IP address or CIDR network ``entry``."""
-    entry = entry.strip().strip("[]").lower()
-    if host == entry:
-        return True
-    try:
-        return ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False)
-    except ValueError:
-        return False
-
-
-def is_allowed(url: str, allow: frozenset[str] = frozenset()) -> bool:
-    """Return True if callbacks may be sent to ``url``.
-
-    Allowed are http(s) URLs to loopback (``localhost``, 127.0.0.0/8, ``::1``)
-    and to the host names, IP addresses or CIDR networks listed in ``allow``.
-    Host names are compared literally; they are never resolved.
-    """
-    host = _host_of(url)
-    return host is not None and (_is_loopback(host) or any(_matches(host, entry) for entry in allow))
-
-
-def _refusal(url: str) -> str:
-    """Explain why ``url`` (already known not to be allowed) was refused, and how to allow it."""
-    host = _host_of(url)
-    if host is None:
-        return f"callBackUrl {url!r} is not an http(s) URL with a host; no callback was sent"
-    return f"host {host!r} is not allowed; start the mock with --callback-allow {host}"
-
-
-def _task_id_of(payload: Mapping[str, Any]) -> str:
-    data = payload.get("data")
-    task_id = data.get("task_id", data.get("taskId")) if isinstance(data, Mapping) else None
-    if task_id is None:  # the MIDI and recovery callbacks carry it beside code
-        task_id = payload.get("task_id")
-    if not isinstance(task_id, str) or not task_id:
-        raise ValueError(
-            'signing needs the task id in payload["data"]["task_id"], payload["data"]["taskId"] or '
-            'payload["task_id"]; add it to the payload or run without a signing key'
-        )
-    return task_id
-
-
-def sign(payload: Mapping[str, Any], key: str, timestamp: int) -> dict[str, str]:
-    """Return kie-style webhook signature headers for ``payload``.
-
-    ``X-Webhook-Signature`` is ``base64(HMAC-SHA256(key, taskId + "." + timestamp))``
-    with the task id taken from ``payload["data"]["task_id"]`` or else
-    ``payload["data"]["taskId"]``.
-    """
-    return _signature(_task_id_of(payload), key, timestamp)
-
-
-def _signature(task_id: str, key: str, timestamp: int) -> dict[str, str]:
-    message = f"{task_id}.{timestamp}".encode()
-    digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
-    return {
-        "X-Webhook-Timestamp": str(timestamp),
-        "X-Webhook-Signature": base64.b64encode(digest).decode(),
-    }
 
 
 def _default_client() -> httpx.AsyncClient:
@@ -344,8 +103,8 @@ class _Delivery:
 class CallbackDispatcher:
     """Delivers callbacks through one shared HTTP client, at most ``max_concurrency`` at a time.
 
-    ``allow`` extends the loopback-only allow-list (see :func:`is_allowed`).
-    With ``signing_key`` set, every request carries :func:`sign` headers whose
+    ``allow`` extends the loopback-only allow-list (see :func:`~mockserver._allowlist.is_allowed`).
+    With ``signing_key`` set, every request carries :func:`~mockserver._signing.sign` headers whose
     timestamp is the mock time of the attempt.  ``client_factory`` builds the
     shared :class:`httpx.AsyncClient` on first use; :meth:`aclose` closes it.
     """
@@ -406,8 +165,8 @@ class CallbackDispatcher:
         """
         body = render(payload)
         # the signed id is read now, so that a payload that cannot be signed raises here
-        signed_id = _task_id_of(payload) if self._signing_key is not None else None
-        delivery = _Delivery(task_id, stage, url, _compress(body), policy, on_final, signed_id)
+        signed_id = signed_task_id(payload) if self._signing_key is not None else None
+        delivery = _Delivery(task_id, stage, url, compress(body), policy, on_final, signed_id)
         self._scheduler.call_at(self._scheduler.clock.now(), self._run_attempt, delivery, 1)
 
     @contextlib.asynccontextmanager
@@ -455,7 +214,7 @@ class CallbackDispatcher:
                 number,
                 started_at,
                 None,
-                _refusal(delivery.url),
+                refusal(delivery.url),
                 0.0,
                 final=True,
             )
@@ -503,7 +262,7 @@ class CallbackDispatcher:
         """POST one attempt (one request at a time per task): the status code, the error and the real milliseconds."""
         headers = {"Content-Type": "application/json"}
         if self._signing_key is not None and delivery.signed_id is not None:
-            headers.update(_signature(delivery.signed_id, self._signing_key, int(started_at)))
+            headers.update(signature(delivery.signed_id, self._signing_key, int(started_at)))
         client = self._client_for(delivery.url)
         body = zlib.decompress(delivery.compressed_body)
         status_code: int | None = None
@@ -544,11 +303,11 @@ class CallbackDispatcher:
         ``(delivered, final)``: final when delivered, refused, or the policy's last attempt.
         """
         body = render(payload)
-        signed_id = _task_id_of(payload) if self._signing_key is not None else None
-        delivery = _Delivery(task_id, stage, url, _compress(body), policy, None, signed_id)
+        signed_id = signed_task_id(payload) if self._signing_key is not None else None
+        delivery = _Delivery(task_id, stage, url, compress(body), policy, None, signed_id)
         started_at = self._scheduler.clock.now()
         if not is_allowed(url, self._allow):
-            self._finish(delivery, number, started_at, None, _refusal(url), 0.0, final=True)
+            self._finish(delivery, number, started_at, None, refusal(url), 0.0, final=True)
             return False, True
         loop = asyncio.get_running_loop()
         if self._slots_loop is not loop:

@@ -13,12 +13,12 @@ import socket
 from collections.abc import Callable, Mapping
 
 from ._callbacks import CallbackDispatcher, CallbackPolicy
-from ._clock import Scheduler
 from ._events import Events
 from ._faults import CallbackFaults, deliveries
 from ._kind import JobKind, Payload
 from ._lifecycle import Failure, Schedule, Stage, plan, shift, status_after_delivery
 from ._providers import Profile
+from ._scheduler import Scheduler
 from ._store import Due, StateStore, Task
 
 __all__ = ["Driver"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import json.encoder
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from starlette.responses import Response
+
+from ._internals import c_json_encoder
 
 __all__ = ["Answer", "StatusMode", "compact_json", "envelope", "render", "render_answer"]
 
@@ -48,15 +49,14 @@ def _compact_encoder() -> Callable[[Any], str]:
     """One JSON encoder made once: ``JSONEncoder.encode`` builds a new C encoder on every call.
 
     That set-up cost 1.3 us of every answer (as much as encoding a small envelope). The C
-    encoder (CPython's ``json.encoder.c_make_encoder``) is made here with the settings
-    ``JSONEncoder`` would pass it, without a circular-reference check (the mock encodes
-    trees it built itself); where it does not exist the plain encoder is used.
+    encoder (CPython's private ``json.encoder.c_make_encoder``, see :mod:`mockserver._internals`)
+    is made here with the settings ``JSONEncoder`` would pass it, without a circular-reference
+    check (the mock encodes trees it built itself); where it does not exist the plain encoder is used.
     """
     plain = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - not CPython
+    chunks = c_json_encoder(plain.default)
+    if chunks is None:  # pragma: no cover - not CPython
         return plain.encode
-    chunks = make(None, plain.default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
 
     def encode(value: Any) -> str:
         return "".join(chunks(value, 0))

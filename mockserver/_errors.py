@@ -10,8 +10,8 @@ elsewhere are named with their module.
     MockError
     ├── ConfigError (ValueError)         a setting, profile override, rule file or argument that cannot be used
     │   └── UnknownProvider              a provider name with no bundled document (mockserver.openapi)
-    ├── RangeNotSatisfiable (ValueError) a Range header that selects no byte of a file (mockserver._audio)
-    ├── CallbackWaitTimeout (TimeoutError)  the awaited callback attempt did not come (mockserver._callbacks)
+    ├── RangeNotSatisfiable (ValueError) a Range header that selects no byte of a file (mockserver._media)
+    ├── CallbackWaitTimeout (TimeoutError)  the awaited callback attempt did not come (mockserver._callback_journal)
     ├── ApiError                         an answer: the envelope {code, msg, data: null} with this code
     ├── DomainError                      what the engine refuses; the app answers it with its documented code
     │   ├── NotFound                     no such task, track or file (the profile's not-found code)

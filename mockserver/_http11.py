@@ -10,7 +10,9 @@
   trickled bytes cancel even that, so a client that never finishes its headers held a descriptor
   forever.
 
-``suno-mock serve`` and :class:`~mockserver._serving.ThreadedServer` serve with it.
+``suno-mock serve`` and :class:`~mockserver._serving.ThreadedServer` serve with it. The members of
+uvicorn's ``H11Protocol`` it overrides or reads are listed in :data:`mockserver._internals.OVERRIDDEN`
+(``tests/test_internals.py`` checks them against the installed uvicorn).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@
   previous answer), as with h11.
 
 Imported only where httptools is installed (``uvicorn[standard]``); :func:`mockserver._serving.stack`
-picks this protocol or the h11 one.
+picks this protocol or the h11 one. The members of uvicorn's ``HttpToolsProtocol`` it overrides or
+reads are listed in :data:`mockserver._internals.OVERRIDDEN` (checked by ``tests/test_internals.py``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ._errors import ConfigError
 from .openapi import PROVIDERS, UnknownProvider
 
-__all__ = ["PROFILES", "Profile", "get_profile"]
+__all__ = ["PROFILES", "Profile", "apply_profile", "get_profile"]
 
 CreateTime = Literal["string", "epoch_ms"]
 ErrorStyle = Literal["error", "null", "empty"]
@@ -156,6 +156,24 @@ def interval_bounds(value: str) -> tuple[float | None, float | None] | None:
             f"replace_interval={value!r} is not allowed; use 'spec', 'none', 'MIN-MAX' or 'MIN-' (seconds), e.g. '6-60'"
         )
     return bounds
+
+
+def apply_profile(spec: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """Write the profile's interval override into the replace-section schema it governs (``spec``, changed)."""
+    bounds = interval_bounds(profile.replace_interval)
+    if bounds is None:
+        return spec
+    for schema in spec["components"]["schemas"].values():
+        rule = schema.get("x-interval")
+        if isinstance(rule, dict):
+            rule.pop("minSeconds", None)
+            rule.pop("maxSeconds", None)
+            low, high = bounds
+            if low is not None:
+                rule["minSeconds"] = low
+            if high is not None:
+                rule["maxSeconds"] = high
+    return spec
 
 
 def _coerce(key: str, raw: str, current: object) -> object:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from ._errors import ConfigError
+from ._internals import abort_connections, cancel_requests
 
 __all__ = ["CallbackReceiver", "ReceivedCallback", "Stack", "ThreadedServer", "stack"]
 
@@ -72,6 +74,21 @@ def stack(http: str = "auto") -> Stack:
     return Stack(FastHttpProtocol, loop, "httptools")
 
 
+#: Real seconds a stopping server has to end once its unfinished connections are aborted (then again once
+#: its requests still running are cancelled).
+_ABORT_WAIT_S = 5.0
+
+
+class _LoopbackServer(uvicorn.Server):
+    """uvicorn's server, keeping the event loop it runs on so that another thread can reach it."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self.loop = asyncio.get_running_loop()
+        await super().startup(sockets)
+
+
 class ThreadedServer:
     """``app`` served by uvicorn on ``127.0.0.1`` (a free port) in a daemon thread, on :func:`stack` ``(http)``.
 
@@ -80,13 +97,13 @@ class ThreadedServer:
 
     def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, http: str = "auto") -> None:
         self.app = app
-        # IPPROTO_TCP so that asyncio sets TCP_NODELAY on accepted connections (see cli._serve)
+        # IPPROTO_TCP so that asyncio sets TCP_NODELAY on accepted connections (see _process.serve)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
         self.stack = stack(http)
-        self._server = uvicorn.Server(self.stack.config(app))
+        self._server = _LoopbackServer(self.stack.config(app))
         self._thread = threading.Thread(target=self._run, name=f"suno-mock-{self.port}", daemon=True)
 
     @property
@@ -106,8 +123,22 @@ class ThreadedServer:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving: answers under way get ``timeout`` seconds, then their connections are aborted.
+
+        Idle keep-alive connections are closed at once (uvicorn's graceful shutdown); the thread
+        ends with every connection closed and the app's lifespan shutdown run.
+        """
         self._server.should_exit = True
         self._thread.join(timeout)
+        # answers that do not end (an event stream, a receiver that never answers): their connections
+        # are aborted, then what still runs is cancelled, so that nothing is left open when the loop closes
+        for step, wait in ((abort_connections, _ABORT_WAIT_S), (cancel_requests, _ABORT_WAIT_S)):
+            loop = self._server.loop
+            if not self._thread.is_alive() or loop is None:
+                break
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the thread is ending
+                loop.call_soon_threadsafe(step, self._server)
+            self._thread.join(wait)
         self._sock.close()
 
     def __enter__(self) -> Self:

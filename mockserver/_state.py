@@ -13,8 +13,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ._callbacks import CallbackDispatcher, CallbackJournal
-from ._clock import ScaledClock, Scheduler, SharedScaledClock, SharedVirtualClock, VirtualClock
+from ._callback_journal import CallbackJournal
+from ._callbacks import CallbackDispatcher
+from ._clock import ScaledClock, SharedScaledClock, SharedVirtualClock, VirtualClock
 from ._config import Settings
 from ._credits import Credits
 from ._driver import Driver
@@ -24,6 +25,7 @@ from ._journal import RequestJournal
 from ._kind import JobKind, Payload
 from ._lifecycle import Failure, Stage
 from ._providers import Profile
+from ._scheduler import Scheduler
 from ._store import StateStore, Task
 from ._stores import open_store, store_url
 from ._tasks import Tasks

@@ -22,19 +22,11 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from mockserver import _audio as audio
-from mockserver._audio import (
-    Pcm,
-    RangeNotSatisfiable,
-    cover_image,
-    encode,
-    encode_mp3,
-    encode_wav,
-    media_response,
-    mp3_duration,
-    parse_range,
-    splice,
-    synthesize,
-)
+from mockserver._artifacts.images import cover_image
+from mockserver._audio import Pcm, encode, encode_mp3, encode_wav, splice, synthesize
+from mockserver._media import RangeNotSatisfiable, media_response, parse_range
+
+from ._mp3 import mp3_duration
 
 HAS_LAMEENC = audio._lameenc is not None
 needs_lameenc = pytest.mark.skipif(not HAS_LAMEENC, reason="lameenc not installed")

@@ -1,4 +1,4 @@
-"""Tests for mockserver._callbacks against a real HTTP receiver on 127.0.0.1."""
+"""Callback delivery (dispatcher, attempt journal, allow-list, signing) against a real HTTP receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -26,19 +26,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mockserver._callbacks import (
-    Attempt,
-    CallbackDispatcher,
-    CallbackJournal,
-    CallbackPolicy,
-    CallbackWaitTimeout,
-    is_allowed,
-    sign,
-)
-from mockserver._clock import ScaledClock, Scheduler, VirtualClock
+from mockserver._allowlist import is_allowed
+from mockserver._callback_journal import Attempt, CallbackJournal, CallbackWaitTimeout
+from mockserver._callbacks import CallbackDispatcher, CallbackPolicy
+from mockserver._clock import ScaledClock, VirtualClock
 from mockserver._config import Settings
 from mockserver._lifecycle import Stage
 from mockserver._providers import get_profile
+from mockserver._scheduler import Scheduler
+from mockserver._signing import sign
 from mockserver._state import MockState
 
 pytestmark = pytest.mark.timeout(60)

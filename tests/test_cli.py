@@ -52,7 +52,7 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
     yield process, match.group(2)
     if process.poll() is None:
         process.kill()
-        process.wait()
+    process.communicate()  # waits, and closes the pipes
 
 
 def test_serve_http_h11_serves_on_h11_and_says_so() -> None:
@@ -67,7 +67,7 @@ def test_serve_http_h11_serves_on_h11_and_says_so() -> None:
             assert client.get("/_mock/health").json()["code"] == 200
     finally:
         process.kill()
-        process.wait()
+        process.communicate()  # waits, and closes the pipes
 
 
 def test_served_mock_answers_a_valid_replace_section(served: tuple[subprocess.Popen[str], str]) -> None:
@@ -114,10 +114,10 @@ def test_serve_freezes_accepted_tasks_in_batches_and_counts_again_after_a_reset(
     import gc
 
     from mockserver import create_app
-    from mockserver._cli import _Freezer
+    from mockserver._process import Freezer
 
     app = create_app("kie", virtual_clock=True, seed=1)
-    freeze = _Freezer(app, every=3)
+    freeze = Freezer(app, every=3)
     try:
         frozen = gc.get_freeze_count()
         app.seed_task([60.0])

@@ -1,4 +1,4 @@
-"""Tests for mockserver._clock: ordering and determinism on the virtual clock, liveness on the scaled one."""
+"""mockserver._clock and _scheduler: ordering and determinism on the virtual clock, liveness on the scaled one."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from mockserver._clock import Action, Clock, ScaledClock, Scheduler, VirtualClock
+from mockserver._clock import Clock, ScaledClock, VirtualClock
+from mockserver._scheduler import Action, Scheduler
 
 START = 1_700_000_000.0
 GENEROUS = 10.0  # real seconds to wait for the scaled scheduler; never a timing assertion

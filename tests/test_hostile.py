@@ -391,7 +391,7 @@ async def test_the_scheduler_failure_log_names_the_task_not_its_key_or_body(capl
             raise RuntimeError("a scheduled action failed")
 
         app.state.scheduler.call_at(app.state.now(), broken, task, "complete")
-        with caplog.at_level("ERROR", logger="mockserver._clock"):
+        with caplog.at_level("ERROR", logger="mockserver._scheduler"):
             await app.advance(1)
         logged = "\n".join(record.getMessage() for record in caplog.records)
         assert f"Task {task.id}" in logged and "broken" in logged

@@ -138,7 +138,7 @@ def serve_once(env: Venv, provider: str) -> str:
         return done.stdout.strip()
     finally:
         process.kill()
-        process.wait()
+        process.communicate()  # waits, and closes the pipes
 
 
 LOAD_EVERY_SPEC = """

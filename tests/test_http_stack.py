@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
@@ -282,3 +283,36 @@ def test_a_websocket_upgrade_is_answered_as_the_http_request_it_is(http: str) ->
     assert status_line.startswith(b"HTTP/1.1 200 "), answer[:200]
     envelope = json.loads(rest.partition(b"\r\n\r\n")[2])
     assert envelope["code"] == 200 and envelope["data"]["provider"] == "kie"
+
+
+@pytest.mark.parametrize("http", STACKS)
+def test_a_server_stopped_with_an_event_stream_open_ends_its_thread_and_closes_the_stream(http: str) -> None:
+    server = ThreadedServer(create_app("kie", seed=1, virtual_clock=True), http=http).start()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as stream:
+        stream.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert stream.recv(65536).startswith(b"HTTP/1.1 200")  # the stream is open: it never ends by itself
+        server.stop(timeout=0.1)
+        with contextlib.suppress(ConnectionResetError):  # read to the end: the server closes the stream
+            while stream.recv(65536):
+                pass
+    assert not server._thread.is_alive(), "the server thread outlived stop() with the stream open"
+
+
+@pytest.mark.parametrize("http", STACKS)
+def test_an_injected_reset_drops_the_connection_on_both_stacks(http: str) -> None:
+    """uvloop's transports are no ``asyncio.Transport``: the reset must reach the socket all the same."""
+    song = {"customMode": False, "instrumental": False, "model": "V4", "prompt": "rain"}
+    body = json.dumps({**song, "callBackUrl": "https://example.com/cb"}).encode()
+    request = (
+        b"POST /api/v1/generate HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer " + KEY.encode() + b"\r\n"
+        b"X-Mock-Fault: reset\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+    with ThreadedServer(create_app(provider="kie"), http=http) as server:
+        try:
+            answer = exchange(server.port, request)
+        except ConnectionResetError:
+            answer = b""
+    assert answer == b"", f"{server.stack}: answered instead of resetting: {answer[:80]!r}"

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver import _audio as audio
 from mockserver import create_app
 from mockserver._views import AUDIO_EXTENSION
 
+from ._mp3 import mp3_duration
 from .support import AUTH
 
 
@@ -40,7 +40,7 @@ async def mock() -> Any:
 
 def _duration(body: bytes, content_type: str) -> float:
     if content_type == "audio/mpeg":
-        return audio.mp3_duration(body)
+        return mp3_duration(body)
     with wave.open(io.BytesIO(body), "rb") as wav:
         return wav.getnframes() / wav.getframerate()
 

@@ -144,7 +144,7 @@ def test_a_restarted_instance_on_redis_answers_and_delivers_once(
     _advance(first.client, 20)
     before = {t: _details(first.client, t) for t in tasks}
     first.process.kill()
-    first.process.wait()
+    first.process.communicate()
     second = Served("--store", store)
     started.append(second)
     assert {t: _details(second.client, t) for t in tasks} == before

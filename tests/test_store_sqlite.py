@@ -63,7 +63,7 @@ class Served:
         self.client.close()
         if self.process.poll() is None:
             self.process.kill()
-            self.process.wait()
+        self.process.communicate()  # waits, and closes the pipes
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_a_restarted_mock_answers_every_task_and_delivers_every_due_callback_onc
     assert any(data["status"] != "SUCCESS" for data in before.values())
     if sig is signal.SIGKILL:
         first.process.kill()
-        first.process.wait()
+        first.process.communicate()
         first.client.close()
     else:
         err = first.stop(sig)

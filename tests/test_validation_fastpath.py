@@ -21,7 +21,8 @@ from starlette.responses import Response
 
 from mockserver import create_app
 from mockserver._envelope import StatusMode, envelope, render, render_answer
-from mockserver._validation import RequestValidator, _places_at_most, decimal_places
+from mockserver._schema_compiler import _places_at_most
+from mockserver._validation import RequestValidator, decimal_places
 from mockserver.openapi import PROVIDERS, load_spec
 
 ODD: list[Any] = [

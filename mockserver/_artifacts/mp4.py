@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import struct
 
-from .._audio import cover_image
+from .images import cover_image
 
 __all__ = ["MP4_AUDIO_RATE", "music_video"]
 
@@ -170,7 +170,7 @@ def music_video(duration_s: float, seed: int, size: int = 256) -> bytes:
     """An MP4 of ``duration_s`` seconds: the seed's cover as a still, over silence.
 
     ``size`` is the frame's width and height in pixels (see
-    :func:`mockserver._audio.cover_image`). Layout: ``ftyp``, ``moov``,
+    :func:`mockserver._artifacts.images.cover_image`). Layout: ``ftyp``, ``moov``,
     ``mdat`` (moov first, as for progressive download). Raises ValueError
     unless ``0 < duration_s <= 86400``.
     """

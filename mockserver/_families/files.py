@@ -31,8 +31,9 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from .. import _audio as audio
+from .._allowlist import is_allowed
+from .._artifacts.images import cover_image
 from .._behaviour import Call, invalid
-from .._callbacks import is_allowed
 from .._envelope import Answer
 from .._formbody import FormFile
 from .._kind import Artifact, JobKind, Renderer, Snapshot
@@ -280,7 +281,7 @@ def _own_file(call: Call, url: str) -> tuple[bytes, str] | None:
         if owner is None or tasks.expired(owner):
             return None
         if extension == "png":
-            return audio.cover_image(track.seed), "image/png"
+            return cover_image(track.seed), "image/png"
         made = renderer.encode(renderer.pcm(track))
         return made.body, made.content_type
     task = tasks.get(found.group(1))

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from .._internals import asgi_transport
 from .model import ConnectionFault
 
 #: Where :func:`remember_transport` keeps the server's transport in the ASGI scope.
@@ -18,8 +19,8 @@ _TRANSPORT_KEY = "suno_mock.transport"
 
 def remember_transport(scope: Scope, send: Send) -> None:
     """Keep the server's asyncio transport (uvicorn's) in the scope so a reset can reach the socket."""
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if isinstance(transport, asyncio.Transport):
+    transport = asgi_transport(send)
+    if transport is not None:
         scope[_TRANSPORT_KEY] = transport
 
 
@@ -46,9 +47,7 @@ class FaultResponse(Response):
         return f"FaultResponse({self.fault.value!r})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        transport = scope.get(_TRANSPORT_KEY)
-        if not isinstance(transport, asyncio.Transport):
-            transport = None
+        transport: asyncio.Transport | None = scope.get(_TRANSPORT_KEY)
         if self.fault is ConnectionFault.RESET:
             if transport is None:
                 raise ConnectionResetError("suno-mock: injected connection reset (fault: reset)")

@@ -7,7 +7,7 @@ import pickle
 from collections.abc import Iterator
 from dataclasses import replace
 
-from .._callbacks import Attempt, CallbackJournal, CallbackWaitTimeout
+from .._callback_journal import Attempt, CallbackJournal, CallbackWaitTimeout
 from .._journal import MSG_KEPT, PATH_KEPT, RequestJournal, RequestRecord, clipped
 from .._lifecycle import Stage
 from .._store import SharedState
