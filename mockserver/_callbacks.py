@@ -24,9 +24,7 @@ import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ._allowlist import is_allowed, refusal
 from ._callback_journal import Attempt, CallbackJournal, compress
@@ -35,6 +33,11 @@ from ._events import Events
 from ._lifecycle import Stage
 from ._scheduler import Scheduler
 from ._signing import signature, signed_task_id
+
+if TYPE_CHECKING:
+    # httpx (~0.09 s with the click, rich and pygments its __init__ pulls in) is imported by the
+    # first delivery, not at start-up: a mock answers without it
+    import httpx
 
 __all__ = ["CallbackDispatcher", "CallbackPolicy"]
 
@@ -71,6 +74,8 @@ class CallbackPolicy:
 
 
 def _default_client() -> httpx.AsyncClient:
+    import httpx
+
     # trust_env=False: a proxy from the environment must never see callbacks aimed at loopback.
     return httpx.AsyncClient(trust_env=False, follow_redirects=False)
 
@@ -81,6 +86,8 @@ def _pooled_client(connections: int, *, plain_http: bool) -> httpx.AsyncClient:
     ``plain_http``: for http:// URLs only (redirects are not followed, so no request of it ever
     uses TLS); without verification httpx loads no CA bundle, which costs about 1.5 MiB of RSS.
     """
+    import httpx
+
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     if plain_http:
         return httpx.AsyncClient(trust_env=False, follow_redirects=False, limits=limits, verify=False)
@@ -263,6 +270,8 @@ class CallbackDispatcher:
         headers = {"Content-Type": "application/json"}
         if self._signing_key is not None and delivery.signed_id is not None:
             headers.update(signature(delivery.signed_id, self._signing_key, int(started_at)))
+        import httpx  # in sys.modules once the client exists: a dict lookup per attempt
+
         client = self._client_for(delivery.url)
         body = zlib.decompress(delivery.compressed_body)
         status_code: int | None = None
