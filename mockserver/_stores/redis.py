@@ -38,7 +38,7 @@ from typing import Any
 
 from .._errors import ConfigError
 from .._store import Due, Task, Track
-from ._writebehind import WriteBehind
+from ._writebehind import StoredTasks, WriteBehind, dump
 
 try:
     import redis
@@ -138,62 +138,25 @@ _TOPICS = {"clock.virtual": "clock", "faults.version": "rules"}
 _RESUBSCRIBE_S = 1.0
 
 
-def _dump(value: Any) -> bytes:
-    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+class _Tasks(StoredTasks["RedisStore"]):
+    def _load(self, task_id: str) -> bytes | None:
+        blob: bytes | None = self._store._sync.hget(self._store._key("task:", task_id), "record")
+        return blob
 
+    def _stored(self, task_id: str) -> bool:
+        return bool(self._store._sync.exists(self._store._key("task:", task_id)))
 
-class _Tasks(MutableMapping[str, Task]):
-    def __init__(self, store: RedisStore) -> None:
-        self._store = store
-
-    def __getitem__(self, task_id: str) -> Task:
+    def _delete(self, task: Task) -> None:
         store = self._store
-        held = store._pending.get(task_id)
-        if held is not None:
-            return held
-        read = store._read
-        if task_id in read:
-            return read[task_id]
-        blob = store._sync.hget(store._key("task:", task_id), "record")
-        if blob is None:
-            raise KeyError(task_id)
-        task: Task = pickle.loads(blob)
-        store._remember(task)
-        return task
-
-    def get(self, task_id: str, default: Any = None) -> Any:
-        if not isinstance(task_id, str):
-            return default
-        try:
-            return self[task_id]
-        except KeyError:
-            return default
-
-    def __contains__(self, task_id: object) -> bool:
-        if not isinstance(task_id, str):
-            return False
-        store = self._store
-        return task_id in store._pending or bool(store._sync.exists(store._key("task:", task_id)))
-
-    def __setitem__(self, task_id: str, task: Task) -> None:
-        self._store.add(task)
-
-    def __delitem__(self, task_id: str) -> None:
-        store = self._store
-        store.flush()
-        task = self.get(task_id)
-        if task is None:
-            raise KeyError(task_id)
         pipe = store._sync.pipeline()
-        pipe.delete(store._key("task:", task_id))
-        pipe.zrem(store._key("tasks"), task_id)
+        pipe.delete(store._key("task:", task.id))
+        pipe.zrem(store._key("tasks"), task.id)
         for track in task.tracks:
             pipe.delete(store._key("track:", track.id))
         pipe.execute()
 
-    def __iter__(self) -> Iterator[str]:
-        self._store.flush()
-        return iter([m.decode() for m in self._store._sync.zrange(self._store._key("tasks"), 0, -1)])
+    def _ids(self) -> list[str]:
+        return [m.decode() for m in self._store._sync.zrange(self._store._key("tasks"), 0, -1)]
 
     def __len__(self) -> int:
         self._store.flush()
@@ -373,7 +336,7 @@ class RedisStore(WriteBehind):
             self._tell_siblings()
         for task in pending.values():
             key = self._key("task:", task.id)
-            pipe.hset(key, mapping={"record": _dump(task), "created_at": task.created_at})
+            pipe.hset(key, mapping={"record": dump(task), "created_at": task.created_at})
             pipe.zadd(self._key("tasks"), {task.id: task.created_at})
             ttl = None if self.ttl_s is None else max(1, int(self.ttl_s))
             if ttl is not None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import pickle
 import sqlite3
 import threading
 import time
@@ -26,7 +25,7 @@ from typing import Any
 
 from .._errors import ConfigError
 from .._store import Due, Task, Track
-from ._writebehind import WriteBehind
+from ._writebehind import StoredTasks, WriteBehind, dump
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -69,58 +68,22 @@ def _bytes(value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
-def _dump(value: Any) -> bytes:
-    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+class _Tasks(StoredTasks["SqliteStore"]):
+    def _load(self, task_id: str) -> bytes | None:
+        row = self._store._one("SELECT record FROM tasks WHERE id = ?", (task_id,))
+        blob: bytes | None = None if row is None else row[0]
+        return blob
 
-
-class _Tasks(MutableMapping[str, Task]):
-    def __init__(self, store: SqliteStore) -> None:
-        self._store = store
-
-    def __getitem__(self, task_id: str) -> Task:
-        store = self._store
-        held = store._pending.get(task_id)
-        if held is not None:
-            return held
-        read = store._read
-        if task_id in read:
-            return read[task_id]
-        row = store._one("SELECT record FROM tasks WHERE id = ?", (task_id,))
-        if row is None:
-            raise KeyError(task_id)
-        task: Task = pickle.loads(row[0])
-        store._remember(task)
-        return task
-
-    def get(self, task_id: str, default: Any = None) -> Any:  # the hot path: no exception per miss
-        if not isinstance(task_id, str):
-            return default
-        try:
-            return self[task_id]
-        except KeyError:
-            return default
-
-    def __contains__(self, task_id: object) -> bool:
-        if not isinstance(task_id, str):
-            return False
-        if task_id in self._store._pending:
-            return True
+    def _stored(self, task_id: str) -> bool:
         return self._store._one("SELECT 1 FROM tasks WHERE id = ?", (task_id,)) is not None
 
-    def __setitem__(self, task_id: str, task: Task) -> None:
-        self._store.add(task)
-
-    def __delitem__(self, task_id: str) -> None:
-        self._store.flush()
+    def _delete(self, task: Task) -> None:
         with self._store._write() as db:
-            found = db.execute("DELETE FROM tasks WHERE id = ?", (task_id,)).rowcount
-            db.execute("DELETE FROM tracks WHERE task_id = ?", (task_id,))
-        if not found:
-            raise KeyError(task_id)
+            db.execute("DELETE FROM tasks WHERE id = ?", (task.id,))
+            db.execute("DELETE FROM tracks WHERE task_id = ?", (task.id,))
 
-    def __iter__(self) -> Iterator[str]:
-        self._store.flush()
-        return iter([row[0] for row in self._store._all("SELECT id FROM tasks ORDER BY created_at")])
+    def _ids(self) -> list[str]:
+        return [row[0] for row in self._store._all("SELECT id FROM tasks ORDER BY created_at")]
 
     def __len__(self) -> int:
         self._store.flush()
@@ -310,7 +273,7 @@ class SqliteStore(WriteBehind):
         deliveries, self._deliveries = self._deliveries, []
         if pending:
             self._tell_siblings()
-            rows = [(task.id, task.created_at, _dump(task)) for task in pending.values()]
+            rows = [(task.id, task.created_at, dump(task)) for task in pending.values()]
             tracks = [(track.id, task.id) for task in pending.values() for track in task.tracks]
             db.executemany("INSERT OR REPLACE INTO tasks (id, created_at, record) VALUES (?, ?, ?)", rows)
             db.executemany("INSERT OR REPLACE INTO tracks (id, task_id) VALUES (?, ?)", tracks)
