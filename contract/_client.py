@@ -22,6 +22,16 @@ client's failure handling can be tested without any fault-injection support in t
 mock with a virtual clock (the ready check's), a forced state of a task the mock knows is reached
 on the mock's own clock and answered by the mock, so a forced SUCCESS lists the mock's own tracks.
 
+A client that polls needs mock time to pass between its polls. On a mock with a virtual clock
+(the router's default app, and the ``suno_respx`` fixture's default) each details read of any family
+(Get Music Details, Get WAV Details, ... : the details operations of the contract's family table)
+moves the mock's clock on by ``poll_step`` mock seconds (default :data:`DEFAULT_POLL_STEP`) **after**
+the mock answered it: the read shows the task as it is at that moment, then the clock moves as if
+the client had waited that long before its next read. So a plain polling loop, with no clock control
+of its own and no real waiting, sees the task go PENDING -> ... -> SUCCESS. ``poll_step=0`` turns it
+off (time then moves only through the app's ``advance``). A read answered with a forced state or code
+does not move the clock (a forced state of a task the mock knows moves it to that state instead).
+
 Example::
 
     import httpx
@@ -39,6 +49,7 @@ Example::
 from __future__ import annotations
 
 import json
+import math
 import threading
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
@@ -49,6 +60,7 @@ from typing import Any, Self
 import httpx
 
 from mockserver import openapi
+from mockserver._errors import ConfigError
 
 from . import _families as families
 from . import _rules as rules
@@ -67,8 +79,10 @@ except ImportError:  # requests is optional: without it only httpx is routed
 #: A forced state of a task the mock knows is reached on a virtual-clock mock in steps of this many mock seconds.
 SETTLE_STEP = 5.0
 SETTLE_STEPS = 2000
+#: Mock seconds each details read moves a virtual-clock mock on, unless ``poll_step`` says otherwise.
+DEFAULT_POLL_STEP = 5.0
 
-__all__ = ["BASE_URLS", "SunoRouter", "suno_router"]
+__all__ = ["BASE_URLS", "DEFAULT_POLL_STEP", "SunoRouter", "suno_router", "valid_poll_step"]
 
 #: The documented base URL of each provider (suno-api.md 0.2).
 BASE_URLS: dict[str, str] = {
@@ -76,14 +90,37 @@ BASE_URLS: dict[str, str] = {
 }
 
 
+def valid_poll_step(value: Any, name: str = "poll_step") -> float:
+    """``value`` as a poll step (mock seconds >= 0), or :class:`ConfigError` naming ``name``, the value and the rule."""
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or number < 0:
+        raise ConfigError(
+            f"{name}={value!r} is not allowed: use a number of mock seconds >= 0 that each details read "
+            "moves the virtual clock on (0: polling never moves it)"
+        )
+    return number
+
+
 class SunoRouter(KindAwareRouter):
     """A respx router for one provider that checks requests and answers from the mock.
 
     Use it as a (sync or async) context manager, usually through :func:`suno_router`.
-    ``app`` is the ASGI app to answer from (default: ``mockserver.create_app(provider)``);
-    ``base_url`` overrides the provider's documented base URL; ``max_requests`` bounds the
-    requests one test may make (``None``: unbounded) and raises :class:`RequestBudgetExceeded`
-    beyond it. Other hosts are refused unless routed (``assert_all_mocked``, respx's default).
+    ``app`` is the ASGI app to answer from (default: ``mockserver.create_app(provider,
+    virtual_clock=True)``); ``base_url`` overrides the provider's documented base URL;
+    ``max_requests`` bounds the requests one test may make (``None``: unbounded) and raises
+    :class:`RequestBudgetExceeded` beyond it. Other hosts are refused unless routed
+    (``assert_all_mocked``, respx's default).
+
+    ``poll_step``: mock seconds each details read moves the app's virtual clock on, after the
+    mock answered it (``None``: :data:`DEFAULT_POLL_STEP` on an app with a virtual clock, 0 on an
+    app whose clock follows real time; a step > 0 needs a virtual clock).
     """
 
     def __init__(
@@ -96,6 +133,7 @@ class SunoRouter(KindAwareRouter):
         max_requests: int | None = None,
         assert_all_mocked: bool = True,
         expect_requests: bool = True,
+        poll_step: float | None = None,
     ) -> None:
         if provider not in openapi.PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}: choose one of {', '.join(openapi.PROVIDERS)}")
@@ -112,8 +150,12 @@ class SunoRouter(KindAwareRouter):
         if app is None:
             from mockserver import create_app  # only the app to answer from; no rule code
 
-            app = create_app(provider)
+            app = create_app(provider, virtual_clock=True)
         self.app = app
+        #: Mock seconds each details read moves the virtual clock on (0: never).
+        self.poll_step = self._poll_step(poll_step)
+        #: Mock seconds the details reads have moved the clock on so far.
+        self.polled_s = 0.0
         #: Every broken rule, in order.
         self.violations: list[RecordedViolation] = []
         #: The operationId of every request, in order (None: not a documented operation).
@@ -173,6 +215,17 @@ class SunoRouter(KindAwareRouter):
         traceback: TracebackType | None = None,
     ) -> None:
         self.__exit__(exc_type, exc_value, traceback)
+
+    def _poll_step(self, value: float | None) -> float:
+        if value is None:
+            return DEFAULT_POLL_STEP if self._settles() else 0.0
+        step = valid_poll_step(value)
+        if step and not self._settles():
+            raise ConfigError(
+                f"poll_step={value!r} needs an app with a virtual clock, but this one's clock follows real time "
+                "(it moves by itself); pass poll_step=0, or an app made with create_app(..., virtual_clock=True)"
+            )
+        return step
 
     # controls ---------------------------------------------------------------------------------
     def check(self) -> None:
@@ -334,9 +387,7 @@ class SunoRouter(KindAwareRouter):
                     return forced
         if request_is_async():
             return self._forward_async(request, operation_id)
-        response = self._run_sync(self._send(request))
-        self._learn(operation_id, response)
-        return response
+        return self._run_sync(self._forward_async(request, operation_id))
 
     def _run_sync(self, coro: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
         """Run ``coro`` on the bridge loop (``respx.ASGIHandler`` alone is async-only)."""
@@ -400,6 +451,11 @@ class SunoRouter(KindAwareRouter):
     async def _forward_async(self, request: httpx.Request, operation_id: str | None) -> httpx.Response:
         response = await self._send(request)
         self._learn(operation_id, response)
+        if self.poll_step and operation_id is not None and families.reading(operation_id):
+            # after the answer: the read saw the task as it was; the client's wait before its next read passes now
+            advance: Callable[[float], Awaitable[None]] = getattr(self.app, "advance")  # noqa: B009 (duck-typed app)
+            await advance(self.poll_step)
+            self.polled_s += self.poll_step
         return response
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
@@ -430,6 +486,7 @@ def suno_router(
     max_requests: int | None = None,
     assert_all_mocked: bool = True,
     expect_requests: bool = True,
+    poll_step: float | None = None,
 ) -> SunoRouter:
     """A :class:`SunoRouter` to use as ``with suno_router("kie") as router:`` (or ``async with``)."""
     return SunoRouter(
@@ -440,4 +497,5 @@ def suno_router(
         max_requests=max_requests,
         assert_all_mocked=assert_all_mocked,
         expect_requests=expect_requests,
+        poll_step=poll_step,
     )

@@ -41,6 +41,26 @@ async def _settle(app: MockApp, done: Callable[[], bool]) -> bool:
     return True
 
 
+class _RoutedMock:
+    """The mock as ``suno_respx``'s router answers from it: the app on the host loop, its settings, its clock.
+
+    Callable from any loop (the test's, the router's sync bridge); ``advance`` moves the virtual
+    clock on the host loop, as :meth:`SunoMock.advance` does.
+    """
+
+    def __init__(self, app: MockApp, host: LoopHost) -> None:
+        self._app = app
+        self._host = host
+        self._asgi = host.hosted(app)
+        self.settings = app.settings
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._asgi(scope, receive, send)
+
+    async def advance(self, seconds: float) -> None:
+        await self._host.arun(self._app.advance(seconds))
+
+
 class SunoMock:
     """The ``suno_mock`` fixture: one mock, an httpx client bound to it, and its controls.
 
@@ -102,6 +122,10 @@ class SunoMock:
                 base_url=self.base_url, headers=self._auth(), transport=transport, trust_env=False
             )
         return self._async_client
+
+    def _routed(self) -> _RoutedMock:
+        """This mock as a router's app (``suno_respx``): answers on the host loop; its virtual clock can be moved."""
+        return _RoutedMock(self.app, self._host)
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}

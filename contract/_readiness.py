@@ -339,6 +339,7 @@ class _Runner:
             base_url=self.base_url,
             max_requests=self.max_requests,
             expect_requests=False,  # a run that sends nothing is judged by its verdict
+            poll_step=0,  # each scenario forces the details answers; the forced states move the clock
         )
         outcome: dict[str, Any] = {}
 

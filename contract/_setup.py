@@ -14,13 +14,13 @@ from typing import Any, NoReturn
 
 import pytest
 
-__all__ = ["DEFAULT_TOKEN", "DOCS", "Setup", "fail", "parse_seed", "parse_time_scale", "setup_of"]
+__all__ = ["DEFAULT_TOKEN", "DOCS", "Setup", "fail", "parse_poll_step", "parse_seed", "parse_time_scale", "setup_of"]
 
 DOCS = "docs/pytest-plugin.md"
 #: The API key the fixtures' clients send unless the marker sets ``tokens=[...]``.
 DEFAULT_TOKEN = "suno-test-key"
 #: Keys of ``@pytest.mark.suno`` besides the :class:`mockserver.Settings` fields.
-_MARKER_KEYS = ("provider", "time_scale", "faults", "seed", "expect_rejections")
+_MARKER_KEYS = ("provider", "time_scale", "faults", "seed", "expect_rejections", "poll_step")
 #: Settings fields the marker may not set (the plugin derives them).
 _DERIVED = ("virtual_clock",)
 
@@ -34,6 +34,21 @@ def parse_time_scale(text: str) -> float | None:
         value = 0.0
     if not value > 0 or value == float("inf"):
         raise ValueError("use 'virtual' or a number of mock seconds per real second > 0")
+    return value
+
+
+#: What a poll step must be (the options', ini key's and marker's message).
+POLL_STEP_RULE = "use a number of mock seconds >= 0 that each details read moves the virtual clock on (0: never)"
+
+
+def parse_poll_step(text: str) -> float:
+    """Mock seconds each details read moves ``suno_respx``'s virtual clock on (a number >= 0)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(POLL_STEP_RULE)
     return value
 
 
@@ -59,6 +74,8 @@ class Setup:
     settings: Mapping[str, Any]
     faults: tuple[Mapping[str, Any], ...] = ()
     expect_rejections: bool = False
+    #: Mock seconds each details read through ``suno_respx`` moves the virtual clock on (0 on a scaled clock).
+    poll_step: float = 0.0
 
     @property
     def key(self) -> str:
@@ -104,6 +121,7 @@ def setup_of(request: pytest.FixtureRequest) -> Setup:
     if isinstance(faults, Mapping) or not all(isinstance(rule, Mapping) for rule in faults):
         fail(f"@pytest.mark.suno(faults=...) must be a list of rule dicts, got {faults!r}")
     expect = bool(options.pop("expect_rejections", False))
+    step = _poll_step(options.pop("poll_step", None), config, scale)
     settings: dict[str, Any] = {**options, "seed": seed}
     if "store" not in settings and (store := str(config.getini("suno_mock_store")).strip()):
         # each pytest-xdist worker resets its mocks between tests: give each one its own file or database
@@ -116,4 +134,19 @@ def setup_of(request: pytest.FixtureRequest) -> Setup:
         Settings(**settings)
     except (TypeError, ValueError) as exc:
         fail(f"@pytest.mark.suno: {exc}")
-    return Setup(provider, settings, tuple(faults), expect)
+    return Setup(provider, settings, tuple(faults), expect, step)
+
+
+def _poll_step(marked: Any, config: pytest.Config, scale: float | None) -> float:
+    """The marker's ``poll_step``, else the option's or ini key's; on a scaled clock (time moves by itself) 0."""
+    __tracebackhide__ = True
+    if marked is None:
+        return 0.0 if scale is not None else parse_poll_step(_default(config, "poll_step"))
+    if isinstance(marked, bool) or not isinstance(marked, (int, float)) or not 0 <= marked < float("inf"):
+        fail(f"@pytest.mark.suno(poll_step={marked!r}) is not allowed: {POLL_STEP_RULE}")
+    if marked and scale is not None:
+        fail(
+            f"@pytest.mark.suno(poll_step={marked!r}) needs the virtual clock, but this test runs at "
+            f"time_scale={scale:g} (time moves by itself); drop poll_step or time_scale"
+        )
+    return float(marked)

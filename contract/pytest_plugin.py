@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 from contract._pool import ServerPool, new_app
-from contract._setup import DOCS, Setup, fail, parse_seed, parse_time_scale, setup_of
+from contract._setup import DOCS, Setup, fail, parse_poll_step, parse_seed, parse_time_scale, setup_of
 
 if TYPE_CHECKING:
     from contract._client import SunoRouter
@@ -76,6 +76,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="'virtual' (default: time moves on advance()) or mock seconds per real second, e.g. 1000",
     )
+    group.addoption(
+        "--suno-poll-step",
+        default=None,
+        help="mock seconds each details read through suno_respx moves the virtual clock on (default 5; 0: never)",
+    )
     group.addoption("--suno-seed", default=None, help="seed of ids, durations and audio; 'none' for random")
     group.addoption(
         "--suno-base-url",
@@ -91,6 +96,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("suno_provider", "provider profile of the mock (kie, sunoapi, apibox, apikley)", default="kie")
     parser.addini("suno_time_scale", "'virtual' or mock seconds per real second", default="virtual")
+    parser.addini(
+        "suno_poll_step",
+        "mock seconds each details read through suno_respx moves the virtual clock on (0: never)",
+        default="5",
+    )
     parser.addini("suno_seed", "seed of the mock's ids, durations and audio; 'none' for random", default="0")
     parser.addini(
         "suno_mock_store",
@@ -103,7 +113,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "suno(provider=..., time_scale=..., faults=[...], seed=..., expect_rejections=False, **settings): "
+        "suno(provider=..., time_scale=..., poll_step=..., faults=[...], seed=..., expect_rejections=False, "
+        "**settings): "
         f"configure the suno-mockkit fixtures for this test, class or module; see {DOCS}",
     )
     config.addinivalue_line(
@@ -113,11 +124,20 @@ def pytest_configure(config: pytest.Config) -> None:
     budget = config.getoption("--suno-spend-budget")
     if budget is not None and budget < 0:
         raise pytest.UsageError(f"--suno-spend-budget={budget} is not allowed; use a number of calls >= 0")
-    for name in ("--suno-time-scale", "--suno-seed"):
-        value = config.getoption(name)
+    parsers: dict[str, Callable[[str], object]] = {
+        "time_scale": parse_time_scale,
+        "seed": parse_seed,
+        "poll_step": parse_poll_step,
+    }
+    for key, parse in parsers.items():
+        option = f"--suno-{key.replace('_', '-')}"
+        value = config.getoption(option)
+        name = option
+        if value is None and key == "poll_step":
+            value, name = str(config.getini("suno_poll_step")), "suno_poll_step"  # the ini key
         if value is not None:
             try:
-                (parse_time_scale if name == "--suno-time-scale" else parse_seed)(value)
+                parse(value)
             except ValueError as exc:
                 raise pytest.UsageError(f"{name}={value}: {exc}") from None
 
@@ -239,7 +259,9 @@ def suno_respx(suno_mock: SunoMock) -> Iterator[SunoRouter]:
 
     A :class:`contract.SunoRouter`: requests are checked against the documented rules (a broken
     rule raises ``ContractViolation`` at the call), other providers' hosts are refused, loopback passes
-    through. Use ``suno_mock`` in the same test for the controls. See docs/pytest-plugin.md.
+    through. On the virtual clock each details read moves mock time on by ``poll_step`` (default 5 mock
+    seconds, after the answer), so a polling client finishes without moving the clock itself. Use
+    ``suno_mock`` in the same test for the controls. See docs/pytest-plugin.md.
     """
     import httpx
 
@@ -248,8 +270,9 @@ def suno_respx(suno_mock: SunoMock) -> Iterator[SunoRouter]:
 
     router = SunoRouter(
         suno_mock.provider,
-        suno_mock._host.hosted(suno_mock.app),
+        suno_mock._routed(),
         strict=not suno_mock._expect_rejections,
+        poll_step=suno_mock._setup.poll_step,
     )
     for host in ("127.0.0.1", "localhost", "::1"):
         router.route(host=host).pass_through()

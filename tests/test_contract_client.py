@@ -23,7 +23,7 @@ from referencing.jsonschema import DRAFT202012
 
 from contract import _families as families
 from contract import _rules as rules
-from contract._client import BASE_URLS, suno_router
+from contract._client import BASE_URLS, DEFAULT_POLL_STEP, suno_router
 from contract._readiness import Verdict, check_client
 from contract._violations import ContractViolation, NoRequestSeen, RequestBudgetExceeded
 from contract.strategies import (
@@ -37,6 +37,7 @@ from contract.strategies import (
     responses,
 )
 from mockserver import create_app, openapi
+from mockserver._errors import ConfigError
 from tests import examples_clients as ex
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -615,6 +616,81 @@ def test_router_answers_from_a_given_app() -> None:
     with suno_router("sunoapi", app):
         http = httpx.Client(base_url=BASE_URLS["sunoapi"], headers={"Authorization": "Bearer k"})
         assert http.get("/api/v1/generate/credit").json()["data"] == 3
+
+
+# ------------------------------------------------------------------------------------------------
+# The poll step: a polling client's reads move a virtual clock
+# ------------------------------------------------------------------------------------------------
+
+SONG = {"customMode": False, "instrumental": True, "model": "V5", "prompt": "rain", "callBackUrl": "https://e.com/cb"}
+
+
+def _poll(http: httpx.Client, task_id: str, reads: int = 200) -> list[str]:
+    """A plain polling loop: record-info until SUCCESS, bounded by count (no clock control, no sleep)."""
+    seen: list[str] = []
+    for _ in range(reads):
+        seen.append(http.get("/api/v1/generate/record-info", params={"taskId": task_id}).json()["data"]["status"])
+        if seen[-1] == "SUCCESS":
+            break
+    return seen
+
+
+def test_a_polling_client_finishes_under_the_default_router_each_read_moving_the_clock_after_its_answer() -> None:
+    with suno_router("kie") as router:
+        assert router.poll_step == DEFAULT_POLL_STEP == 5.0
+        http = httpx.Client(base_url=router.base_url, headers={"Authorization": "Bearer k"})
+        app: Any = router.app
+        task_id = http.post("/api/v1/generate", json=SONG).json()["data"]["taskId"]
+        start = app.state.now()
+        seen = _poll(http, task_id)
+        assert seen[0] == "PENDING" and seen[-1] == "SUCCESS"  # the first read answers before the clock moves
+        assert {"TEXT_SUCCESS", "FIRST_SUCCESS"} <= set(seen)
+        assert app.state.now() - start == router.polled_s == 5.0 * len(seen)
+        assert app.status(task_id) == "SUCCESS"
+
+
+async def test_an_async_polling_client_finishes_too_and_other_families_details_reads_move_the_clock() -> None:
+    async with suno_router("kie") as router:
+        app: Any = router.app
+        async with httpx.AsyncClient(base_url=router.base_url, headers={"Authorization": "Bearer k"}) as http:
+            task_id = (await http.post("/api/v1/generate", json=SONG)).json()["data"]["taskId"]
+            for _ in range(200):
+                record = await http.get("/api/v1/generate/record-info", params={"taskId": task_id})
+                if record.json()["data"]["status"] == "SUCCESS":
+                    break
+            assert record.json()["data"]["status"] == "SUCCESS"
+            before = app.state.now()
+            wav = next(p for op, (_, p) in rules.OPERATIONS["kie"].items() if op == "get-wav-details")
+            await http.get(wav, params={"taskId": task_id})  # another family's details read
+            assert app.state.now() - before == 5.0
+            await http.get("/api/v1/chat/credit")  # not a details read
+            assert app.state.now() - before == 5.0
+
+
+def test_poll_step_0_never_moves_the_clock_and_a_forced_read_does_not_either() -> None:
+    with suno_router("kie", poll_step=0) as router:
+        http = httpx.Client(base_url=router.base_url, headers={"Authorization": "Bearer k"})
+        app: Any = router.app
+        task_id = http.post("/api/v1/generate", json=SONG).json()["data"]["taskId"]
+        start = app.state.now()
+        assert _poll(http, task_id, reads=50) == ["PENDING"] * 50
+        assert app.state.now() == start and router.polled_s == 0
+    with suno_router("kie", poll_step=10) as router:
+        http = httpx.Client(base_url=router.base_url, headers={"Authorization": "Bearer k"})
+        app = router.app
+        start = app.state.now()
+        with router.forced(code=429, operation="get-music-details"):
+            assert http.get("/api/v1/generate/record-info", params={"taskId": "t1"}).json()["code"] == 429
+        assert app.state.now() == start
+
+
+def test_a_poll_step_is_a_number_of_mock_seconds_on_a_virtual_clock() -> None:
+    assert suno_router("kie", create_app("kie", time_scale=1000)).poll_step == 0  # time moves by itself there
+    for bad in (-1, "soon", float("nan"), True):
+        with pytest.raises(ConfigError, match=rf"poll_step={bad!r} is not allowed: use a number of mock seconds >= 0"):
+            suno_router("kie", poll_step=bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"poll_step=5 needs an app with a virtual clock.*pass poll_step=0"):
+        suno_router("kie", create_app("kie", time_scale=1000), poll_step=5)
 
 
 # ------------------------------------------------------------------------------------------------

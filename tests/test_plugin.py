@@ -41,7 +41,7 @@ def test_the_entry_point_registers_fixtures_markers_and_options(pytester: pytest
     assert run(pytester).ret == 0
     run(pytester, "--markers").stdout.fnmatch_lines(
         [
-            "@pytest.mark.suno(provider=..., time_scale=..., faults=[...], seed=..., "
+            "@pytest.mark.suno(provider=..., time_scale=..., poll_step=..., faults=[...], seed=..., "
             "expect_rejections=False, **settings): configure the suno-mockkit fixtures for this test, "
             "class or module; see docs/pytest-plugin.md",
             "@pytest.mark.suno_live: with --suno-base-url, suno_server is a guarded proxy to that real endpoint; "
@@ -405,6 +405,109 @@ def test_swallowed_violation(suno_respx):
         ],
         consecutive=True,
     )
+
+
+POLLING_CLIENT = (
+    GENERATE
+    + """
+import httpx
+
+def poll(reads=200):
+    \"\"\"A plain polling client: generate, then read record-info until SUCCESS; no clock control, no sleep.\"\"\"
+    with httpx.Client(base_url="https://api.kie.ai", headers={"Authorization": "Bearer k"}) as http:
+        task_id = http.post("/api/v1/generate", json=GENERATE).json()["data"]["taskId"]
+        seen = []
+        for _ in range(reads):  # bounded by count, never by time
+            seen.append(http.get("/api/v1/generate/record-info", params={"taskId": task_id}).json()["data"]["status"])
+            if seen[-1] == "SUCCESS":
+                break
+        return seen
+"""
+)
+
+
+def test_a_polling_client_finishes_under_suno_respx_and_poll_step_0_holds_the_clock(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        POLLING_CLIENT
+        + """
+import pytest
+
+def test_default_step(suno_respx, suno_mock):
+    start = suno_mock.app.state.now()
+    seen = poll()
+    assert seen[-1] == "SUCCESS" and seen[0] == "PENDING"
+    assert {"TEXT_SUCCESS", "FIRST_SUCCESS"} <= set(seen)  # each stage was seen on the way
+    assert suno_respx.poll_step == 5.0
+    assert suno_mock.app.state.now() - start == 5.0 * len(seen) == suno_respx.polled_s
+
+@pytest.mark.suno(poll_step=0)
+def test_no_step(suno_respx, suno_mock):
+    start = suno_mock.app.state.now()
+    assert poll(reads=50) == ["PENDING"] * 50
+    assert suno_mock.app.state.now() == start and suno_respx.polled_s == 0
+
+@pytest.mark.suno(poll_step=30)
+def test_marker_step(suno_respx, suno_mock):
+    seen = poll()
+    assert seen[-1] == "SUCCESS" and suno_respx.poll_step == 30.0
+
+@pytest.mark.suno(time_scale=1000)
+def test_scaled_clock_moves_by_itself(suno_respx):
+    assert suno_respx.poll_step == 0
+"""
+    )
+    run(pytester).assert_outcomes(passed=4)
+
+
+def test_the_poll_step_option_and_ini_key_take_effect_and_are_validated(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(
+        POLLING_CLIENT
+        + """
+import os
+import pytest
+
+def test_step(suno_respx, suno_mock):
+    expected = float(os.environ["EXPECTED_POLL_STEP"])  # what the outer test configured
+    assert suno_respx.poll_step == expected
+    seen = poll(reads=40)
+    if expected:
+        assert seen[-1] == "SUCCESS" and suno_respx.polled_s == expected * len(seen)
+    else:
+        assert seen == ["PENDING"] * 40
+
+@pytest.mark.suno(poll_step=5, time_scale=1000)
+def test_step_on_a_scaled_clock(suno_respx):
+    pass
+"""
+    )
+    pytester.makeini("[pytest]\nsuno_poll_step = 20\n")
+    for args, expected in (
+        (("-k", "test_step and not scaled"), "20"),  # the ini key
+        (("-k", "test_step and not scaled", "--suno-poll-step=0"), "0"),  # the option wins over it
+        (("-k", "test_step and not scaled", "--suno-poll-step=7.5"), "7.5"),
+    ):
+        monkeypatch.setenv("EXPECTED_POLL_STEP", expected)
+        run(pytester, *args).assert_outcomes(passed=1)
+    scaled = run(pytester, "-k", "scaled")
+    scaled.assert_outcomes(errors=1)
+    scaled.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.suno(poll_step=5) needs the virtual clock, but this test runs at time_scale=1000 "
+            "(time moves by itself); drop poll_step or time_scale"
+        ]
+    )
+    rule = "use a number of mock seconds >= 0 that each details read moves the virtual clock on (0: never)"
+    bad_values: tuple[tuple[tuple[str, ...], str], ...] = (
+        (("--suno-poll-step=-1",), "--suno-poll-step=-1"),
+        (("--suno-poll-step=fast",), "--suno-poll-step=fast"),
+        (("-o", "suno_poll_step=soon"), "suno_poll_step=soon"),
+    )
+    for bad, shown in bad_values:
+        usage = run(pytester, *bad)
+        assert usage.ret == pytest.ExitCode.USAGE_ERROR
+        usage.stderr.fnmatch_lines([f"ERROR: {shown}: {rule}"])
 
 
 def test_callback_receiver_is_emptied_between_tests(pytester: pytest.Pytester) -> None:

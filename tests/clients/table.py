@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import pathlib
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -22,7 +23,6 @@ from typing import Any
 from contract import ContractViolation, check_client, suno_router
 from contract._readiness import Verdict
 from contract._runner import ClientReport, run_client
-from mockserver import create_app
 
 from . import httpx_async, httpx_sync, requests_client
 
@@ -77,6 +77,16 @@ CLIENTS: tuple[Client, ...] = (
         expected="tags: is required (did you mean tags instead of style?)",
     ),
     Client(
+        "`aiohttp`",
+        "tests/clients/aiohttp_client.py",
+        "trusts `raise_for_status=True` and reads `data` without checking the body's `code`, so a failure "
+        "in an HTTP 200 answer (402, 429, 455, ...) is read as data",
+        RUNNER,
+        command=(sys.executable, str(HERE / "aiohttp_client.py")),
+        bug_word="http-status-only",
+        expected="generate-music: code 402: crashed (exit 1: TypeError: 'NoneType' object is not subscriptable)",
+    ),
+    Client(
         "CLI (sh + curl)",
         "tests/clients/flow.sh",
         'the flag from a shell variable is quoted in the JSON (`"instrumental":"false"`)',
@@ -123,7 +133,7 @@ def _router(flow: Callable[..., Any], bug: bool) -> str | None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a router that saw nothing warns; that counts as raised
         try:
-            with suno_router("kie", create_app("kie", time_scale=1000)) as router:
+            with suno_router("kie") as router:  # as a user gets it: a virtual clock that moves as the flow polls
                 _call(flow, router.base_url, bug)
         except ContractViolation as exc:
             return " / ".join(str(v) for v in exc.violations)
@@ -131,11 +141,17 @@ def _router(flow: Callable[..., Any], bug: bool) -> str | None:
 
 
 def _runner_message(report: ClientReport) -> str:
-    """The report's first mishandled scenario (its stable part) and each broken request rule."""
+    """The report's first mishandled scenario (its stable part) and each broken request rule.
+
+    The stable part: what the runner adds after ``; `` (why a success was early), or, for a crash,
+    the program's own error line (the exit code and the line, without the run's wall time).
+    """
     parts: list[str] = []
     for run in report.runs:
         if run.verdict is not Verdict.HANDLED:
             why = run.detail.split("; ", 1)[1] if "; " in run.detail else ""
+            if not why and run.verdict is Verdict.CRASHED:
+                why = re.sub(r", [0-9.]+ s$", "", run.detail)
             parts.append(f"{run.scenario.name}: {run.verdict.value}" + (f" ({why})" if why else ""))
             break
     parts += [f"request rule broken: {rule}" for rule in report.violations()]
