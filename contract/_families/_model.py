@@ -2,7 +2,10 @@
 
 A :class:`Family` is what the documents say about one kind of job: the operations that create it,
 the details operation that reads it (with its query field), the status field and its documented
-order, the callbacks in documented order, and the documented receiver timeout. An
+order, the callbacks in documented order, and the documented receiver timeout; and where its
+answers put the created id, the answered id, the record and the status (``data.taskId``,
+``data``, ``data.<field>`` by default; Recovery's ``data.task_id``, top-level ``task_id``, the
+whole answer and its top-level ``code``). An
 :class:`Operation` carries its method and path, its fields (:class:`Field`, from which the rules
 are checked *and* the boundary probes derived), the cross-field rules a field list cannot say, a
 valid-body builder and what it needs (a finished task of another family).
