@@ -427,7 +427,12 @@ class SunoRouter(KindAwareRouter):
         """
         wanted = rule.next_status(operation_id)
         status = next(
-            (s for f in families.reading(operation_id) if (s := f.status_for(self.provider)) is not None), None
+            (
+                s
+                for f in families.reading(operation_id)
+                if (s := f.status_for(self.provider)) is not None and not s.in_code
+            ),
+            None,
         )
         if status is not None and 0 <= status.rank(wanted) < len(status.order):
             advance: Callable[[float], Awaitable[None]] = getattr(self.app, "advance")  # noqa: B009 (duck-typed app)

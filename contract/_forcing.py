@@ -147,6 +147,6 @@ def _states(provider: str, details: str) -> list[Any]:
     out: list[Any] = []
     for family in families.reading(details):
         status = family.status_for(provider)
-        if status is not None:
+        if status is not None and not status.in_code:  # a status in the top-level code is not a forced state
             out += [v for v in (*status.order, *status.failures) if v not in out]
     return out

@@ -279,12 +279,13 @@ class _Section:
                 self.virtual_clock = moved
             if moved:
                 return
-        time.sleep(self.host.config.poll_interval)
+        self.host.config.sleep(self.host.config.poll_interval)
 
     def lifecycle(self, created: _Created) -> None:
         """Poll recordInfo to a final state (bounded), judging every record; then read it again twice."""
         model, rule = created.model, "recordInfo"
-        deadline = time.monotonic() + self.host.config.lifecycle_timeout
+        clock = self.host.config.clock
+        deadline = clock() + self.host.config.lifecycle_timeout
         last: str | None = None
         for polls in range(1, MAX_POLLS + 1):
             exchange = self.send("GET", RECORD, query={"taskId": created.task_id})
@@ -314,7 +315,7 @@ class _Section:
                 self.host.progress(f"market {model}: {state} after {polls} poll(s)")
                 self.reread(created, data)
                 return
-            if self.virtual_clock is False and time.monotonic() > deadline:
+            if self.virtual_clock is False and clock() > deadline:
                 break
             self.advance()
         failure = f"task {created.task_id} still {last!r} after the bounded polls; raise --lifecycle-timeout"
@@ -344,7 +345,7 @@ class _Section:
             return
         deadline = time.monotonic() + self.host.config.callback_wait
         while time.monotonic() < deadline and not all(receiver.for_path(c.path) for c in self.created):
-            time.sleep(0.05)
+            self.host.config.sleep(0.05)
         for created in self.created:
             payloads = receiver.for_path(created.path)
             if not payloads:

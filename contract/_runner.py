@@ -348,7 +348,7 @@ def scenarios(provider: str, used: Sequence[str]) -> list[ClientScenario]:
         for family in families.reading(details):
             status = family.status_for(provider)
             creating = [o.id for o in family.creating if o.id in used]
-            if status is None or not creating:
+            if status is None or status.in_code or not creating:
                 continue
             for failure in status.failures:
                 name = f"{details}: state {failure}"

@@ -21,7 +21,7 @@ section, since it ages every task); elsewhere the probe is not run and the run s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -158,9 +158,8 @@ def past_retention(suite: Suite) -> None:
         suite.examples += 1
         suite.judge_shape(exchange)
         failure = checks.expect_code(exchange, [200, 404], f"details of a {fam.name} task past its retention")
-        if failure is None and exchange.code == 200:
-            data: Any = exchange.body.get("data") if isinstance(exchange.body, dict) else None
-            if not isinstance(data, dict) or data.get("taskId") != finished.task_id:
-                failure = f"details of {finished.task_id} past its retention answered another task or no data"
+        record, shown = fam.record(exchange.body), fam.answered_id(exchange.body)
+        if failure is None and exchange.code == 200 and (not isinstance(record, dict) or shown != finished.task_id):
+            failure = f"details of {finished.task_id} past its retention answered another task or no data"
         suite.record("time", details.id, failure, exchange)
         suite.cover(f"{details.id}: a {fam.name} task past its retention answers 200 or 404", failure)

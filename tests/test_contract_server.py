@@ -16,11 +16,12 @@ import uvicorn
 from contract import _rules as rules
 from contract._cli import junit_xml, main
 from contract._selftest import MUTANTS, suite_result
-from contract._selftest.wrappers import CALLBACK_HOLD, RECEIVER_TIMEOUT
+from contract._selftest.wrappers import CALLBACK_HOLD, RECEIVER_TIMEOUT, VirtualTime
 from contract._server import SuiteConfig, SuiteResult, run_server_suite, suite_session
 from contract._server.discovery import discover, fixture
 from contract._server.lifecycle import callbacks, lifecycle
-from contract._sources import unknown_tasks
+from contract._server.run import SECTIONS
+from contract._sources import past_retention, unknown_tasks
 from mockserver import create_app, openapi
 
 TOKEN = "test-token"
@@ -28,22 +29,39 @@ Json = Any
 Scope = dict[str, Any]
 
 
-def mock(provider: str, time_scale: float = 300.0, **switches: str) -> Any:
-    # A fast clock keeps the lifecycle short; the suite also works at the default speed. The
-    # passing runs use 60 (stages 250 ms apart) so concurrent callback deliveries keep their order.
-    # ``switches`` set the mock's profile switches (a documented difference set the other way).
-    return create_app(provider, seed=1, tokens=frozenset({TOKEN}), time_scale=time_scale, profile_overrides=switches)
+def mock(provider: str, **options: Any) -> Any:
+    """The mock on its virtual clock: it moves only when the suite waits (through :class:`VirtualTime`).
+
+    ``options``: more of ``create_app``'s (``profile_overrides``, ``callback_timeout_s``, ...).
+    """
+    return create_app(provider, seed=1, tokens=frozenset({TOKEN}), virtual_clock=True, **options)
+
+
+def virtual(app: Any, provider: str, **options: Any) -> SuiteConfig:
+    """A suite config over ``app`` whose every wait moves the mock's virtual clock instead of real time."""
+    waits = VirtualTime(app)
+    settings: dict[str, Any] = {"max_examples": 10, "callback_wait": 5.0}
+    settings.update(options)
+    return SuiteConfig(provider=provider, token=TOKEN, app=waits, sleep=waits.sleep, clock=waits.clock, **settings)
 
 
 def run(provider: str, app: Any, **options: Any) -> SuiteResult:
-    settings: dict[str, Any] = {"max_examples": 10, "callback_wait": 5.0}
-    settings.update(options)
-    return run_server_suite(SuiteConfig(provider=provider, token=TOKEN, app=app, **settings))
+    """Every section but the retention probes, on the virtual clock.
+
+    Ageing every task (``past_retention``) has tests of its own below: on the virtual clock it would
+    run here too and age the tasks of every family, which is not what these runs are about.
+    """
+    with suite_session(virtual(app, provider, **options)) as session:
+        for section in SECTIONS:
+            if section.run is not past_retention:
+                section.run(session.suite)
+    assert session.result is not None
+    return session.result
 
 
 @pytest.mark.parametrize("provider", openapi.PROVIDERS)
 def test_suite_passes_against_the_mock_in_process(provider: str) -> None:
-    result = run(provider, mock(provider, 60.0), max_examples=25, require_callbacks=True)
+    result = run(provider, mock(provider), max_examples=25, require_callbacks=True)
     assert result.ok, result.summary()
     assert result.is_mock
     # every check ran at least once
@@ -60,6 +78,11 @@ def test_suite_passes_against_the_mock_in_process(provider: str) -> None:
     assert "generate-music: title is required when customMode is true" in rules_probed
     assert "get-music-details: a finished task read again stays the same (music)" in rules_probed
     assert set(result.operations) == set(rules.OPERATIONS[provider])
+    if "recover-audio" in result.operations:  # Recovery: polled through its top-level code, 201 then 200
+        for rule in ("code only moves forward", "the details show what the code says"):
+            held = result.coverage[f"get-recovery-details: {rule} (recovery)"]
+            assert held.held and held.probes >= 2, result.coverage_table()
+        assert result.coverage["recover-audio: callbacks in documented order and count (1 at most)"].held
 
 
 def _free_port() -> int:
@@ -71,7 +94,10 @@ def _free_port() -> int:
 @pytest.fixture
 def http_mock() -> Iterator[str]:
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(mock("apikley", 60.0), host="127.0.0.1", port=port, log_level="warning"))
+    # The one run against a real HTTP server, through the CLI, with the suite's real sleep: the mock's
+    # clock follows real time (60 times as fast), as a server's would.
+    app = create_app("apikley", seed=1, tokens=frozenset({TOKEN}), time_scale=60.0)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -149,6 +175,8 @@ def test_mutant_is_caught_by_name(name: str) -> None:
         ("music callbacks never retried", "generate-music: a refused callback is delivered again"),
         ("music callbacks not retried after a receiver timeout", "generate-music: a callback not answered in time"),
         ("accepts an unknown taskId on WAV", "convert-to-wav: an unknown taskId gets 404 or 422"),
+        ("recovery details 200 while running", "get-recovery-details: the details show what the code says"),
+        ("recovery details back to 201 after 200", "get-recovery-details: a finished task read again stays the same"),
     ],
 )
 def test_the_coverage_table_names_the_broken_rule(name: str, rule: str) -> None:
@@ -159,8 +187,8 @@ def test_the_coverage_table_names_the_broken_rule(name: str, rule: str) -> None:
 
 
 def test_callbacks_the_receiver_does_not_answer_in_time_are_retried_as_documented() -> None:
-    app = create_app("kie", seed=1, tokens=frozenset({TOKEN}), time_scale=300.0, callback_timeout_s=RECEIVER_TIMEOUT)
-    config = SuiteConfig(provider="kie", token=TOKEN, app=app, callback_wait=10.0, callback_hold=CALLBACK_HOLD)
+    app = mock("kie", callback_timeout_s=RECEIVER_TIMEOUT)
+    config = virtual(app, "kie", callback_wait=10.0, callback_hold=CALLBACK_HOLD)
     with suite_session(config) as session:
         discover(session.suite)
         fixture(session.suite)
@@ -179,7 +207,7 @@ def test_callbacks_the_receiver_does_not_answer_in_time_are_retried_as_documente
 
 
 def test_an_unknown_task_is_refused_on_every_operation_that_builds_on_one() -> None:
-    with suite_session(SuiteConfig(provider="sunoapi", token=TOKEN, app=mock("sunoapi"))) as session:
+    with suite_session(virtual(mock("sunoapi"), "sunoapi")) as session:
         discover(session.suite)
         fixture(session.suite)
         unknown_tasks(session.suite)
@@ -354,8 +382,32 @@ def test_a_task_past_its_retention_is_probed_on_a_virtual_clock() -> None:
     }, result.coverage_table()
 
 
+class _RealTimeClock:
+    """Refuses ``POST /_mock/clock/advance`` as a mock on a real-time clock does (the rest goes to the mock)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/_mock/clock/advance":
+            message = "Validation error: the clock follows real time; start the mock with --virtual-clock to advance it"
+            raw = json.dumps({"code": 422, "msg": message, "data": None}).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": raw})
+            return
+        await self.app(scope, receive, send)
+
+
 def test_without_a_virtual_clock_the_retention_probe_says_it_did_not_run() -> None:
-    result = run("kie", mock("kie"), max_examples=3, schemathesis=False)
+    # The suite cannot move this mock's clock (as on a real-time one); its waits still do, underneath.
+    inner = mock("kie")
+    waits = VirtualTime(_RealTimeClock(inner), clock_app=inner)
+    config = SuiteConfig(
+        provider="kie", token=TOKEN, app=waits, sleep=waits.sleep, clock=waits.clock, max_examples=3, schemathesis=False
+    )
+    result = run_server_suite(config)
+    assert result.ok, result.summary()
     assert any("past their retention were not probed" in n for n in result.notes)
     held = {r.rule for r in result.coverage.values() if r.held}
     assert "replace-section: a track of another task gets 404 or 422" in held

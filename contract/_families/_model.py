@@ -2,7 +2,10 @@
 
 A :class:`Family` is what the documents say about one kind of job: the operations that create it,
 the details operation that reads it (with its query field), the status field and its documented
-order, the callbacks in documented order, and the documented receiver timeout. An
+order, the callbacks in documented order, and the documented receiver timeout; and where its
+answers put the created id, the answered id, the record and the status (``data.taskId``,
+``data``, ``data.<field>`` by default; Recovery's ``data.task_id``, top-level ``task_id``, the
+whole answer and its top-level ``code``). An
 :class:`Operation` carries its method and path, its fields (:class:`Field`, from which the rules
 are checked *and* the boundary probes derived), the cross-field rules a field list cannot say, a
 valid-body builder and what it needs (a finished task of another family).
@@ -42,6 +45,7 @@ __all__ = [
     "When",
     "changed",
     "details_operation",
+    "value_at",
 ]
 
 ALL_PROVIDERS: frozenset[str] = frozenset({"kie", "sunoapi", "apibox", "apikley"})
@@ -332,11 +336,36 @@ class Operation:
 
 @dataclass(frozen=True)
 class Status:
-    """The status field of a details answer: its name, the forward order (success last) and the failures."""
+    """The status of a details answer: its name, the forward order (success last), the failures and where it sits.
+
+    Most families write it in ``data.<field>`` (``status``, ``successFlag``); Get Recovery Audio
+    Details answers it as the top-level ``code`` (201 running, 200 done, 500 every track failed):
+    ``Status("code", (201, 200), (500,), at=("code",))``.
+    """
 
     field: str
     order: tuple[Any, ...]
     failures: tuple[Any, ...]
+    #: Where the status sits in the details answer (None: ``("data", field)``).
+    at: tuple[str, ...] | None = None
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """Where the status sits in the details answer."""
+        return ("data", self.field) if self.at is None else self.at
+
+    @property
+    def in_code(self) -> bool:
+        """The status is the answer's top-level ``code``: a documented status other than 200 is not a refusal."""
+        return self.path == ("code",)
+
+    def read(self, answer: Any) -> Any:
+        """The status a details answer shows (None when it shows none)."""
+        return value_at(answer, self.path)
+
+    def answers(self, code: int | None) -> bool:
+        """Whether a details answer with ``code`` shows the task: 200, or any documented status when it is the code."""
+        return code == 200 or (self.in_code and self.rank(code) >= 0)
 
     @property
     def success(self) -> Any:
@@ -365,7 +394,8 @@ class Status:
         return self.rank(value) in (len(self.order) - 1, 99)
 
 
-def _at(payload: Any, path: tuple[str, ...]) -> Any:
+def value_at(payload: Any, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` (keys) in a JSON value; None where the path does not lead."""
     node = payload
     for key in path:
         if not isinstance(node, Mapping):
@@ -398,14 +428,14 @@ class Callbacks:
         if self.stage_at is None:
             code = payload.get("code") if isinstance(payload, Mapping) else None
             return None if code is None else ("complete" if code == 200 else "error")
-        value = _at(payload, self.stage_at)
+        value = value_at(payload, self.stage_at)
         return None if value is None else str(value)
 
     def task_id_path(self, provider: str) -> tuple[str, ...]:
         return self.task_id_at if isinstance(self.task_id_at, tuple) else self.task_id_at[provider]
 
     def task_id(self, payload: Any, provider: str) -> Any:
-        return _at(payload, self.task_id_path(provider))
+        return value_at(payload, self.task_id_path(provider))
 
 
 RecordCheck = Callable[[Mapping[str, Any], Any, "int | None"], "str | None"]
@@ -421,8 +451,15 @@ class Family:
     creating: tuple[Operation, ...] = ()
     #: The details operation that reads its tasks (replace tasks are read as music tasks).
     details: Operation | None = None
+    #: Where the creating operation's answer names the created task.
+    created_id_at: tuple[str, ...] = ("data", "taskId")
     #: The query field of the details operation that names the task.
     details_query: str = "taskId"
+    #: Where the details answer names the task it shows.
+    answered_id_at: tuple[str, ...] = ("data", "taskId")
+    #: Where the details answer holds the task's record (what ``record_check``, ``tracks`` and the
+    #: re-reads judge); ``()``: the whole answer (Recovery's top-level ``{code, task_id, msg, data}``).
+    record_at: tuple[str, ...] = ("data",)
     status: Status | None = None
     #: Providers whose documents give another status field.
     status_by_provider: Mapping[str, Status] = field(default_factory=dict)
@@ -442,6 +479,19 @@ class Family:
 
     def status_for(self, provider: str) -> Status | None:
         return self.status_by_provider.get(provider, self.status)
+
+    def created_id(self, answer: Any) -> str | None:
+        """The task id a creating answer gives (None: none, or not a non-empty string)."""
+        value = value_at(answer, self.created_id_at)
+        return value if isinstance(value, str) and value else None
+
+    def answered_id(self, answer: Any) -> Any:
+        """The task id a details answer names."""
+        return value_at(answer, self.answered_id_at)
+
+    def record(self, answer: Any) -> Any:
+        """The task's record in a details answer (see :attr:`record_at`)."""
+        return value_at(answer, self.record_at)
 
     @property
     def operations(self) -> tuple[Operation, ...]:

@@ -231,6 +231,35 @@ class _StemlessCallback:
         return status, payload
 
 
+def _recovery_done_while_running(status: int, payload: Json) -> tuple[int, Json]:
+    """A running recovery (top-level 201) answers 200, its one track not recovered yet: done before it is."""
+    if payload.get("code") == 201:
+        track = {
+            "id": "e231a6f0-5b3c-4d7e-9f1a-2b3c4d5e6f70",
+            "audio_url": None,
+            "title": "",
+            "status": "failed",
+            "error": "clip_not_complete",
+        }
+        return 200, {**payload, "code": 200, "msg": "success", "data": [track]}
+    return status, payload
+
+
+class _RecoveryBackToRunning:
+    """Once a recovery's details have answered 200, they answer 201 (running, data null) for that task."""
+
+    def __init__(self) -> None:
+        self.finished: set[str] = set()
+
+    def __call__(self, status: int, payload: Json) -> tuple[int, Json]:
+        task_id = payload.get("task_id")
+        if task_id in self.finished:
+            return status, {**payload, "code": 201, "msg": "running", "data": None}
+        if payload.get("code") == 200 and isinstance(task_id, str):
+            self.finished.add(task_id)
+        return status, payload
+
+
 def _cover_again_accepted(path: str, raw: bytes, status: int, payload: Json) -> tuple[int, Json]:
     if path == "/api/v1/suno/cover/generate" and payload.get("code") in (400, 409):
         return 200, {"code": 200, "msg": "success", "data": {"taskId": "c" * 32}}
@@ -350,6 +379,18 @@ _TABLE: dict[str, tuple[str, Callable[[Any], Any], str, str]] = {
         lambda app: Mutant(app, response=_cover_again_accepted),
         "once_only",
         "called again on the same task",
+    ),
+    "recovery details 200 while running": (
+        "apibox",
+        lambda app: Mutant(app, response=_on("/suno/recovery/record-info", _recovery_done_while_running)),
+        "lifecycle",
+        "code 200 but no track is recovered",
+    ),
+    "recovery details back to 201 after 200": (
+        "apibox",
+        lambda app: Mutant(app, response=_on("/suno/recovery/record-info", _RecoveryBackToRunning())),
+        "time",
+        "from code 200 to 201",
     ),
     "MIDI details success without midiData": (
         "kie",

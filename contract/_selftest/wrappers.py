@@ -2,11 +2,13 @@
 
 None of them judges anything, and none lives in the mock's code: :class:`Mutant` rewrites the
 requests or answers of the mock it wraps; :class:`Relay` sits between the mock and the suite's
-callback receiver.
+callback receiver. :class:`VirtualTime` lets the suite wait on the mock's virtual clock instead
+of real time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -17,7 +19,19 @@ import httpx
 
 from mockserver import create_app
 
-__all__ = ["CALLBACK_HOLD", "RECEIVER_TIMEOUT", "TOKEN", "Json", "Mutant", "Relay", "Scope", "json_body", "mock"]
+__all__ = [
+    "CALLBACK_HOLD",
+    "RECEIVER_TIMEOUT",
+    "TIME_SCALE",
+    "TOKEN",
+    "Json",
+    "Mutant",
+    "Relay",
+    "Scope",
+    "VirtualTime",
+    "json_body",
+    "mock",
+]
 
 TOKEN = "selftest-token"
 Json = Any
@@ -27,6 +41,9 @@ Scope = dict[str, Any]
 #: the answers it must not give in time (the timeout probe costs some 6 s per family, beside the rest).
 RECEIVER_TIMEOUT = 2.0
 CALLBACK_HOLD = 3.0
+#: Mock seconds per second the suite waits, on :class:`VirtualTime`: a 0.4 s poll moves the mock 10 s,
+#: so a music task (done at 150 s) is read at each of its stages on the way.
+TIME_SCALE = 25.0
 #: How long the ``ack-timeouts`` relay waits for the receiver before it acknowledges a delivery itself.
 RELAY_PATIENCE = 1.0
 
@@ -191,3 +208,44 @@ class Relay:
         for index, target in enumerate(targets):
             text = text.replace(f"{self.base}/{index:06d}", target)
         return status, json.loads(text)
+
+
+class VirtualTime:
+    """An ASGI app (the mock on its virtual clock, wrapped or not) and a sleep and clock for the suite over it.
+
+    Pass it as ``SuiteConfig(app=vt, sleep=vt.sleep, clock=vt.clock)``: each wait the suite makes
+    moves the mock's clock ``scale`` mock seconds per second asked (``POST /_mock/clock/advance``
+    through the app, on the loop that serves it), and returns; no real time passes, and nothing
+    the suite checks races it. :attr:`clock` counts the seconds slept, so the lifecycle deadline
+    is a number of polls. ``clock_app`` takes the advance requests instead of ``app`` (a wrapper
+    that refuses the suite's own clock requests, as a mock on a real-time clock does, wraps it).
+    """
+
+    def __init__(self, app: Any, scale: float = TIME_SCALE, *, clock_app: Any = None) -> None:
+        self.app, self.scale = app, scale
+        self.clock_app = app if clock_app is None else clock_app
+        self.slept = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        self._loop = asyncio.get_running_loop()  # the loop the app runs on (the suite's test client's)
+        await self.app(scope, receive, send)
+
+    def sleep(self, seconds: float) -> None:
+        """Move the mock's clock ``seconds * scale`` and run what falls due (callbacks included)."""
+        if self._loop is None:
+            raise RuntimeError("VirtualTime.sleep before the app served anything: pass the VirtualTime as the app")
+        self.slept += seconds
+        answer = asyncio.run_coroutine_threadsafe(self._advance(seconds * self.scale), self._loop).result()
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict) or "time" not in data:
+            raise RuntimeError(f"the mock's clock did not move (start it with virtual_clock=True): {answer!r}")
+
+    def clock(self) -> float:
+        """Seconds slept so far (the suite's deadlines, read on this clock, count polls, not real time)."""
+        return self.slept
+
+    async def _advance(self, seconds: float) -> Json:
+        transport = httpx.ASGITransport(app=self.clock_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return json_body((await client.post("/_mock/clock/advance", json={"seconds": seconds})).content)

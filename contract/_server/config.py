@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,10 +11,14 @@ import httpx
 
 from .. import _rules as rules
 
-__all__ = ["ASGIApp", "Progress", "SuiteConfig"]
+__all__ = ["ASGIApp", "Clock", "Progress", "Sleep", "SuiteConfig"]
 
 ASGIApp = Callable[..., Any]
 Progress = Callable[[str], None]
+#: Lets ``seconds`` pass (:func:`time.sleep`, or a test's sleep that moves a mock's virtual clock).
+Sleep = Callable[[float], None]
+#: Seconds on a monotonic clock (:func:`time.monotonic`), what the suite's deadlines are read on.
+Clock = Callable[[], float]
 
 
 @dataclass
@@ -52,6 +57,15 @@ class SuiteConfig:
     #: An httpx transport for HTTP targets (tests use it to keep traffic on the machine).
     transport: httpx.BaseTransport | None = None
     progress: Progress | None = None
+    #: How the suite lets time pass: between polls, before reading a finished task again, while
+    #: callbacks are still due. Real time by default; a test of the suite against a mock on its
+    #: virtual clock passes one that moves that clock instead (and ``clock`` counting what it slept),
+    #: so no real time passes and nothing races it.
+    sleep: Sleep = time.sleep
+    #: The clock the lifecycle deadline (``lifecycle_timeout``) is read on. The wait for callbacks
+    #: (``callback_wait``) is for deliveries to arrive over the network: it keeps real time, and
+    #: ends as soon as they have.
+    clock: Clock = time.monotonic
 
     def __post_init__(self) -> None:
         if self.provider not in rules.PROVIDERS:

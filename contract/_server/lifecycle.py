@@ -4,6 +4,12 @@
 task stays the same; ``callbacks`` the order, count and payloads of what the receiver got, and
 that a refused delivery (HTTP 500), and one the receiver does not answer in time
 (``SuiteConfig.callback_hold``), is retried as documented.
+
+A family's table says where its answers put things (:class:`contract._families.Family`): the
+created task's id (``created_id_at``), the details query that names it (``details_query``), the
+id the details answer names (``answered_id_at``), the record judged (``record_at``) and its status
+(``Status.at``: ``data.status``, ``data.successFlag``, or Recovery's top-level ``code``, where 201
+means running rather than a refusal). Every wait goes through ``SuiteConfig.sleep``.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ from urllib.parse import urlsplit
 
 from .. import _checks as checks
 from .. import _families as families
+from .._checks import Exchange
 from .._families import CALLBACK, Family, Operation, Source, Track
 from .._requests import valid_body
 from .receiver import HANG, REFUSE
 from .suite import Suite
 
-__all__ = ["MOST_ATTEMPTS", "REREADS", "Expected", "callbacks", "lifecycle"]
+__all__ = ["CALLBACK_STEP", "MOST_ATTEMPTS", "REREADS", "Expected", "callbacks", "lifecycle"]
 
 
 #: The most delivery attempts any document allows (3: replace-section, sunoapi music); families that
@@ -47,6 +54,8 @@ class Expected:
 
 #: How often a finished task is read again (the time checks).
 REREADS = 3
+#: Seconds between two looks at the receiver while callbacks are still due.
+CALLBACK_STEP = 0.05
 
 
 def lifecycle(suite: Suite) -> None:
@@ -73,12 +82,10 @@ def lifecycle(suite: Suite) -> None:
             suite.notes.append(f"lifecycle of {op.id} not run: it creates a billed task; allow it with --spend-budget")
             continue
         suite.examples += 1
-        if not suite.judge_shape(exchange) or exchange.code != 200:
-            failure = checks.expect_code(exchange, [200], f"a valid {op.id} request (lifecycle)")
-            suite.record("lifecycle", op.id, failure or "no taskId in the answer", exchange)
+        task_id = _created(suite, fam, op, exchange, "lifecycle")
+        if task_id is None:
             continue
         suite.use_up(op, body)
-        task_id = str(exchange.body["data"]["taskId"])
         final = poll(suite, fam, op.id, task_id, body)
         if final is not None and fam.name not in suite.sources:
             tracks = tuple(fam.tracks(final)) if fam.tracks else ()
@@ -110,13 +117,24 @@ def refused_delivery(
     if exchange is None:
         return
     suite.examples += 1
-    if not suite.judge_shape(exchange) or exchange.code != 200:
-        failure = checks.expect_code(exchange, [200], f"a valid {op.id} request (callbacks refused)")
-        suite.record("lifecycle", op.id, failure or "no taskId in the answer", exchange)
+    task_id = _created(suite, fam, op, exchange, "callbacks refused")
+    if task_id is None:
         return
     suite.use_up(op, body)
-    task_id = str(exchange.body["data"]["taskId"])
     suite.expected_callbacks.append(Expected(task_id, fam, urlsplit(url).path, op.id, refused=True, hung=hung))
+
+
+def _created(suite: Suite, fam: Family, op: Operation, exchange: Exchange, why: str) -> str | None:
+    """The id of the task a valid creating request made (where the family's answer puts it), or None, recorded."""
+    where = ".".join(fam.created_id_at)
+    if not suite.judge_shape(exchange) or exchange.code != 200:
+        failure = checks.expect_code(exchange, [200], f"a valid {op.id} request ({why})")
+        suite.record("lifecycle", op.id, failure or f"no task id at {where} in the answer", exchange)
+        return None
+    task_id = fam.created_id(exchange.body)
+    if task_id is None:
+        suite.record("lifecycle", op.id, f"a created {fam.name} task answered no task id string at {where}", exchange)
+    return task_id
 
 
 def poll(suite: Suite, fam: Family, op: str, task_id: str, sent: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -124,7 +142,8 @@ def poll(suite: Suite, fam: Family, op: str, task_id: str, sent: Mapping[str, An
     details, status = fam.details, fam.status_for(suite.provider)
     assert details is not None and status is not None
     query = {fam.details_query: task_id}
-    deadline = time.monotonic() + suite.config.lifecycle_timeout
+    clock = suite.config.clock
+    deadline = clock() + suite.config.lifecycle_timeout
     last: Any = None
     finished: dict[str, Track] = {}
     polls = 0
@@ -134,26 +153,27 @@ def poll(suite: Suite, fam: Family, op: str, task_id: str, sent: Mapping[str, An
         polls += 1
         suite.examples += 1
         if not suite.judge_shape(exchange):
-            suite.record("lifecycle", op, "record-info answered an undocumented shape while polling", exchange)
+            suite.record("lifecycle", op, f"{details.id} answered an undocumented shape while polling", exchange)
             return None
-        data = exchange.body.get("data")
-        if exchange.code != 200 or not isinstance(data, dict):
-            suite.record("lifecycle", op, f"record-info of a created task answered code {exchange.code}", exchange)
+        record = fam.record(exchange.body)
+        if not status.answers(exchange.code) or not isinstance(record, dict):
+            suite.record("lifecycle", op, f"{details.id} of a created task answered code {exchange.code}", exchange)
             return None
-        value = data.get(status.field)
+        value = status.read(exchange.body)
+        answered = fam.answered_id(exchange.body)
         found = {
             f"{details.id}: {status.field} only moves forward ({fam.name})": checks.status_move(status, last, value),
             f"{details.id}: the details show what the {status.field} says ({fam.name})": (
-                fam.record_check(data, value, fam.results) if fam.record_check else None
+                fam.record_check(record, value, fam.results) if fam.record_check else None
             ),
             f"{details.id}: the details are those of the task asked for": (
                 None
-                if data.get("taskId") == task_id
-                else f"record-info answered taskId {data.get('taskId')!r} for {task_id!r}"
+                if answered == task_id
+                else f"{details.id} answered {'.'.join(fam.answered_id_at)} {answered!r} for {task_id!r}"
             ),
         }
         if fam.echoes_param:
-            found[f"{details.id}: param echoes the request ({fam.name})"] = checks.param_echo(data.get("param"), sent)
+            found[f"{details.id}: param echoes the request ({fam.name})"] = checks.param_echo(record.get("param"), sent)
         for rule, problem in found.items():
             suite.cover(rule, problem)
         failure = next((problem for problem in found.values() if problem), None)
@@ -161,7 +181,7 @@ def poll(suite: Suite, fam: Family, op: str, task_id: str, sent: Mapping[str, An
         if failure:
             return None
         if fam.tracks is not None:
-            changed = _tracks_changed(finished, fam.tracks(data))
+            changed = _tracks_changed(finished, fam.tracks(record))
             suite.record("time", op, changed, exchange)
             suite.cover(f"{details.id}: a finished track never changes between reads ({fam.name})", changed)
             if changed:
@@ -169,8 +189,8 @@ def poll(suite: Suite, fam: Family, op: str, task_id: str, sent: Mapping[str, An
         last = value
         if status.is_terminal(value):
             suite.progress(f"lifecycle {op}: {value} after {polls} poll(s)")
-            return reread(suite, fam, op, task_id, data) if value == status.success else None
-        if time.monotonic() > deadline:
+            return reread(suite, fam, op, task_id, record) if value == status.success else None
+        if clock() > deadline:
             suite.record(
                 "lifecycle",
                 op,
@@ -179,7 +199,7 @@ def poll(suite: Suite, fam: Family, op: str, task_id: str, sent: Mapping[str, An
                 exchange,
             )
             return None
-        time.sleep(suite.config.poll_interval)
+        suite.config.sleep(suite.config.poll_interval)
 
 
 def _tracks_changed(finished: dict[str, Track], tracks: list[Track]) -> str | None:
@@ -206,12 +226,12 @@ def reread(suite: Suite, fam: Family, op: str, task_id: str, first: dict[str, An
             suite.record("time", op, "a finished task read again answered an undocumented shape", exchange)
             return None
         if exchange.code == 429:  # the documented query rate (3 per second per task): wait, read again
-            time.sleep(max(suite.config.poll_interval, 0.4))
+            suite.config.sleep(max(suite.config.poll_interval, 0.4))
             continue
         reads += 1
-        data = exchange.body.get("data")
+        data = fam.record(exchange.body)
         failure: str | None
-        if exchange.code != 200 or not isinstance(data, dict):
+        if not status.answers(exchange.code) or not isinstance(data, dict):
             failure = f"a finished task read again answered code {exchange.code}"
         else:
             failure = checks.finished_unchanged(first, data, status.field)
@@ -234,9 +254,10 @@ def callbacks(suite: Suite) -> None:
     """Order, count and payloads of the callbacks the receiver got for the lifecycle tasks."""
     if suite.receiver is None or not suite.expected_callbacks:
         return
+    # The deliveries come over the network: a real deadline, left as soon as every task's have come.
     deadline = time.monotonic() + suite.config.callback_wait
     while time.monotonic() < deadline and not all(_finished(suite, e) for e in suite.expected_callbacks):
-        time.sleep(0.05)
+        suite.config.sleep(CALLBACK_STEP)
     for expected in suite.expected_callbacks:
         spec = expected.family.callbacks
         assert spec is not None
