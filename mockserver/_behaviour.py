@@ -17,10 +17,11 @@ from ._errors import Invalid, NotFound
 from ._faults import TaskFaults
 from ._providers import Profile
 from ._spec import Operation
+from ._store import Task
 from ._tasks import Tasks
 from ._validation import Problem
 
-__all__ = ["Behaviour", "Call", "invalid", "not_found"]
+__all__ = ["Behaviour", "Call", "invalid", "not_found", "unexpired"]
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 3-4x as much, and one is made per request
@@ -56,3 +57,15 @@ def invalid(field: str, value: Any, rule: str) -> Invalid:
 def not_found(field: str, value: Any, rule: str) -> NotFound:
     """The profile's not-found code, naming the field, the value and what to do."""
     return NotFound(str(Problem(field, value, rule)))
+
+
+def unexpired(call: Call, field: str, value: Any, task: Task, what: str = "track") -> None:
+    """Refuse a source ``task`` past the profile's retention for its kind (the 422 naming the field).
+
+    Every operation that builds on an earlier task or on a file of the mock answers the same:
+    ``<field>: the <what>'s files have expired (kept <N> days); ... (got <value>)``.
+    """
+    if call.tasks.expired(task):
+        days = call.profile.retention(task.kind)
+        rule = f"the {what}'s files have expired (kept {days:g} days); make a new task and use what it answers"
+        raise invalid(field, value, rule)

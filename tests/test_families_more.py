@@ -583,3 +583,94 @@ async def test_the_old_rate_limit_code_is_a_switch(receiver: Any, overrides: dic
 def test_old_rate_limit_code_takes_only_the_two_old_codes() -> None:
     with pytest.raises(ConfigError, match="old_rate_limit_code=429 is not allowed; use one of 430, 405"):
         get_profile("sunoapi", {"old_rate_limit_code": "429"})
+
+
+# sources past the profile's retention ------------------------------------------------------------
+def _past_retention(answer: dict[str, Any], field: str, value: str, days: float) -> None:
+    """The documented refusal of a source past its retention: 422 naming the field, the value and the rule."""
+    assert answer["code"] == 422 and answer["data"] is None, answer
+    msg = answer["msg"]
+    assert msg.startswith(f"Validation error: {field}: ") and value[:30] in msg, msg  # long values are cut
+    assert f"have expired (kept {days:g} days)" in msg and "make a new task" in msg, msg
+
+
+async def _beyond(flow: Flow, days: float) -> None:
+    await flow.app.advance(days * 86400 + 1)
+
+
+@pytest.mark.parametrize("provider", providers_with("generate-cover-image"))
+async def test_cover_image_of_music_past_its_retention_is_expired_not_already_existing(
+    flows: Any, provider: str
+) -> None:
+    flow: Flow = flows(provider)
+    days = flow.app.profile.retention("music")
+    music, _ = flow.music()
+    fresh, _ = flow.music()
+    await flow.create("generate-cover-image", {"taskId": music})
+    await flow.app.advance(days * 86400 - 1)
+    kept = await flow.call("generate-cover-image", {"taskId": music, "callBackUrl": flow.callback_url})
+    assert kept["code"] == 409, kept  # within the retention: the one cover already exists
+    await flow.app.advance(2)
+    for task_id in (music, fresh):  # with a cover already made or not: expired comes first
+        answer = await flow.call("generate-cover-image", {"taskId": task_id, "callBackUrl": flow.callback_url})
+        _past_retention(answer, "taskId", task_id, days)
+
+
+@pytest.mark.parametrize("provider", providers_with("generate-midi"))
+async def test_midi_from_a_separation_past_its_retention_is_refused(flows: Any, provider: str) -> None:
+    flow: Flow = flows(provider)
+    days = flow.app.profile.retention("separation")
+    music, tracks = flow.music((20.0,))
+    separation = await flow.create("separate-vocals", {"taskId": music, "audioId": tracks[0]})
+    await flow.app.advance(days * 86400 - 1)
+    await flow.create("generate-midi", {"taskId": separation})  # within the retention: still made
+    await flow.app.advance(2)
+    answer = await flow.call("generate-midi", {"taskId": separation, "callBackUrl": flow.callback_url})
+    _past_retention(answer, "taskId", separation, days)
+
+
+@pytest.mark.parametrize("provider", providers_with("validate-voice"))
+async def test_voice_operations_on_tasks_past_their_retention_are_refused(flows: Any, provider: str) -> None:
+    flow: Flow = flows(provider)
+    days = flow.app.profile.retention("voice")
+    phrase = await _phrase(flow)
+    await flow.app.advance(60)
+    voice = await flow.create("create-voice", {"taskId": phrase, "verifyUrl": "https://example.com/r.mp3"})
+    await flow.app.advance(120)
+    assert (await flow.call("check-voice", {"task_id": voice}))["data"] == {"isAvailable": True}
+    await _beyond(flow, days)
+    again = await flow.call("regenerate-voice-phrase", {"taskId": phrase, "calBackUrl": flow.callback_url})
+    _past_retention(again, "taskId", phrase, days)
+    body = {"taskId": phrase, "verifyUrl": "https://example.com/r.mp3", "callBackUrl": flow.callback_url}
+    _past_retention(await flow.call("create-voice", body), "taskId", phrase, days)
+    _past_retention(await flow.call("check-voice", {"task_id": voice}), "task_id", voice, days)
+
+
+async def test_download_url_of_a_file_past_its_retention_is_refused(flows: Any) -> None:
+    flow: Flow = flows("kie")
+    days = flow.app.profile.retention("music")
+    music, tracks = flow.music()
+    wav = await flow.create("convert-to-wav", {"taskId": music, "audioId": tracks[0]})
+    await flow.app.advance(60)
+    file = (await flow.details("get-wav-details", wav))["response"]["audioWavUrl"]
+    urls = (file, f"http://mock/_mock/files/{tracks[1]}.mp3", f"http://mock/_mock/stream/{tracks[0]}")
+    await flow.app.advance(days * 86400 - 120)
+    for url in urls:
+        assert (await flow.call("get-download-url", {"url": url}))["code"] == 200
+    await flow.app.advance(120)
+    for url in urls:
+        _past_retention(await flow.call("get-download-url", {"url": url}), "url", url, days)
+
+
+@pytest.mark.parametrize("provider", providers_with("upload-cover"))
+async def test_an_upload_url_of_a_track_past_its_retention_is_refused(flows: Any, provider: str) -> None:
+    flow: Flow = flows(provider)
+    days = flow.app.profile.retention("music")
+    _, tracks = flow.music((100.0,))
+    url = f"http://mock/_mock/files/{tracks[0]}.mp3"
+    body = {"uploadUrl": url, "customMode": False, "instrumental": False, "model": "V4_5", "prompt": "a calm cover"}
+    await flow.app.advance(days * 86400 - 1)
+    await flow.create("upload-cover", body)
+    await flow.app.advance(2)
+    answer = await flow.call("upload-cover", {**body, "callBackUrl": flow.callback_url})
+    _past_retention(answer, "uploadUrl", url, days)

@@ -11,7 +11,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from .._behaviour import Call, invalid, not_found
+from .._behaviour import Call, invalid, not_found, unexpired
 from .._kind import FailureText, Renderer, Snapshot
 from .._lifecycle import Lifecycle, Progress, Stage, Status
 from .._store import Task, Track
@@ -81,7 +81,11 @@ def derived_task(call: Call, source: Task, detail: Any, *, free: bool = False) -
 
 
 def finished(call: Call, kind: str, what: str, field: str = "taskId") -> Task:
-    """The finished task of ``kind`` the request names in ``field`` (``what`` names it in messages)."""
+    """The finished, unexpired task of ``kind`` the request names in ``field`` (``what`` names it in messages).
+
+    The expiry comes before any once-per-task conflict of the caller: an expired task is refused as
+    expired, never as "already exists".
+    """
     task_id = call.body[field]
     task = call.tasks.get(task_id)
     if task is None:
@@ -90,6 +94,7 @@ def finished(call: Call, kind: str, what: str, field: str = "taskId") -> Task:
         raise invalid(field, task_id, f"is a {task.kind} task; use the taskId of a {what}")
     if not call.tasks.succeeded(task):
         raise invalid(field, task_id, f"the {what} is not finished (status {call.tasks.status(task)})")
+    unexpired(call, field, task_id, task, what)
     return task
 
 

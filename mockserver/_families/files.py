@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote, urlsplit
 from .. import _audio as audio
 from .._allowlist import is_allowed
 from .._artifacts.images import cover_image
-from .._behaviour import Call, invalid
+from .._behaviour import Call, invalid, unexpired
 from .._envelope import Answer
 from .._formbody import FormFile
 from .._kind import Artifact, JobKind, Renderer, Snapshot
@@ -294,21 +294,29 @@ def _own_file(call: Call, url: str) -> tuple[bytes, str] | None:
     return None if artifact is None else (artifact.body, artifact.content_type)
 
 
+def _track_owner(call: Call, track_id: str) -> Task | None:
+    """The task of the mock's track ``track_id``, or None when there is no such track."""
+    track = call.tasks.track(track_id)
+    return None if track is None else call.tasks.get(track.task_id)
+
+
 def download_url(call: Call) -> str:
     """Get Download URL (kie): a link to a file the mock made, valid 20 minutes."""
     url = str(call.body["url"])
     parts = urlsplit(url)
-    known = False
+    task: Task | None = None
+    what = "track"
     if (found := _FILE_PATH.fullmatch(parts.path)) is not None:
         if found.group(2) is not None:
             task = call.tasks.get(found.group(1))
-            known = task is not None and not call.tasks.expired(task)
+            what = "upload" if task is not None and task.kind == "upload" else "task"
         else:
-            known = call.tasks.track(found.group(1).rsplit(".", 1)[0]) is not None
+            task = _track_owner(call, found.group(1).rsplit(".", 1)[0])
     elif (stream := _STREAM_PATH.fullmatch(parts.path)) is not None:
-        known = call.tasks.track(stream.group(1)) is not None
-    if not known:
+        task = _track_owner(call, stream.group(1))
+    if task is None:
         raise invalid("url", url, "is not a file URL the mock generated (a task, track or upload file it holds)")
+    unexpired(call, "url", url, task, what)  # past retention (an upload's own 3 days): gone, as its file is
     expires = int(call.tasks.now()) + LINK_S
     return f"{call.base_url}{parts.path}?expires={expires}"
 

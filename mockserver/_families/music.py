@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._behaviour import Call, invalid, not_found
+from .._behaviour import Call, invalid, not_found, unexpired
 from .._kind import FailureText, JobKind, Snapshot
 from .._lifecycle import Failure, Lifecycle, Progress, Stage, Status
 from .._providers import Profile
@@ -187,9 +187,7 @@ def usable(call: Call, field: str, value: Any, track: Track, task: Task) -> None
     status = call.tasks.status(task)
     if not is_complete(status, track):
         raise invalid(field, value, f"the track is not complete yet (task status {status})")
-    if call.tasks.expired(task):
-        days = call.profile.retention(task.kind)
-        raise invalid(field, value, f"the track's files have expired (kept {days:g} days)")
+    unexpired(call, field, value, task)
 
 
 def source_track(call: Call, audio_id: str, field: str = "audioId") -> tuple[Track, Task]:

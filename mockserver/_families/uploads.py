@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._behaviour import Call, invalid
+from .._behaviour import Call, invalid, unexpired
 from .._store import Track
 from .music import EXTENSION_LENGTH, title_of
 
@@ -41,6 +41,9 @@ def _check_upload(call: Call, field: str, url: str) -> float | None:
     track = upload_length(call, url)
     if track is None:
         return None
+    owner = call.tasks.get(track.task_id)
+    if owner is not None:
+        unexpired(call, field, url, owner)  # the mock's own track past its retention: gone, as its file is
     model = str(call.body.get("model", ""))
     limit = UPLOAD_LIMIT_S
     if track.duration > limit:

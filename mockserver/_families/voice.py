@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from .._behaviour import Call, invalid, not_found
+from .._behaviour import Call, invalid, not_found, unexpired
 from .._kind import FailureText, JobKind, Snapshot
 from .._lifecycle import Failure, Lifecycle, Progress, Stage
 from .._providers import Profile
@@ -215,6 +215,7 @@ def _phrase_task(call: Call, field: str) -> Task:
         raise not_found(field, task_id, "no such task; use the taskId Generate verification phrase answered")
     if task.kind != "voice-phrase":
         raise invalid(field, task_id, f"is a {task.kind} task; use the taskId of a verification-phrase task")
+    unexpired(call, field, task_id, task, "verification phrase task")
     return task
 
 
@@ -281,6 +282,7 @@ def check_voice(call: Call) -> dict[str, bool]:
         raise not_found("task_id", task_id, "no such task; use the taskId Create custom voice answered")
     if task.kind != "voice":
         raise invalid("task_id", task_id, f"is a {task.kind} task; use the taskId of a Create custom voice task")
+    unexpired(call, "task_id", task_id, task, "voice task")
     return {"isAvailable": call.tasks.succeeded(task)}
 
 
