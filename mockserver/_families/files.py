@@ -15,7 +15,8 @@ itself.  Download timeout 30 s (the page), at most 100 MB (the page's recommenda
 
 Get Download URL (kie, ``common/download-url``) accepts only URLs the mock made (a file of a
 task, a track or an upload it holds); others answer 422, as kie's page says for URLs kie did not
-generate.  The answer is the URL with ``expires`` (20 minutes, the page), which the mock does not
+generate, and so does a file past its retention (the profile's ``retention_days``, an upload's
+``upload_retention_days``).  The answer is the URL with ``expires`` (20 minutes, the page), which the mock does not
 enforce.
 """
 
