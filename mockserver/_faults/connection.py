@@ -13,15 +13,23 @@ from starlette.types import Receive, Scope, Send
 from .._internals import asgi_transport
 from .model import ConnectionFault
 
-#: Where :func:`remember_transport` keeps the server's transport in the ASGI scope.
-_TRANSPORT_KEY = "suno_mock.transport"
+#: Where :func:`remember_transport` keeps the server's own ``send`` in the ASGI scope.
+_SEND_KEY = "suno_mock.send"
 
 
 def remember_transport(scope: Scope, send: Send) -> None:
-    """Keep the server's asyncio transport (uvicorn's) in the scope so a reset can reach the socket."""
-    transport = asgi_transport(send)
-    if transport is not None:
-        scope[_TRANSPORT_KEY] = transport
+    """Keep the server's ``send`` (uvicorn's, before any wrapper) in the scope so a reset can reach the socket.
+
+    The transport behind it is looked up only by a connection fault (:func:`scope_transport`), not
+    on every request.
+    """
+    scope[_SEND_KEY] = send
+
+
+def scope_transport(scope: Scope) -> asyncio.Transport | None:
+    """The server's asyncio transport behind the ``send`` :func:`remember_transport` kept; None elsewhere."""
+    send = scope.get(_SEND_KEY)
+    return None if send is None else asgi_transport(send)
 
 
 async def _settle() -> None:
@@ -47,7 +55,7 @@ class FaultResponse(Response):
         return f"FaultResponse({self.fault.value!r})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        transport: asyncio.Transport | None = scope.get(_TRANSPORT_KEY)
+        transport = scope_transport(scope)
         if self.fault is ConnectionFault.RESET:
             if transport is None:
                 raise ConnectionResetError("suno-mock: injected connection reset (fault: reset)")
