@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import struct
 from collections import deque
 from dataclasses import replace
 from sys import getsizeof
@@ -19,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.requests import ClientDisconnect, Request
 
+from mockserver import _jsonbody as jsonbody
 from mockserver._body import read_json
 from mockserver._errors import ApiError
 from mockserver._journal import _RECORD_BYTES, MSG_KEPT, PATH_KEPT, RequestJournal, RequestRecord, clipped
@@ -137,3 +139,135 @@ def test_a_first_message_without_a_body_is_read_as_before(first: dict[str, Any])
     assert outcome == (("gone",) if first["type"] == "http.disconnect" else ("refused", 422, outcome[2]))
     if first["type"] != "http.disconnect":
         assert "JSON" in outcome[2] or "body" in outcome[2]
+
+
+def _parsed(raw: bytes, fast: bool) -> Any:
+    """``parse_body``'s outcome (the value with every float's bits and every type, or the refusal)."""
+    saved = jsonbody._orjson_loads
+    if not fast:
+        jsonbody._orjson_loads = None
+    try:
+        return ("value", _typed(jsonbody.parse_body(raw)))
+    except ApiError as error:
+        return ("refused", error.code, error.msg)
+    finally:
+        jsonbody._orjson_loads = saved
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    if isinstance(value, float):
+        return ("float", struct.pack("<d", value))
+    return (type(value).__name__, value)
+
+
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(max_size=12),
+    st.sampled_from(["\u2028", "\x7f", "\x00", "\t", "\\", '"', "/", "\U0001f3b5", "\ufeff"]),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+_OBJECTS = st.dictionaries(st.text(max_size=6), _VALUES, max_size=6)
+_TOKENS = [
+    b"1e400",
+    b"-1e999",
+    b"NaN",
+    b"Infinity",
+    b"01",
+    b"1.",
+    b".5",
+    b"+1",
+    b"0x10",
+    b"'a'",
+    b",",
+    b"}",
+    b"]",
+    b"//",
+    b"\\ud800",
+    b"\xed\xa0\x80",
+    b"\xff",
+    b"\x00",
+    b"\n",
+    b"\t",
+    b"\xc2\xa0",
+    b"9" * 400,
+    b"1" * 5000,
+    b'"a":1,"a":2',
+    b"[" * 1500,
+    b"true",
+    b"nul",
+    b"\xef\xbb\xbf",
+    b" ",
+    b"\x0b",
+    b'"\x01"',
+    b'"\\x41"',
+    b'"\\/"',
+    b"1E+2",
+    b"-0",
+]
+
+
+@st.composite
+def _raw_bodies(draw: st.DrawFn) -> bytes:
+    value = draw(_OBJECTS)
+    style = draw(st.sampled_from(["compact", "spaced", "ascii", "indent"]))
+    text = {
+        "compact": lambda: json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+        "spaced": lambda: json.dumps(value, ensure_ascii=False),
+        "ascii": lambda: json.dumps(value),
+        "indent": lambda: json.dumps(value, ensure_ascii=False, indent=1),
+    }[style]()
+    raw = text.encode("utf-8", "surrogatepass")
+    for _ in range(draw(st.integers(0, 2))):  # mutations: a token, a cut, a dropped byte
+        at = draw(st.integers(0, len(raw)))
+        how = draw(st.sampled_from(["insert", "cut", "drop"]))
+        if how == "insert":
+            raw = raw[:at] + draw(st.sampled_from(_TOKENS)) + raw[at:]
+        elif how == "cut":
+            raw = raw[:at]
+        else:
+            raw = raw[:at] + raw[at + 1 :]
+    return raw
+
+
+@settings(max_examples=3000, deadline=None)
+@given(raw=_raw_bodies())
+def test_a_body_parsed_by_orjson_is_what_the_plain_reader_gives(raw: bytes) -> None:
+    assert _parsed(raw, fast=True) == _parsed(raw, fast=False)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1e400}',
+        b'{"a": 18446744073709551616}',
+        b'{"a": 9007199254740993}',
+        b'{"a": -0.0, "b": 5e-324}',
+        b'{"a": 2.2250738585072011e-308}',
+        b'{"a": 1.7976931348623157e308}',
+        b'{"a":1,"a":2,"b":3}',
+        b'{"a": NaN}',
+        b'{"k": "\\ud800"}',
+        b'{"k": "\xed\xa0\x80"}',
+        b'{"k": "\xc3\xa9"}',
+        b"{}",
+        b'{"a": [' + b"[" * 2000 + b"]",
+        b'{"a": 0.1e1, "b": 1E-7, "c": 123456789012345678901234567890}',
+        b'{"a":1} ',
+        b'{"a":1}\n{"b":2}',
+    ],
+)
+def test_the_edges_of_numbers_and_text_parse_the_same_either_way(raw: bytes) -> None:
+    assert _parsed(raw, fast=True) == _parsed(raw, fast=False)
