@@ -10,26 +10,29 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from .._internals import asgi_transport
+from .._internals import usable_transport
 from .model import ConnectionFault
 
-#: Where :func:`remember_transport` keeps the server's own ``send`` in the ASGI scope.
-_SEND_KEY = "suno_mock.send"
+#: Where :func:`remember_transport` keeps the server's transport in the ASGI scope.
+_TRANSPORT_KEY = "suno_mock.transport"
 
 
 def remember_transport(scope: Scope, send: Send) -> None:
-    """Keep the server's ``send`` (uvicorn's, before any wrapper) in the scope so a reset can reach the socket.
+    """Keep the transport behind the server's ``send`` (uvicorn's cycle's) in the scope so a reset can reach the socket.
 
-    The transport behind it is looked up only by a connection fault (:func:`scope_transport`), not
-    on every request.
+    Only the attribute is read here, on every request; whether it is a transport a fault can use is
+    looked at by the fault (:func:`scope_transport`). Not ``send`` itself: uvicorn's cycle holds the
+    scope, so a scope holding the cycle's ``send`` would be a reference cycle per request, left for
+    the garbage collector.
     """
-    scope[_SEND_KEY] = send
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None:
+        scope[_TRANSPORT_KEY] = transport
 
 
 def scope_transport(scope: Scope) -> asyncio.Transport | None:
-    """The server's asyncio transport behind the ``send`` :func:`remember_transport` kept; None elsewhere."""
-    send = scope.get(_SEND_KEY)
-    return None if send is None else asgi_transport(send)
+    """The server's asyncio transport :func:`remember_transport` kept (``asgi_transport(send)``); None elsewhere."""
+    return usable_transport(scope.get(_TRANSPORT_KEY))
 
 
 async def _settle() -> None:
