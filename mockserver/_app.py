@@ -29,9 +29,9 @@ from ._envelope import Answer, envelope, render
 from ._errors import ApiError, ConfigError, Conflict, DomainError, InsufficientCredits, Invalid, NotFound
 from ._events import Events, key_tag
 from ._families import behaviour_for
-from ._faults import Catalog, FaultInjector, remember_transport
+from ._faults import NOTHING, Catalog, FaultInjector, remember_transport
 from ._inspector import Inspector, refusal
-from ._journal import PATH_KEPT, RequestRecord, clipped
+from ._journal import PATH_KEPT, clipped
 from ._lifecycle import Stage
 from ._media import MediaFiles
 from ._providers import apply_profile, get_profile
@@ -240,6 +240,7 @@ class MockApp:
         tasks, credits, profile = state.tasks, state.credits, self.profile
         events = self.events
         allow = self.settings.callback_allow
+        journal = self.requests.note
         old_codes = operation.code_set == "old-only" or (operation.code_set == "old" and profile.code_set == "old")
 
         async def endpoint(request: Request) -> Response:
@@ -265,18 +266,20 @@ class MockApp:
                 if problems:
                     raise ApiError(422, "Validation error: " + "; ".join(map(str, problems)))
                 decision = self.faults.decide(operation, token, body, query, headers)
-                injected = decision.code is not None and decision.retry_after_s is None
-                broken = await self.faults.apply(decision)  # sleeps; raises ApiError for an injected code
-                if broken is not None:
-                    note = f"connection fault: {broken.fault.value}"
-                    self.requests.add(
-                        RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note)
-                    )
-                    return broken
+                if decision is NOTHING:  # the common case: no delay, fault, code or task faults to apply
+                    task_faults = None
+                else:
+                    injected = decision.code is not None and decision.retry_after_s is None
+                    broken = await self.faults.apply(decision)  # sleeps; raises ApiError for an injected code
+                    if broken is not None:
+                        note = f"connection fault: {broken.fault.value}"
+                        journal(state.now(), operation.method, path, operation.operation_id, 0, note)
+                        return broken
+                    task_faults = decision.task
                 base_url = self._scopes.base_url(request, headers)
-                call = Call(tasks, credits, profile, operation, token, body, query, base_url, decision.task, allow)
+                call = Call(tasks, credits, profile, operation, token, body, query, base_url, task_faults, allow)
                 data = behaviour(call)
-                if inspect.isawaitable(data):  # a behaviour that fetches (the URL upload)
+                if data.__class__ is not dict and inspect.isawaitable(data):  # a behaviour that fetches (URL upload)
                     data = await data
                 code, msg, status, extra = 200, "success", None, None
                 if isinstance(data, Answer):  # an outcome or top-level fields of its own (recovery, uploads)
@@ -289,11 +292,11 @@ class MockApp:
                 msg = self._redacted(msg, headers)
             except ClientDisconnect:
                 note = "the client disconnected before its body was read"
-                self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, 0, note))
+                journal(state.now(), operation.method, path, operation.operation_id, 0, note)
                 raise
             if old_codes and not injected:
                 code = OLD_CODES.get(code, code)
-            self.requests.add(RequestRecord(state.now(), operation.method, path, operation.operation_id, code, msg))
+            journal(state.now(), operation.method, path, operation.operation_id, code, msg)
             if began:
                 self._tell(operation, path, code, msg, data, scope, headers, began)
             return self._answer(code, msg, data, status, extra, top)
@@ -348,7 +351,7 @@ class MockApp:
             msg = f"Not found: {path} does not accept {method}; {self.provider} serves {served}"
         else:
             msg = f"Not found: no operation {method} {path}; {self.provider} serves {served}"
-        self.requests.add(RequestRecord(self.state.now(), method, path, None, 404, msg))
+        self.requests.note(self.state.now(), method, path, None, 404, msg)
         # a 2xx answer to CONNECT opens a tunnel (RFC 9110 9.3.6): the envelope would never be sent
         return self._answer(404, msg, http_status=404 if request.method == "CONNECT" else None)
 

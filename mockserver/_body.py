@@ -22,16 +22,22 @@ __all__ = ["read_form", "read_json"]
 
 async def _read(request: Request, cap: int) -> bytes | bytearray:
     """The body's bytes, at most ``cap`` of them (a 422 past that)."""
-    raw = bytearray()
-    while True:  # the ASGI messages themselves: Request.stream() costs an async generator per request
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        raw += message.get("body", b"")
+    message = await request.receive()  # the ASGI messages themselves: Request.stream() costs an async generator
+    if message["type"] == "http.disconnect":
+        raise ClientDisconnect()
+    first = message.get("body", b"")
+    if first.__class__ is bytes and len(first) <= cap and not message.get("more_body", False):
+        return first  # the whole body in one message (the common case): no copy
+    raw = bytearray(first)
+    while True:
         if len(raw) > cap:
             raise ApiError(422, f"Validation error: body: must be at most {cap} bytes (got more)")
         if not message.get("more_body", False):
             return raw
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        raw += message.get("body", b"")
 
 
 async def read_json(request: Request, cap: int, headers: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -35,12 +35,6 @@ async def call_direct(
     """
     scope["app"] = app
     started = False
-
-    async def sending(message: Message) -> None:
-        nonlocal started
-        started = started or message["type"] == "http.response.start"
-        await send(message)
-
     request = Request(scope, receive, send)
     try:
         response = await endpoint(request)
@@ -50,6 +44,12 @@ async def call_direct(
             started = True
             await send({"type": "http.response.body", "body": response.body})
         else:
+
+            async def sending(message: Message) -> None:  # made only here: a plain envelope needs none
+                nonlocal started
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
             await response(scope, receive, sending)
     except ClientDisconnect:
         raise

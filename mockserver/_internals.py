@@ -29,6 +29,7 @@ __all__ = [
     "c_json_encoder",
     "cancel_requests",
     "missing_members",
+    "usable_transport",
 ]
 
 #: What the mock's subclasses of uvicorn's classes override or read, by the class (module path)
@@ -108,7 +109,11 @@ def asgi_transport(send: Callable[..., Any]) -> asyncio.Transport | None:
 
     Not an ``isinstance`` test: uvloop's transports do not derive from ``asyncio.Transport``.
     """
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    return usable_transport(getattr(getattr(send, "__self__", None), "transport", None))
+
+
+def usable_transport(transport: object) -> asyncio.Transport | None:
+    """``transport`` if it has what a connection fault calls (abort, get_extra_info, write, close), else None."""
     if all(callable(getattr(transport, name, None)) for name in ("abort", "get_extra_info", "write", "close")):
         return cast(asyncio.Transport, transport)
     return None

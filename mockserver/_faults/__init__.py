@@ -19,7 +19,7 @@ the rule format.
 from __future__ import annotations
 
 from .connection import FaultResponse, remember_transport
-from .injector import FaultInjector
+from .injector import NOTHING, FaultInjector
 from .matching import RateLimiter, RateLimits, decide, sensitive_word
 from .model import (
     CALLBACK_CODES,
@@ -41,6 +41,7 @@ from .rules import Catalog, FaultConfig, header_rule, load_faults, parse_faults
 
 __all__ = [
     "CALLBACK_CODES",
+    "NOTHING",
     "RATE_LIMIT_CODE",
     "RESPONSE_MESSAGES",
     "CallbackFaults",

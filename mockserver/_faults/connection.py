@@ -10,7 +10,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from .._internals import asgi_transport
+from .._internals import usable_transport
 from .model import ConnectionFault
 
 #: Where :func:`remember_transport` keeps the server's transport in the ASGI scope.
@@ -18,10 +18,21 @@ _TRANSPORT_KEY = "suno_mock.transport"
 
 
 def remember_transport(scope: Scope, send: Send) -> None:
-    """Keep the server's asyncio transport (uvicorn's) in the scope so a reset can reach the socket."""
-    transport = asgi_transport(send)
+    """Keep the transport behind the server's ``send`` (uvicorn's cycle's) in the scope so a reset can reach the socket.
+
+    Only the attribute is read here, on every request; whether it is a transport a fault can use is
+    looked at by the fault (:func:`scope_transport`). Not ``send`` itself: uvicorn's cycle holds the
+    scope, so a scope holding the cycle's ``send`` would be a reference cycle per request, left for
+    the garbage collector.
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
     if transport is not None:
         scope[_TRANSPORT_KEY] = transport
+
+
+def scope_transport(scope: Scope) -> asyncio.Transport | None:
+    """The server's asyncio transport :func:`remember_transport` kept (``asgi_transport(send)``); None elsewhere."""
+    return usable_transport(scope.get(_TRANSPORT_KEY))
 
 
 async def _settle() -> None:
@@ -47,7 +58,7 @@ class FaultResponse(Response):
         return f"FaultResponse({self.fault.value!r})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        transport: asyncio.Transport | None = scope.get(_TRANSPORT_KEY)
+        transport = scope_transport(scope)
         if self.fault is ConnectionFault.RESET:
             if transport is None:
                 raise ConnectionResetError("suno-mock: injected connection reset (fault: reset)")

@@ -28,8 +28,9 @@ from .rules import _MOCK_HEADERS, Catalog, FaultConfig, header_rule, load_faults
 if TYPE_CHECKING:
     from .._store import SharedState
 
-#: The decision when no rule could act.
-_NOTHING = Decision()
+#: The decision when no rule could act: ``decide`` returns this very object (``apply`` of it does nothing).
+NOTHING = Decision()
+_NOTHING = NOTHING
 
 
 class SharedLimiter(RateLimiter):

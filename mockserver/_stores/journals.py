@@ -80,6 +80,9 @@ class SharedRequestJournal(RequestJournal):
             record = replace(record, path=clipped(record.path, PATH_KEPT), msg=clipped(record.msg, MSG_KEPT))
         self._shared.journal_add(self.NAME, pickle.dumps(record, pickle.HIGHEST_PROTOCOL), self._keep)
 
+    def note(self, at: float, method: str, path: str, operation_id: str | None, code: int, msg: str) -> None:
+        self.add(RequestRecord(at, method, path, operation_id, code, msg))  # the store keeps whole records
+
     def _records_now(self) -> list[RequestRecord]:
         return [pickle.loads(blob) for blob in self._shared.journal_read(self.NAME)]
 
