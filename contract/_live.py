@@ -2,13 +2,13 @@
 
 In a test marked ``suno_live``, the fixture hands out :class:`SunoLive` instead of a mock; its clients
 talk to a loopback proxy (:func:`spend_proxy`) that forwards to the real API and refuses creating calls
-past ``--suno-spend-budget`` (:class:`SpendGuard`, shared out between xdist workers by :func:`worker_share`).
+past ``--suno-spend-budget`` (:class:`contract._spend.SpendGuard`, shared out between xdist workers by
+:func:`worker_share`).
 Importing this module imports only the standard library; httpx and starlette are imported when used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
@@ -16,16 +16,9 @@ if TYPE_CHECKING:
     import pytest
     from starlette.types import ASGIApp
 
-__all__ = ["SpendGuard", "SunoLive", "spend_proxy", "worker_share"]
+    from contract._spend import SpendGuard
 
-
-@dataclass
-class SpendGuard:
-    """Counts creating calls sent to the live endpoint and refuses them past the budget."""
-
-    budget: int
-    sent: int = 0
-    refused: list[str] = field(default_factory=list)
+__all__ = ["SunoLive", "spend_proxy", "worker_share"]
 
 
 class SunoLive:
@@ -122,11 +115,9 @@ def spend_proxy(upstream: str, provider: str, guard: SpendGuard) -> ASGIApp:
     async def forward(request: Request) -> Response:
         if (request.method, request.url.path) in creating:
             line = f"{request.method} {request.url.path}"
-            if guard.sent >= guard.budget:
-                guard.refused.append(line)
+            if not guard.allow(line):
                 msg = f"suno-mockkit spend guard: {line} refused, --suno-spend-budget={guard.budget} is used up"
                 return JSONResponse({"code": 402, "msg": msg, "data": None})
-            guard.sent += 1
         loop = asyncio.get_running_loop()
         client = clients.get(loop)
         if client is None:
