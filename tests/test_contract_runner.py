@@ -7,8 +7,9 @@ import pathlib
 import pytest
 
 from contract._cli import main
+from contract._client_report import KEY, SentRequest, held_name, judge_request
 from contract._readiness import Verdict
-from contract._runner import KEY, SentRequest, held_name, judge_request, run_client
+from contract._runner import run_client
 
 CLIENTS = pathlib.Path(__file__).parent / "clients"
 
