@@ -99,6 +99,8 @@ class SunoLive:
 def spend_proxy(upstream: str, provider: str, guard: SpendGuard) -> ASGIApp:
     """A loopback reverse proxy to ``upstream`` that enforces ``guard`` on creating calls."""
     import asyncio
+    import contextlib
+    from collections.abc import AsyncIterator
 
     import httpx
     from starlette.applications import Starlette
@@ -129,8 +131,15 @@ def spend_proxy(upstream: str, provider: str, guard: SpendGuard) -> ASGIApp:
         kept = {k: v for k, v in answer.headers.items() if k.lower() not in hop_by_hop}
         return Response(answer.content, status_code=answer.status_code, headers=kept)
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        client = clients.pop(asyncio.get_running_loop(), None)  # served on one loop: its only client
+        if client is not None:
+            await client.aclose()  # the upstream connections
+
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-    return Starlette(routes=[Route("/{path:path}", forward, methods=methods)])
+    return Starlette(routes=[Route("/{path:path}", forward, methods=methods)], lifespan=lifespan)
 
 
 def worker_share(config: pytest.Config, budget: int) -> int:
