@@ -77,7 +77,6 @@ class SunoMock:
         self.base_url = base_url
         self.token = setup.token
         self._host = host
-        self._setup = setup
         self._expect_rejections = setup.expect_rejections
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
@@ -220,23 +219,17 @@ class SunoMock:
             )
         return attempt
 
-    def add_fault(self, rule: Mapping[str, Any] | None = None, **fields: Any) -> Any:
-        """Add a fault rule to the mock (``POST /_mock/faults`` in Python); returns what the mock returns.
+    def add_fault(self, rule: Mapping[str, Any] | None = None, **fields: Any) -> None:
+        """Add a fault rule to the mock (``POST /_mock/faults`` in Python).
 
         ``rule`` is the rule dict the mock documents; keywords are merged into it.
         """
         merged = {**(rule or {}), **fields}
-        add = getattr(self.app, "add_fault", None) or getattr(getattr(self.app, "faults", None), "configure", None)
-        if add is None:
-            raise NotImplementedError(
-                "this version of mockserver has no fault injection (MockApp.add_fault); upgrade suno-mockkit, "
-                "or test error handling with suno_respx.force(code=...)"
-            )
 
-        async def call() -> Any:
-            return add(merged)
+        async def call() -> None:
+            self.app.faults.configure(merged)
 
-        return self._host.run(call())
+        self._host.run(call())
 
     @property
     def requests(self) -> RequestJournal:

@@ -2,13 +2,13 @@
 
 In a test marked ``suno_live``, the fixture hands out :class:`SunoLive` instead of a mock; its clients
 talk to a loopback proxy (:func:`spend_proxy`) that forwards to the real API and refuses creating calls
-past ``--suno-spend-budget`` (:class:`SpendGuard`, shared out between xdist workers by :func:`worker_share`).
+past ``--suno-spend-budget`` (:class:`contract._spend.SpendGuard`, shared out between xdist workers by
+:func:`worker_share`).
 Importing this module imports only the standard library; httpx and starlette are imported when used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
@@ -16,16 +16,9 @@ if TYPE_CHECKING:
     import pytest
     from starlette.types import ASGIApp
 
-__all__ = ["SpendGuard", "SunoLive", "spend_proxy", "worker_share"]
+    from contract._spend import SpendGuard
 
-
-@dataclass
-class SpendGuard:
-    """Counts creating calls sent to the live endpoint and refuses them past the budget."""
-
-    budget: int
-    sent: int = 0
-    refused: list[str] = field(default_factory=list)
+__all__ = ["SunoLive", "spend_proxy", "worker_share"]
 
 
 class SunoLive:
@@ -106,6 +99,8 @@ class SunoLive:
 def spend_proxy(upstream: str, provider: str, guard: SpendGuard) -> ASGIApp:
     """A loopback reverse proxy to ``upstream`` that enforces ``guard`` on creating calls."""
     import asyncio
+    import contextlib
+    from collections.abc import AsyncIterator
 
     import httpx
     from starlette.applications import Starlette
@@ -122,11 +117,9 @@ def spend_proxy(upstream: str, provider: str, guard: SpendGuard) -> ASGIApp:
     async def forward(request: Request) -> Response:
         if (request.method, request.url.path) in creating:
             line = f"{request.method} {request.url.path}"
-            if guard.sent >= guard.budget:
-                guard.refused.append(line)
+            if not guard.allow(line):
                 msg = f"suno-mockkit spend guard: {line} refused, --suno-spend-budget={guard.budget} is used up"
                 return JSONResponse({"code": 402, "msg": msg, "data": None})
-            guard.sent += 1
         loop = asyncio.get_running_loop()
         client = clients.get(loop)
         if client is None:
@@ -138,8 +131,15 @@ def spend_proxy(upstream: str, provider: str, guard: SpendGuard) -> ASGIApp:
         kept = {k: v for k, v in answer.headers.items() if k.lower() not in hop_by_hop}
         return Response(answer.content, status_code=answer.status_code, headers=kept)
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        client = clients.pop(asyncio.get_running_loop(), None)  # served on one loop: its only client
+        if client is not None:
+            await client.aclose()  # the upstream connections
+
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-    return Starlette(routes=[Route("/{path:path}", forward, methods=methods)])
+    return Starlette(routes=[Route("/{path:path}", forward, methods=methods)], lifespan=lifespan)
 
 
 def worker_share(config: pytest.Config, budget: int) -> int:

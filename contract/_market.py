@@ -34,8 +34,9 @@ from mockserver import openapi
 from ._checks import Exchange
 from ._families import Source, Track
 from ._server.config import SuiteConfig
-from ._server.receiver import CallbackReceiver
-from ._server.report import SpendGuard, SuiteResult
+from ._server.receiver import SuiteReceiver
+from ._server.report import SuiteResult
+from ._spend import SpendGuard
 
 __all__ = ["CREATE", "RECORD", "REQUIRED", "declares_market", "run_market_section", "run_market_suite"]
 
@@ -71,7 +72,7 @@ class Host(Protocol):
 
     config: SuiteConfig
     client: httpx.Client
-    receiver: CallbackReceiver | None
+    receiver: SuiteReceiver | None
     is_mock: bool
     sources: dict[str, Source]
     spend: SpendGuard

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from contract._live import SpendGuard
     from contract._loop_host import LoopHost
     from contract._setup import Setup
+    from contract._spend import SpendGuard
     from mockserver import MockApp
     from mockserver._serving import ThreadedServer
 
@@ -56,7 +56,8 @@ class ServerPool:
 
     def proxy(self, config: pytest.Config, provider: str) -> tuple[ThreadedServer, SpendGuard]:
         if provider not in self.proxies:
-            from contract._live import SpendGuard, spend_proxy, worker_share
+            from contract._live import spend_proxy, worker_share
+            from contract._spend import SpendGuard
             from mockserver._serving import ThreadedServer
 
             guard = SpendGuard(worker_share(config, int(config.getoption("--suno-spend-budget") or 0)))

@@ -27,6 +27,9 @@ own rules (:mod:`contract._rules`: the key and its Bearer scheme, a documented p
 JSON object keeping every documented rule), and every answer the mock refused it with (401,
 404, 422, ...) outside a forced answer is listed too. Each broken rule is said once, with the
 scenarios it was seen in. ``--junit FILE`` writes one testcase per scenario and per broken rule.
+
+This module runs the program (the recorder in front of the mock, the held clock, the process and
+its exit code); the scenarios, the judging and the report are :mod:`contract._client_report`.
 """
 
 from __future__ import annotations
@@ -35,128 +38,35 @@ import json
 import os
 import subprocess
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import _families as families
 from . import _rules as rules
-from ._documents import documented_codes
-from ._readiness import HOLD_READS, Verdict
+from ._client_report import (
+    DETAILS,
+    DETAILS_QUERY,
+    KEY,
+    LIFECYCLE,
+    NO_JSON,
+    ClientReport,
+    ClientScenario,
+    ScenarioRun,
+    SentRequest,
+    early_success,
+    judge_request,
+    operation_of,
+    scenarios,
+)
+from ._readiness import Verdict
 
-__all__ = ["ClientReport", "ClientScenario", "ScenarioRun", "SentRequest", "run_client"]
+__all__ = ["run_client"]
 
-#: The key the program is given (the mock accepts only this one).
-KEY = "contract-client-key"
 #: Mock seconds per real second: a song (about 150 mock seconds) takes 0.15 s.
 TIME_SCALE = 1000.0
 #: The held scenario's clock step (mock seconds) while it moves a task on to its next stage, and the most steps.
 HOLD_STEP = 1.0
 HOLD_MAX_STEPS = 3600
-_NO_JSON: Any = object()
-
-
-@dataclass(frozen=True)
-class SentRequest:
-    """One request the program sent, as recorded in front of the mock, and the mock's answer."""
-
-    method: str
-    path: str
-    query: Mapping[str, str]
-    body: Any
-    authorization: str | None
-    http_status: int
-    code: int | None
-    msg: str
-    #: The answer's ``data.status`` (a details read), if it has one.
-    status: str | None = None
-
-
-@dataclass(frozen=True)
-class ClientScenario:
-    """One documented outcome the program is run against: a fault rule for the mock (None: none)."""
-
-    name: str
-    expect_success: bool
-    rule: Mapping[str, Any] | None = None
-    #: Reads the task is held at each stage before SUCCESS (0: the clock runs as usual).
-    hold: int = 0
-
-
-@dataclass(frozen=True)
-class ScenarioRun:
-    """How the program ended in one scenario, and the broken rules of the requests it sent."""
-
-    scenario: ClientScenario
-    verdict: Verdict
-    detail: str
-    requests: tuple[SentRequest, ...] = ()
-    violations: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict is Verdict.HANDLED and not self.violations
-
-
-@dataclass
-class ClientReport:
-    """Every scenario's run; each broken request rule once, with where it was seen."""
-
-    provider: str
-    command: tuple[str, ...]
-    runs: list[ScenarioRun] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.runs) and all(run.ok for run in self.runs)
-
-    def violations(self) -> dict[str, list[str]]:
-        """Broken rule -> the scenarios it was seen in (each rule said once)."""
-        seen: dict[str, list[str]] = {}
-        for run in self.runs:
-            for violation in run.violations:
-                seen.setdefault(violation, []).append(run.scenario.name)
-        return seen
-
-    def summary(self) -> str:
-        lines = [f"client check ({self.provider}): {' '.join(self.command)}"]
-        for run in self.runs:
-            mark = "ok  " if run.verdict is Verdict.HANDLED else "FAIL"
-            lines.append(f"{mark} {run.scenario.name}: {run.verdict.value} ({run.detail})")
-        broken = self.violations()
-        for violation, where in broken.items():
-            scope = where[0] if len(where) == 1 else f"{len(where)} scenarios, first {where[0]}"
-            lines.append(f"request rule broken: {violation} (in {scope})")
-        lines += [f"note: {n}" for n in self.notes]
-        handled = sum(run.verdict is Verdict.HANDLED for run in self.runs)
-        lines.append(
-            f"{handled}/{len(self.runs)} scenarios handled, {len(broken)} request rule(s) broken: "
-            + ("PASSED" if self.ok else "FAILED")
-        )
-        return "\n".join(lines)
-
-    def junit_xml(self) -> bytes:
-        broken = self.violations()
-        failed = sum(run.verdict is not Verdict.HANDLED for run in self.runs) + len(broken)
-        suite = ET.Element(
-            "testsuite",
-            name=f"suno-contract client {self.provider}",
-            tests=str(len(self.runs) + len(broken)),
-            failures=str(failed),
-            errors="0",
-        )
-        for run in self.runs:
-            case = ET.SubElement(suite, "testcase", classname=f"client.{self.provider}", name=run.scenario.name)
-            if run.verdict is not Verdict.HANDLED:
-                ET.SubElement(case, "failure", message=f"{run.verdict.value}: {run.detail}")
-        for violation, where in broken.items():
-            case = ET.SubElement(suite, "testcase", classname=f"client.{self.provider}.requests", name=violation)
-            ET.SubElement(case, "failure", message=violation).text = "seen in: " + ", ".join(where)
-        text: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
-        return text
 
 
 # -- recording in front of the mock --------------------------------------------------------------
@@ -201,7 +111,7 @@ class _Recorder:
             try:
                 body = json.loads(raw)
             except ValueError:
-                body = _NO_JSON
+                body = NO_JSON
         try:
             reply = json.loads(b"".join(answer))
         except ValueError:
@@ -228,17 +138,6 @@ class _Recorder:
 # -- holding a task at each stage -----------------------------------------------------------------
 
 
-def _music() -> tuple[str, str, tuple[str, ...]]:
-    """The music family's details operation, its task query parameter and its forward states (the table)."""
-    music = families.family("music")
-    if music.details is None or music.status is None:
-        raise RuntimeError("the contract's table lacks the music family's details operation or status")
-    return music.details.id, music.details_query, tuple(str(s) for s in music.status.order)
-
-
-_DETAILS, _DETAILS_QUERY, _LIFECYCLE = _music()
-
-
 class _Hold:
     """Moves a virtual-clock mock's task to its next stage only after the program read the stage ``reads`` times.
 
@@ -263,98 +162,18 @@ class _Hold:
         if scope["path"] != self.path:
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        task_id = query.get(_DETAILS_QUERY, "")
+        task_id = query.get(DETAILS_QUERY, "")
         status = self._status(task_id)
         if status is None:
             return
         counts = self.seen.setdefault(task_id, {})
-        if status in _LIFECYCLE[:-1] and counts.get(status, 0) >= self.reads:
+        if status in LIFECYCLE[:-1] and counts.get(status, 0) >= self.reads:
             for _ in range(HOLD_MAX_STEPS):
                 await self.app.advance(HOLD_STEP)
                 if self._status(task_id) != status:
                     break
         now = self._status(task_id) or status
         counts[now] = counts.get(now, 0) + 1
-
-
-# -- judging one request -----------------------------------------------------------------------
-
-
-def _operation(provider: str, method: str, path: str) -> str | None:
-    return next((op for op, (m, p) in rules.OPERATIONS[provider].items() if m == method and p == path), None)
-
-
-def judge_request(provider: str, sent: SentRequest, forced: bool = False) -> list[str]:
-    """The documented rules one request breaks (the contract's own reading), and the mock's refusal."""
-    op = _operation(provider, sent.method, sent.path)
-    if op is None:
-        return [f"{sent.method} {sent.path} is not a documented {provider} operation"]
-    found: list[str] = []
-    if sent.authorization is None:
-        found.append(f"{op}: sent no Authorization header (the documents need 'Bearer <key>')")
-    elif not sent.authorization.startswith("Bearer "):
-        found.append(f"{op}: the Authorization header lacks the Bearer scheme")
-    elif sent.authorization != f"Bearer {KEY}":
-        found.append(f"{op}: sent another key than the one it was given")
-    if sent.body is _NO_JSON:
-        found.append(f"{op}: the body is not JSON")
-    elif sent.method == "POST" and not isinstance(sent.body, dict):
-        found.append(f"{op}: the body is not a JSON object")
-    else:
-        body = sent.body if isinstance(sent.body, dict) else None
-        found += [f"{op}: {violation}" for violation in rules.request_violations(provider, op, body, sent.query)]
-    if not found and not forced and sent.code not in (None, 200) and sent.code != 402:
-        found.append(f"{op}: the mock refused it with code {sent.code}: {sent.msg[:160]}")
-    return found
-
-
-def _early(sent: Sequence[SentRequest], provider: str, verdict: Verdict, detail: str) -> tuple[Verdict, str]:
-    """A success reported before any details read answered SUCCESS: a result of an unfinished task."""
-    path = rules.OPERATIONS[provider][_DETAILS][1]
-    read = [s.status for s in sent if s.path == path and s.code == 200]
-    if _LIFECYCLE[-1] in read:
-        return verdict, detail
-    last = read[-1] if read else "none"
-    return (
-        Verdict.EARLY_SUCCESS,
-        f"{detail}; after {len(read)} details read(s), the last {last}: the task had not reached {_LIFECYCLE[-1]}",
-    )
-
-
-# -- scenarios -----------------------------------------------------------------------------------
-
-
-def held_name() -> str:
-    """The held scenario's name."""
-    return f"{_DETAILS}: held {HOLD_READS} reads at each of {', '.join(_LIFECYCLE[:-1])}"
-
-
-def scenarios(provider: str, used: Sequence[str]) -> list[ClientScenario]:
-    """The held task, every documented code of every operation used, and every failure state of each family read."""
-    found: list[ClientScenario] = []
-    music = families.family("music")
-    if _DETAILS in used and any(o.id in used for o in music.creating):
-        found.append(ClientScenario(held_name(), True, hold=HOLD_READS))
-    for op in used:
-        for http_status, code in documented_codes(provider, op):
-            if code == 200:
-                continue
-            rule: dict[str, Any] = {"when": {"operation": op}, "code": code}
-            if http_status == 500:
-                rule["http_status"] = 500
-            name = f"{op}: code {code}" + (" in HTTP 500" if http_status == 500 else "")
-            found.append(ClientScenario(name, False, rule))
-    for details in dict.fromkeys(op for op in used if families.reading(op)):
-        for family in families.reading(details):
-            status = family.status_for(provider)
-            creating = [o.id for o in family.creating if o.id in used]
-            if status is None or status.in_code or not creating:
-                continue
-            for failure in status.failures:
-                name = f"{details}: state {failure}"
-                rule = {"when": {"operation": creating}, "outcome": failure}
-                found.append(ClientScenario(name, False, rule))
-    return found
 
 
 # -- running ----------------------------------------------------------------------------------------
@@ -394,7 +213,7 @@ class _Run:
         app = self.app_factory(virtual_clock=True) if scenario.hold else self.app_factory()
         if scenario.rule is not None:
             app.faults.configure({"rules": [dict(scenario.rule)]})
-        hold = _Hold(app, rules.OPERATIONS[self.provider][_DETAILS][1], scenario.hold) if scenario.hold else None
+        hold = _Hold(app, rules.OPERATIONS[self.provider][DETAILS][1], scenario.hold) if scenario.hold else None
         recorder = _Recorder(app, hold)
         with ThreadedServer(recorder) as server:
             url = server.url
@@ -411,7 +230,7 @@ class _Run:
                 verdict, detail = self.judge(scenario, done.returncode, _tail(done.stderr) or _tail(done.stdout))
                 detail += f", {time.monotonic() - started:.1f} s"
                 if scenario.hold and verdict is Verdict.HANDLED:
-                    verdict, detail = _early(recorder.sent, self.provider, verdict, detail)
+                    verdict, detail = early_success(recorder.sent, self.provider, verdict, detail)
         forced = scenario.rule is not None and "code" in scenario.rule
         violations: list[str] = []
         for sent in recorder.sent:
@@ -461,7 +280,7 @@ def run_client(
     report = ClientReport(provider, tuple(command))
     baseline = run(ClientScenario("success", True))
     report.runs.append(baseline)
-    used = list(dict.fromkeys(op for s in baseline.requests if (op := _operation(provider, s.method, s.path))))
+    used = list(dict.fromkeys(op for s in baseline.requests if (op := operation_of(provider, s.method, s.path))))
     if not used:
         report.notes.append("the program sent no request to a documented operation; nothing else was tried")
         return report

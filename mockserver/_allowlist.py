@@ -24,6 +24,8 @@ def _host_of(url: str) -> str | None:
 
 
 def is_loopback(host: str) -> bool:
+    """Return True for ``localhost``, 127.0.0.0/8 and ``::1`` (IPv4-mapped too; brackets and case ignored)."""
+    host = host.strip("[]").lower()
     if host == "localhost":
         return True
     try:

@@ -9,11 +9,11 @@ import argparse
 import contextlib
 import functools
 import gc
-import ipaddress
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._allowlist import is_loopback
 from ._errors import ConfigError
 
 if TYPE_CHECKING:
@@ -239,15 +239,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     with _collector_paused():
         return _main(argv)
@@ -259,7 +250,7 @@ def _main(argv: Sequence[str] | None) -> int:
     from ._process import serve
 
     args = _parser().parse_args(argv)
-    if args.command == "serve" and args.admin_token is None and not args.admin_open and not _is_loopback(args.host):
+    if args.command == "serve" and args.admin_token is None and not args.admin_open and not is_loopback(args.host):
         print(
             f"suno-mock: --host {args.host} is not loopback and the admin API (/_mock: reset, faults, the inspector) "
             "has no token; give --admin-token T, or --admin-open to serve it open anyway",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
@@ -126,12 +126,6 @@ class Lifecycle:
     def statuses(self) -> tuple[str, ...]:
         """Every status of the kind: pending, progress in order, then the failures sorted."""
         return (self.pending, *(step.status for step in self.progress), *sorted(self.failures))
-
-    def scaled(self, factor: float) -> Lifecycle:
-        """These stages with every offset multiplied by ``factor`` (0.1: ten times faster)."""
-        if not math.isfinite(factor) or factor <= 0:
-            raise ValueError(f"Lifecycle.scaled() needs a finite factor > 0, got {factor!r}")
-        return replace(self, progress=tuple(replace(s, offset_s=s.offset_s * factor) for s in self.progress))
 
 
 @dataclass(frozen=True, slots=True)

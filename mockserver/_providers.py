@@ -25,7 +25,6 @@ class Profile:
     """What one reseller does where the documents are silent or disagree."""
 
     name: str
-    base_url: str
     #: Days a finished task's results stay available (music 15 on sunoapi, 14 elsewhere).
     retention_days: float = 14.0
     #: Days a replace-section task's results stay available: 14 on every provider ("Generated files
@@ -98,8 +97,8 @@ class Profile:
         fields = {f.name: f for f in dataclasses.fields(self)}
         changes: dict[str, Any] = {}
         for key, raw in overrides.items():
-            if key not in fields or key in ("name", "base_url"):
-                allowed = ", ".join(sorted(set(fields) - {"name", "base_url"}))
+            if key not in fields or key == "name":
+                allowed = ", ".join(sorted(set(fields) - {"name"}))
                 raise ConfigError(f"unknown profile setting {key!r}; settings are: {allowed}")
             changes[key] = _coerce(key, raw, getattr(self, key))
         profile = dataclasses.replace(self, **changes)
@@ -192,10 +191,9 @@ def _coerce(key: str, raw: str, current: object) -> object:
 
 
 PROFILES: dict[str, Profile] = {
-    "kie": Profile(name="kie", base_url="https://api.kie.ai", webhook_signing=True),
+    "kie": Profile(name="kie", webhook_signing=True),
     "sunoapi": Profile(
         name="sunoapi",
-        base_url="https://api.sunoapi.org",
         retention_days=15.0,
         music_error_callback="null",
         replace_error_callback="null",
@@ -205,12 +203,11 @@ PROFILES: dict[str, Profile] = {
     # api.box runs sunoapi's document set (reference api-family.md 0.5): its callbacks follow sunoapi's.
     "apibox": Profile(
         name="apibox",
-        base_url="https://api.api.box",
         replace_error_callback="empty",
         lyrics_task_key="taskId",
         stems_key="vocal_removal_info",
     ),
-    "apikley": Profile(name="apikley", base_url="https://api.apikley.ru", cover_flag="string"),
+    "apikley": Profile(name="apikley", cover_flag="string"),
 }
 assert tuple(PROFILES) == PROVIDERS
 

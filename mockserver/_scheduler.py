@@ -22,15 +22,14 @@ import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ._clock import ScaledClock, VirtualClock
 from ._redact import summary
 
-__all__ = ["Action", "ActionError", "Callback", "Handle", "Pump", "Scheduler"]
+__all__ = ["ActionError", "Callback", "Pump", "Scheduler"]
 
-Action = Callable[[], Awaitable[None]]
 #: What :meth:`Scheduler.call_at` runs: a coroutine function, or a function that does its
 #: work at once and returns None, or an awaitable for the rest of it.
 Callback = Callable[..., Awaitable[None] | None]
@@ -67,19 +66,6 @@ class ActionError:
     exception: Exception
 
 
-@dataclass(eq=False, slots=True)
-class Handle:
-    """A scheduled action; :meth:`cancel` prevents it from running if it has not started."""
-
-    at: float
-    action: Action
-    cancelled: bool = field(default=False, init=False)
-
-    def cancel(self) -> None:
-        """Do not run this action (no effect once it has started)."""
-        self.cancelled = True
-
-
 # A heap entry: (mock time, sequence number, callback, *arguments).  The sequence number keeps
 # entries due at the same time in the order they were scheduled.  One tuple per entry and
 # nothing else: a store of 100,000 pending tasks should not mean a million objects for the
@@ -102,7 +88,6 @@ class Scheduler:
         self._loop_task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
         self._running: set[asyncio.Task[None]] = set()
-        self._run_handle = self._handle_action  # the callback of every Handle entry
         self.errors: list[ActionError] = []
         #: Deliveries kept in a shared store (None: every entry is on this scheduler's heap).
         self.pump: Pump | None = None
@@ -130,33 +115,25 @@ class Scheduler:
 
     @property
     def pending(self) -> int:
-        """Number of scheduled actions that have neither run nor been cancelled."""
-        return sum(1 for entry in self._heap if not self._cancelled(entry))
+        """Number of scheduled actions that have not run (nor been dropped by :meth:`cancel_pending`)."""
+        return len(self._heap)
 
     def next_at(self) -> float | None:
         """Return the mock time of the earliest pending action, or None if there is none."""
         heap = self._heap
-        while heap and self._cancelled(heap[0]):
-            heapq.heappop(heap)
         return heap[0][0] if heap else None
 
-    def schedule(self, at: float, action: Action) -> Handle:
-        """Run ``action`` at mock time ``at`` (as soon as possible if ``at`` is in the past)."""
-        handle = Handle(at=at, action=action)
-        self.call_at(at, self._run_handle, handle)
-        return handle
-
     def call_at(self, at: float, callback: Callback, *args: Any) -> None:
-        """Call ``callback(*args)`` at mock time ``at`` and await what it returns, if anything.
+        """Call ``callback(*args)`` at mock time ``at`` (as soon as possible if it is in the past).
 
-        The light form of :meth:`schedule`: it cannot be cancelled on its own
-        (:meth:`cancel_pending` drops it), and it stores one tuple: pass a callback made once
+        What the callback returns, if anything, is awaited. An entry cannot be cancelled on its
+        own (:meth:`cancel_pending` drops them all), and it stores one tuple: pass a callback made once
         (e.g. a bound method kept in an attribute), not a closure made per call, so that
         nothing else is allocated per scheduled action.  A plain function that returns None
         costs no task when it runs on a scaled clock.
         """
         if not math.isfinite(at):
-            raise ValueError(f"schedule() needs a finite mock time, got {at!r}")
+            raise ValueError(f"call_at() needs a finite mock time, got {at!r}")
         entry = (at, next(self._sequence), callback, *args)
         heapq.heappush(self._heap, entry)
         if self._wake is not None and self._heap[0] is entry:
@@ -164,9 +141,6 @@ class Scheduler:
 
     def cancel_pending(self) -> None:
         """Drop every action that has not started yet."""
-        for entry in self._heap:
-            if entry[2] is self._run_handle:
-                entry[3].cancel()
         self._heap.clear()
 
     async def advance(self, seconds: float) -> None:
@@ -257,15 +231,6 @@ class Scheduler:
         except Exception as exc:  # no news: the poll goes on
             _log.error("watching the shared store for news failed; polling every %s s", self.poll_s, exc_info=exc)
 
-    async def run_due(self) -> None:
-        """Run, one after the other, every action due at the current mock time (without moving the clock)."""
-        async with self._advance_lock:
-            while (entry := self._pop_due(self._clock.now())) is not None:
-                if (rest := self._call(entry)) is not None:
-                    await self._finish(entry, rest)
-            if self.pump is not None and await self._stored_due(self._clock.now()) is not None:
-                await self._run_pump(self.pump)
-
     def start(self) -> None:
         """Start running due actions in the background (scaled clock only; needs a running event loop)."""
         if not isinstance(self._clock, ScaledClock):
@@ -315,19 +280,12 @@ class Scheduler:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _cancelled(self, entry: _Entry) -> bool:
-        return entry[2] is self._run_handle and bool(entry[3].cancelled)
-
     def _pop_due(self, until: float) -> _Entry | None:
         """Remove and return the earliest pending entry due at or before ``until``."""
         at = self.next_at()
         if at is None or at > until:
             return None
         return heapq.heappop(self._heap)
-
-    @staticmethod
-    def _handle_action(handle: Handle) -> Awaitable[None]:
-        return handle.action()
 
     def _call(self, entry: _Entry) -> Awaitable[None] | None:
         """Call the entry's callback; return what is left to await (None when it is done)."""
@@ -354,8 +312,7 @@ class Scheduler:
 
     def _failed(self, entry: _Entry, exc: Exception) -> None:
         # names only (redact.summary): a task's repr would print its API key and request body
-        what = [entry[3].action] if entry[2] is self._run_handle else [entry[2], *entry[3:]]
-        shown = f"{summary(what[0])}({', '.join(map(summary, what[1:]))})"
+        shown = f"{summary(entry[2])}({', '.join(map(summary, entry[3:]))})"
         _log.error("scheduled action %s failed at mock time %s", shown, self._clock.now(), exc_info=exc)
         self.errors.append(ActionError(at=self._clock.now(), exception=exc))
 

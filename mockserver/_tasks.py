@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._envelope import compact_json
-from ._errors import ConfigError, Invalid, NotFound
+from ._errors import ConfigError, Invalid
 from ._faults import TaskFaults
 from ._ids import RandomSource
 from ._kind import JobKind, Snapshot
@@ -99,13 +99,6 @@ class Tasks:
 
     def track(self, track_id: str) -> Track | None:
         return self.store.tracks.get(track_id)
-
-    def require(self, task_id: str, field: str = "taskId") -> Task:
-        """The task, or :class:`NotFound` naming the field."""
-        task = self.store.tasks.get(task_id)
-        if task is None:
-            raise NotFound(f"{field}: no such task ({task_id!r}); use the taskId a creating call returned")
-        return task
 
     # status --------------------------------------------------------------------------------
     def status(self, task: Task) -> str:

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mockserver._allowlist import is_allowed
+from mockserver._allowlist import is_allowed, is_loopback
 from mockserver._callback_journal import Attempt, CallbackJournal, CallbackWaitTimeout
 from mockserver._callbacks import CallbackDispatcher, CallbackPolicy
 from mockserver._clock import ScaledClock, VirtualClock
@@ -196,6 +196,12 @@ def test_policies_and_backoff() -> None:
 )
 def test_is_allowed(url: str, allow: frozenset[str], expected: bool) -> None:
     assert is_allowed(url, allow) is expected
+
+
+def test_is_loopback_takes_a_bare_host_as_serve_host_and_the_server_suite_give_it() -> None:
+    loopback = ["localhost", "LocalHost", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "::ffff:127.0.0.1"]
+    remote = ["0.0.0.0", "::", "192.0.2.1", "example.com", "localhost.example.com", ""]
+    assert [is_loopback(host) for host in loopback + remote] == [True] * len(loopback) + [False] * len(remote)
 
 
 def test_sign_uses_task_id_then_task_id_camel_case() -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from mockserver._clock import Clock, ScaledClock, VirtualClock
-from mockserver._scheduler import Action, Scheduler
+from mockserver._scheduler import Scheduler
 
 START = 1_700_000_000.0
 GENEROUS = 10.0  # real seconds to wait for the scaled scheduler; never a timing assertion
+
+Action = Callable[[], Awaitable[None]]
 
 
 def recorder(scheduler: Scheduler, log: list[tuple[str, float]], name: str) -> Action:
@@ -55,7 +58,7 @@ async def test_advance_runs_due_actions_in_time_order_at_their_own_time() -> Non
         ("b2", 20.0),
         ("late", 100.0),
     ]:
-        scheduler.schedule(START + offset, recorder(scheduler, log, name))
+        scheduler.call_at(START + offset, recorder(scheduler, log, name))
 
     await scheduler.advance(50)
 
@@ -81,11 +84,11 @@ async def test_actions_scheduled_by_actions_run_within_the_same_advance() -> Non
         async def action() -> None:
             log.append((f"attempt {attempt}", scheduler.clock.now()))
             if attempt < 4:
-                scheduler.schedule(scheduler.clock.now() + 2.0**attempt, retry(attempt + 1))
+                scheduler.call_at(scheduler.clock.now() + 2.0**attempt, retry(attempt + 1))
 
         return action
 
-    scheduler.schedule(START, retry(1))
+    scheduler.call_at(START, retry(1))
     await scheduler.advance(10)  # attempts at +0, +2, +6; the fourth is due at +14
 
     assert log == [
@@ -106,14 +109,14 @@ async def test_advance_is_deterministic() -> None:
         async def spawn() -> None:
             log.append(("spawn", scheduler.clock.now()))
             for index in range(5):
-                scheduler.schedule(
+                scheduler.call_at(
                     scheduler.clock.now() + 3 - index,
                     recorder(scheduler, log, f"child {index}"),
                 )
 
         for index in range(5):
-            scheduler.schedule(START + index, recorder(scheduler, log, f"root {index}"))
-        scheduler.schedule(START + 2, spawn)
+            scheduler.call_at(START + index, recorder(scheduler, log, f"root {index}"))
+        scheduler.call_at(START + 2, spawn)
         for _ in range(4):
             await scheduler.advance(1.5)
         return log
@@ -126,65 +129,56 @@ async def test_action_scheduled_in_the_past_runs_now_without_moving_the_clock_ba
     scheduler = Scheduler(VirtualClock(START))
     log: list[tuple[str, float]] = []
     await scheduler.advance(10)
-    scheduler.schedule(START + 1, recorder(scheduler, log, "late"))
-    await scheduler.run_due()
+    scheduler.call_at(START + 1, recorder(scheduler, log, "late"))
+    await scheduler.advance(0)
     assert log == [("late", START + 10)]
 
 
 @pytest.mark.asyncio
-async def test_run_due_runs_only_what_is_due_now() -> None:
+async def test_advance_by_zero_runs_only_what_is_due_now() -> None:
     scheduler = Scheduler(VirtualClock(START))
     log: list[tuple[str, float]] = []
-    scheduler.schedule(START, recorder(scheduler, log, "now"))
-    scheduler.schedule(START + 1, recorder(scheduler, log, "later"))
-    await scheduler.run_due()
+    scheduler.call_at(START, recorder(scheduler, log, "now"))
+    scheduler.call_at(START + 1, recorder(scheduler, log, "later"))
+    await scheduler.advance(0)
     assert log == [("now", START)]
-    assert scheduler.clock.now() == START
+    assert (scheduler.clock.now(), scheduler.pending) == (START, 1)
 
 
 @pytest.mark.asyncio
-async def test_cancelled_action_does_not_run() -> None:
-    scheduler = Scheduler(VirtualClock(START))
-    log: list[tuple[str, float]] = []
-    handle = scheduler.schedule(START + 1, recorder(scheduler, log, "cancelled"))
-    scheduler.schedule(START + 2, recorder(scheduler, log, "kept"))
-    handle.cancel()
-    assert scheduler.pending == 1
-    await scheduler.advance(5)
-    assert log == [("kept", START + 2)]
-
-
-@pytest.mark.asyncio
-async def test_call_at_runs_with_its_arguments_in_order_among_scheduled_actions() -> None:
+async def test_call_at_runs_with_its_arguments_in_time_then_scheduling_order() -> None:
     scheduler = Scheduler(VirtualClock(START))
     log: list[tuple[str, float]] = []
 
     async def note(name: str, suffix: int) -> None:
         log.append((f"{name}{suffix}", scheduler.clock.now()))
 
+    def inline(name: str) -> None:  # a plain function runs inline
+        log.append((name, scheduler.clock.now()))
+
     scheduler.call_at(START + 2, note, "call", 2)
-    scheduler.schedule(START + 1, recorder(scheduler, log, "handle1"))
+    scheduler.call_at(START + 1, recorder(scheduler, log, "action1"))
     scheduler.call_at(START + 1, note, "call", 1)
-    scheduler.schedule(START + 2, recorder(scheduler, log, "handle2"))
+    scheduler.call_at(START + 2, inline, "inline2")
     assert (scheduler.pending, scheduler.next_at()) == (4, START + 1)
     await scheduler.advance(5)
-    assert log == [("handle1", START + 1), ("call1", START + 1), ("call2", START + 2), ("handle2", START + 2)]
+    assert log == [("action1", START + 1), ("call1", START + 1), ("call2", START + 2), ("inline2", START + 2)]
     with pytest.raises(ValueError, match="finite"):
         scheduler.call_at(float("inf"), note, "never", 0)
 
 
 @pytest.mark.asyncio
-async def test_cancel_pending_drops_calls_and_cancels_handles() -> None:
+async def test_cancel_pending_drops_every_call() -> None:
     scheduler = Scheduler(VirtualClock(START))
     log: list[tuple[str, float]] = []
 
     async def note(name: str) -> None:
         log.append((name, scheduler.clock.now()))
 
-    handle = scheduler.schedule(START + 1, recorder(scheduler, log, "handle"))
+    scheduler.call_at(START + 1, recorder(scheduler, log, "action"))
     scheduler.call_at(START + 1, note, "call")
     scheduler.cancel_pending()
-    assert (scheduler.pending, handle.cancelled) == (0, True)
+    assert (scheduler.pending, scheduler.next_at()) == (0, None)
     await scheduler.advance(5)
     assert log == []
 
@@ -197,8 +191,8 @@ async def test_failing_action_is_collected_and_does_not_stop_the_others() -> Non
     async def boom() -> None:
         raise RuntimeError("receiver crashed")
 
-    scheduler.schedule(START + 1, boom)
-    scheduler.schedule(START + 2, recorder(scheduler, log, "after"))
+    scheduler.call_at(START + 1, boom)
+    scheduler.call_at(START + 2, recorder(scheduler, log, "after"))
     await scheduler.advance(5)
 
     assert log == [("after", START + 2)]
@@ -226,8 +220,8 @@ async def test_scaled_scheduler_eventually_runs_actions_in_order() -> None:
         done.set()
 
     now = scheduler.clock.now()
-    scheduler.schedule(now + 20, last)
-    scheduler.schedule(now + 10, recorder(scheduler, log, "first"))
+    scheduler.call_at(now + 20, last)
+    scheduler.call_at(now + 10, recorder(scheduler, log, "first"))
     scheduler.start()
     try:
         await asyncio.wait_for(done.wait(), GENEROUS)
@@ -247,11 +241,11 @@ async def test_scaled_scheduler_wakes_early_for_an_earlier_action() -> None:
     async def early() -> None:
         done.set()
 
-    scheduler.schedule(scheduler.clock.now() + 86_400, recorder(scheduler, [], "tomorrow"))
+    scheduler.call_at(scheduler.clock.now() + 86_400, recorder(scheduler, [], "tomorrow"))
     scheduler.start()
     try:
         await asyncio.sleep(0)  # let the loop go to sleep until tomorrow
-        scheduler.schedule(scheduler.clock.now() + 0.01, early)
+        scheduler.call_at(scheduler.clock.now() + 0.01, early)
         await asyncio.wait_for(done.wait(), GENEROUS)
     finally:
         await scheduler.stop()
@@ -275,9 +269,9 @@ async def test_scaled_scheduler_does_not_let_a_stuck_action_block_others() -> No
         done.set()
 
     now = scheduler.clock.now()
-    scheduler.schedule(now, stuck)
-    scheduler.schedule(now + 1, boom)
-    scheduler.schedule(now + 2, other)
+    scheduler.call_at(now, stuck)
+    scheduler.call_at(now + 1, boom)
+    scheduler.call_at(now + 2, other)
     scheduler.start()
     try:
         await asyncio.wait_for(done.wait(), GENEROUS)
@@ -290,7 +284,7 @@ async def test_scaled_scheduler_does_not_let_a_stuck_action_block_others() -> No
 @pytest.mark.asyncio
 async def test_stop_cancels_cleanly_and_keeps_pending_actions() -> None:
     scheduler = Scheduler(ScaledClock(1.0))
-    scheduler.schedule(scheduler.clock.now() + 3600, recorder(scheduler, [], "later"))
+    scheduler.call_at(scheduler.clock.now() + 3600, recorder(scheduler, [], "later"))
     scheduler.start()
     with pytest.raises(RuntimeError, match="already started"):
         scheduler.start()
@@ -308,11 +302,11 @@ async def test_stop_returns_when_a_new_earliest_action_arrives_just_before_it(tu
     # the cancel: the loop ran on and stop() never returned (a CI run hung for 300 s).
     scheduler = Scheduler(ScaledClock(1.0, start=START))
     ran: list[tuple[str, float]] = []
-    scheduler.schedule(START + 3600, recorder(scheduler, ran, "later"))
+    scheduler.call_at(START + 3600, recorder(scheduler, ran, "later"))
     scheduler.start()
     for _ in range(3):
         await asyncio.sleep(0)  # the loop now waits for the entry an hour away
-    scheduler.schedule(START + 1800, recorder(scheduler, ran, "sooner"))
+    scheduler.call_at(START + 1800, recorder(scheduler, ran, "sooner"))
     for _ in range(turns):
         await asyncio.sleep(0)
     await asyncio.wait_for(scheduler.stop(), GENEROUS)

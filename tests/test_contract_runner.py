@@ -7,8 +7,9 @@ import pathlib
 import pytest
 
 from contract._cli import main
+from contract._client_report import KEY, SentRequest, held_name, judge_request, scenarios
 from contract._readiness import Verdict
-from contract._runner import KEY, SentRequest, held_name, judge_request, run_client
+from contract._runner import run_client
 
 CLIENTS = pathlib.Path(__file__).parent / "clients"
 
@@ -102,3 +103,16 @@ def test_a_program_that_reports_a_result_at_first_success_is_flagged_by_the_held
     assert run.verdict is Verdict.EARLY_SUCCESS, early.summary()
     assert "after 7 details read(s), the last FIRST_SUCCESS: the task had not reached SUCCESS" in run.detail
     assert not early.ok and "reported a result before SUCCESS" in early.summary()
+
+
+def test_scenario_names_are_unique_when_two_families_share_a_details_operation() -> None:
+    # music and replace-section are both read through get-music-details: each failure state is tried on
+    # each family's task, and the report must tell the two apart
+    used = ["generate-music", "get-music-details", "replace-section"]
+    names = [s.name for s in scenarios("kie", used)]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    states = [n for n in names if n.startswith("get-music-details: state ")]
+    assert any(n.endswith(" of generate-music") for n in states), states
+    assert any(n.endswith(" of replace-section") for n in states), states
+    only_music = [s.name for s in scenarios("kie", ["generate-music", "get-music-details"])]
+    assert "get-music-details: state GENERATE_AUDIO_FAILED" in only_music, only_music

@@ -105,8 +105,8 @@ def test_create_task_failed_happens_at_submission(lifecycle: Lifecycle) -> None:
 
 def test_replace_failure_at_text_fails_at_complete_time() -> None:
     failure = Failure(Status.SENSITIVE_WORD_ERROR, Stage.TEXT, 400, "sensitive word")
-    schedule = plan(REPLACE.scaled(7 / 60), 0.0, failure)
-    assert schedule.steps == (Step(at=7.0, stage=Stage.ERROR, status=Status.SENSITIVE_WORD_ERROR),)
+    schedule = plan(REPLACE, 0.0, failure)
+    assert schedule.steps == (Step(at=60.0, stage=Stage.ERROR, status=Status.SENSITIVE_WORD_ERROR),)
 
 
 def test_a_silent_step_changes_status_without_a_stage() -> None:
@@ -141,12 +141,6 @@ def test_a_failure_the_kind_does_not_know_is_refused() -> None:
 def test_invalid_lifecycles_are_refused(progress: tuple[Progress, ...], hint: str) -> None:
     with pytest.raises(ValueError, match=hint):
         Lifecycle("bad", progress, FAILURE_STATUSES)
-
-
-def test_scaling() -> None:
-    assert [s.offset_s for s in MUSIC.scaled(0.1).progress] == [2.0, 3.5, 15.0]
-    with pytest.raises(ValueError, match="factor > 0"):
-        MUSIC.scaled(0)
 
 
 def test_schedule_rejects_steps_going_back_in_time() -> None:

@@ -324,8 +324,10 @@ def receiver() -> Iterator[CallbackReceiver]:
 @pytest.fixture
 async def client_for() -> AsyncIterator[Any]:
     clients: list[httpx.AsyncClient] = []
+    apps: dict[int, MockApp] = {}
 
     def make(app: MockApp, headers: Mapping[str, str] = AUTH) -> httpx.AsyncClient:
+        apps[id(app)] = app
         checker = SpecChecker(app.provider)
 
         async def check(response: httpx.Response) -> None:
@@ -344,6 +346,8 @@ async def client_for() -> AsyncIterator[Any]:
     yield make
     for client in clients:
         await client.aclose()
+    for app in apps.values():
+        await app.aclose()  # its callback client's connections, on this test's loop
 
 
 def _body(provider: str, app: MockApp, callback: str | None = None, **changes: Any) -> dict[str, Any]:

@@ -26,7 +26,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     import redis
 
     url = f"{request.getfixturevalue('redis_server')}/15"
-    redis.Redis.from_url(url).flushdb()
+    with redis.Redis.from_url(url) as db:
+        db.flushdb()
     return url
 
 

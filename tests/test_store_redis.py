@@ -72,7 +72,8 @@ def store(redis_server: str) -> str:
     import redis
 
     url = f"{redis_server}/{next(_databases)}"
-    redis.Redis.from_url(url).flushdb()
+    with redis.Redis.from_url(url) as db:
+        db.flushdb()
     return url
 
 
@@ -201,7 +202,8 @@ def test_an_unreachable_redis_a_bad_url_and_a_newer_schema_are_refused(store: st
         create_app(store="redis://127.0.0.1:notaport/0")
     import redis
 
-    redis.Redis.from_url(store).set("suno-mock:kie:value:schema_version", str(SCHEMA_VERSION + 1))
+    with redis.Redis.from_url(store) as db:
+        db.set("suno-mock:kie:value:schema_version", str(SCHEMA_VERSION + 1))
     with pytest.raises(ConfigError, match=f"newer suno-mockkit \\(schema {SCHEMA_VERSION + 1}"):
         create_app(store=store)
 
@@ -227,10 +229,10 @@ def test_on_a_scaled_clock_task_keys_expire_after_retention_and_grace_in_real_ti
     app = create_app(store=store, time_scale=50.0, profile_overrides={"retention_days": "1"}, retention_grace_s=3600.0)
     try:
         task = app.seed_task([30.0])
-        client = redis.Redis.from_url(store)
         expected = (86400 + 3600) / 50 + 60  # real seconds
-        assert expected - 5 < client.ttl(f"suno-mock:kie:task:{task.id}") <= expected
-        assert expected - 5 < client.ttl(f"suno-mock:kie:track:{task.tracks[0].id}") <= expected
+        with redis.Redis.from_url(store) as client:
+            assert expected - 5 < client.ttl(f"suno-mock:kie:task:{task.id}") <= expected
+            assert expected - 5 < client.ttl(f"suno-mock:kie:track:{task.tracks[0].id}") <= expected
     finally:
         app.state.close()
 

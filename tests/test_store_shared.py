@@ -39,7 +39,8 @@ def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     import redis
 
     url = f"{request.getfixturevalue('redis_server')}/13"
-    redis.Redis.from_url(url).flushdb()
+    with redis.Redis.from_url(url) as db:
+        db.flushdb()
     return url
 
 

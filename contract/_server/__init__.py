@@ -3,8 +3,9 @@
 What went where (the old ``contract/_server.py``, split by concept):
 
 - ``config.py``: :class:`SuiteConfig`, what to test and how hard;
-- ``report.py``: :class:`Outcome`, :class:`RuleOutcome`, ``SpendGuard``, :class:`SuiteResult` and its summary;
-- ``receiver.py``: the loopback ``CallbackReceiver`` (``REFUSE``: the paths it refuses on purpose);
+- ``report.py``: :class:`Outcome`, :class:`RuleOutcome`, :class:`SuiteResult` and its summary (the spend
+  guard is ``contract._spend.SpendGuard``, shared with the plugin's live proxy);
+- ``receiver.py``: the loopback ``SuiteReceiver`` (``REFUSE``: the paths it refuses on purpose);
 - ``suite.py``: ``Suite``, the running state every section is a function over: ``send`` (through the
   spend guard), ``judge`` and ``judge_shape`` (the rule oracle), ``record``/``cover``, once-only bookkeeping;
 - ``discovery.py``: ``probe_mock``, ``discover`` (the served operations), ``fixture`` (the finished music task);

@@ -14,7 +14,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
-__all__ = ["HANG", "REFUSE", "CallbackReceiver"]
+__all__ = ["HANG", "REFUSE", "SuiteReceiver"]
 
 #: Callbacks POSTed under this path are refused on purpose (HTTP 500): the sender must retry as documented.
 REFUSE = "/refuse/"
@@ -22,9 +22,13 @@ REFUSE = "/refuse/"
 HANG = "/hang/"
 
 
-class CallbackReceiver:
+class SuiteReceiver:
     """A local HTTP server on 127.0.0.1 that records the callbacks POSTed to it (refusing those under REFUSE,
-    holding those under HANG)."""
+    holding those under HANG).
+
+    Not the mock's :class:`mockserver.CallbackReceiver` (one status and delay for every delivery):
+    this one's answer depends on the path, which is how the suite asks for retries.
+    """
 
     def __init__(self, hold: float = 0.0) -> None:
         self.hold = hold

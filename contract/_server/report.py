@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Outcome", "RuleOutcome", "SpendGuard", "SuiteResult"]
+from .._spend import SpendGuard
+
+__all__ = ["Outcome", "RuleOutcome", "SuiteResult"]
 
 
 @dataclass
@@ -31,26 +33,6 @@ class RuleOutcome:
     @property
     def held(self) -> bool:
         return self.failed == 0
-
-
-@dataclass
-class SpendGuard:
-    """Counts creating calls that may succeed and refuses them past the budget on remote targets."""
-
-    loopback: bool
-    budget: int
-    sent: int = 0
-    withheld: int = 0
-    log: list[str] = field(default_factory=list)
-
-    def allow(self, label: str) -> bool:
-        """Whether a creating call that may succeed may be sent now (and count it if so)."""
-        if not self.loopback and self.sent >= self.budget:
-            self.withheld += 1
-            return False
-        self.sent += 1
-        self.log.append(label)
-        return True
 
 
 @dataclass

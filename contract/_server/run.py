@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from .._checks import CHECKS
 from .._sources import foreign_tracks, past_retention, unknown_tasks
 from . import discovery, lifecycle, sections
 from .config import SuiteConfig
-from .receiver import CallbackReceiver
+from .receiver import SuiteReceiver
 from .report import SuiteResult
 from .suite import Suite
 
@@ -58,16 +57,6 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @contextlib.contextmanager
 def _client(config: SuiteConfig) -> Iterator[httpx.Client]:
     if config.app is not None:
@@ -91,10 +80,12 @@ def suite_session(config: SuiteConfig, operations: tuple[str, ...] | None = None
     exercised; None: the operations the served document declared).
     """
     started = time.monotonic()
-    loopback = config.app is not None or _is_loopback(config.base_url)
+    from mockserver._allowlist import is_loopback  # on use: reading the documents loads no more of the mock
+
+    loopback = config.app is not None or is_loopback(urlsplit(config.base_url).hostname or "")
     with _client(config) as client:
         suite = Suite(config, client, loopback)
-        receiver = CallbackReceiver(hold=config.callback_hold or 0.0) if loopback else None
+        receiver = SuiteReceiver(hold=config.callback_hold or 0.0) if loopback else None
         with receiver if receiver else contextlib.nullcontext():
             suite.receiver = receiver
             discovery.probe_mock(suite)

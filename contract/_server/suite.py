@@ -23,12 +23,13 @@ from .._checking import is_integer
 from .._checks import Exchange, ResponseShapes
 from .._families import Operation, Source, Track
 from .._requests import valid_body, valid_query
+from .._spend import SpendGuard
 from .config import SuiteConfig
-from .report import Outcome, RuleOutcome, SpendGuard
+from .report import Outcome, RuleOutcome
 
 if TYPE_CHECKING:
     from .lifecycle import Expected
-    from .receiver import CallbackReceiver
+    from .receiver import SuiteReceiver
 
 __all__ = ["NO_BODY", "Suite"]
 
@@ -62,7 +63,7 @@ class Suite:
         #: (operation, task or track id) a once-only operation has already been called on.
         self.spent: set[tuple[str, str]] = set()
         self.expected_callbacks: list[Expected] = []
-        self.receiver: CallbackReceiver | None = None
+        self.receiver: SuiteReceiver | None = None
 
     @property
     def task(self) -> Source | None:

@@ -285,6 +285,7 @@ class RedisStore(WriteBehind):
         self.once: MutableMapping[tuple[str, str], str] = _Hash(self, "once", pair=True)
         version = self.set_value_once("schema_version", str(SCHEMA_VERSION).encode())
         if int(version) > SCHEMA_VERSION:
+            self._sync.close()  # a store refused at start-up leaves no connection open
             raise ConfigError(
                 f"store {url}: written by a newer suno-mockkit (schema {int(version)}, this one reads "
                 f"{SCHEMA_VERSION}); upgrade suno-mockkit, or use another database number"

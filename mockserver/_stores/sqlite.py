@@ -382,10 +382,6 @@ class SqliteStore(WriteBehind):
         with self._write() as db:
             db.execute("UPDATE deliveries SET owner = NULL, lease_until = NULL WHERE owner = ?", (owner,))
 
-    def pending_deliveries(self) -> int:
-        row = self._one("SELECT count(*) FROM deliveries", ())
-        return int(row[0]) if row else 0
-
     # shared values ------------------------------------------------------------------------------
     def get_value(self, name: str) -> bytes | None:
         """The value, read once per step of the event loop (the clock is read many times per request)."""

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract import ContractViolation, check_client, suno_router
+from contract._client_report import ClientReport
 from contract._readiness import Verdict
-from contract._runner import ClientReport, run_client
+from contract._runner import run_client
 
 from . import httpx_async, httpx_sync, requests_client
 
