@@ -78,6 +78,7 @@ class SunoMock:
         self.token = setup.token
         self._host = host
         self._expect_rejections = setup.expect_rejections
+        self._poll_step = setup.poll_step
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
         self._router: SunoRouter | None = None

@@ -255,7 +255,7 @@ def suno_respx(suno_mock: SunoMock) -> Iterator[SunoRouter]:
         suno_mock.provider,
         suno_mock._routed(),
         strict=not suno_mock._expect_rejections,
-        poll_step=suno_mock._setup.poll_step,
+        poll_step=suno_mock._poll_step,
     )
     for host in ("127.0.0.1", "localhost", "::1"):
         router.route(host=host).pass_through()
