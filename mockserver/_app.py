@@ -173,9 +173,12 @@ class MockApp:
         return status
 
     async def aclose(self) -> None:
-        """Stop the background clock and close the callback client."""
+        """Stop the background clock, close the callback client and the store (its connections on this loop first)."""
         await self.state.scheduler.stop()
         await self.state.dispatcher.aclose()
+        shared = self.state.store.shared
+        if shared is not None:
+            await shared.disconnect()
         self.state.close()
 
     def seed_task(

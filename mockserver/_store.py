@@ -208,6 +208,10 @@ class SharedState(Protocol):
         """Call ``changed(topic)`` for every change published by any process (this one too); runs until cancelled."""
         ...
 
+    async def disconnect(self) -> None:
+        """Close the connections opened on the running event loop (before that loop ends: they belong to it)."""
+        ...
+
     # journals ------------------------------------------------------------------------------
     def journal_add(self, journal: str, record: bytes, keep: int) -> None:
         """Append one record to ``journal``, keeping the latest ``keep``."""

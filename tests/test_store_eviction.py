@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +31,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-def _app(store: str, **settings: Any) -> Iterator[MockApp]:
+async def _app(store: str, **settings: Any) -> AsyncIterator[MockApp]:
     app = create_app(virtual_clock=True, store=store, **settings)
     try:
         yield app
     finally:
-        app.state.close()
+        await app.aclose()  # on the test's loop: a Redis store's asyncio connections belong to it
 
 
 async def test_files_go_after_retention_and_the_record_after_the_grace(store: str) -> None:
-    for app in _app(store, profile_overrides={"retention_days": "1"}, retention_grace_s=3600.0):
+    async for app in _app(store, profile_overrides={"retention_days": "1"}, retention_grace_s=3600.0):
         seeded = app.seed_task([30.0])
         track = seeded.tracks[0].id
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
@@ -61,7 +61,7 @@ async def test_files_go_after_retention_and_the_record_after_the_grace(store: st
 
 
 async def test_max_tasks_forgets_the_oldest_made_first(store: str) -> None:
-    for app in _app(store, max_tasks=5):
+    async for app in _app(store, max_tasks=5):
         made = []
         for _ in range(8):
             made.append(app.seed_task([30.0]).id)
@@ -73,7 +73,7 @@ async def test_max_tasks_forgets_the_oldest_made_first(store: str) -> None:
 
 
 async def test_tasks_are_swept_as_they_are_added(store: str) -> None:
-    for app in _app(store, max_tasks=10, profile_overrides={"retention_days": "1"}, retention_grace_s=0.0):
+    async for app in _app(store, max_tasks=10, profile_overrides={"retention_days": "1"}, retention_grace_s=0.0):
         old = app.seed_task([30.0]).id
         await app.advance(DAY + 1)
         for _ in range(1024):  # the longest sweep interval (memory: 1024 tasks; shared stores: 64)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +45,15 @@ def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def pair(shared_store: str) -> Iterator[tuple[MockApp, MockApp]]:
+async def pair(shared_store: str) -> AsyncIterator[tuple[MockApp, MockApp]]:
     a = create_app(store=shared_store, virtual_clock=True, credits=1, credits_per_task=1)
     b = create_app(store=shared_store, virtual_clock=True, credits=1, credits_per_task=1)
     try:
         yield a, b
     finally:
-        a.state.close()
-        b.state.close()
+        # on the loop the tests ran on: a Redis store's asyncio connections belong to it
+        await a.aclose()
+        await b.aclose()
 
 
 class _Proxy:

@@ -390,6 +390,12 @@ class RedisStore(WriteBehind):
         for start in range(0, len(batch), 1000):
             self._sync.delete(*batch[start : start + 1000])
 
+    async def disconnect(self) -> None:
+        client, loop = self._async, self._async_loop
+        if client is not None and loop is asyncio.get_running_loop():
+            self._async = None
+            await client.aclose()
+
     def close(self) -> None:
         with contextlib.suppress(redis.RedisError):
             self.flush()

@@ -333,6 +333,9 @@ class SqliteStore(WriteBehind):
             db.execute("DELETE FROM meta WHERE name LIKE 'journal.%'")
             db.execute("COMMIT")
 
+    async def disconnect(self) -> None:
+        """Nothing to do: the connection is a plain sqlite3 one, closed by :meth:`close`."""
+
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self.flush()
