@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .._server import SuiteConfig, SuiteResult, run_server_suite, suite_session
 from .._server.discovery import discover, fixture
 from .._sources import past_retention
 from .mutants import MUTANTS, Mutation
-from .wrappers import CALLBACK_HOLD, TOKEN, mock
+from .wrappers import CALLBACK_HOLD, TOKEN, VirtualTime, mock
 
 __all__ = ["MutantOutcome", "SelftestReport", "baseline_failures", "run_mutant", "run_selftest", "suite_result"]
 
@@ -56,27 +57,39 @@ class SelftestReport:
         return "\n".join(lines)
 
 
+def _config(provider: str, app: Any, max_examples: int, callback_wait: float, *, hold: bool) -> SuiteConfig:
+    """A suite config over ``app`` (the mock on its virtual clock, wrapped or not) whose every wait
+    moves the mock's clock instead of real time (:class:`VirtualTime`); ``hold`` turns the
+    receiver-timeout probe on (the mock waits out each receiver timeout: some seconds per family)."""
+    waits = VirtualTime(app)
+    return SuiteConfig(
+        provider=provider,
+        token=TOKEN,
+        app=waits,
+        sleep=waits.sleep,
+        clock=waits.clock,
+        max_examples=max_examples,
+        callback_wait=callback_wait,
+        callback_hold=CALLBACK_HOLD if hold else None,
+    )
+
+
 def suite_result(name: str, max_examples: int = 3, callback_wait: float = 5.0) -> SuiteResult:
-    """The server suite's result against one mutant."""
+    """The server suite's result against one mutant, on the mock's virtual clock.
+
+    No real time passes while the suite waits: each of its polls moves the mock's clock, so a
+    lifecycle mutant is read at every stage, not only when a real-time poll happens to land there.
+    """
     mutation = MUTANTS[name]
+    app = mutation.wrap(mock(mutation.provider, virtual_clock=True))
     if mutation.virtual:
-        app = mutation.wrap(mock(mutation.provider, virtual_clock=True))
         with suite_session(SuiteConfig(provider=mutation.provider, token=TOKEN, app=app)) as session:
             discover(session.suite)
             fixture(session.suite)
             past_retention(session.suite)
         assert session.result is not None
         return session.result
-    app = mutation.wrap(mock(mutation.provider))
-    config = SuiteConfig(
-        provider=mutation.provider,
-        token=TOKEN,
-        app=app,
-        max_examples=max_examples,
-        callback_wait=callback_wait,
-        callback_hold=CALLBACK_HOLD,
-    )
-    return run_server_suite(config)
+    return run_server_suite(_config(mutation.provider, app, max_examples, callback_wait, hold=mutation.hold))
 
 
 def run_mutant(name: str, max_examples: int = 3, baseline: frozenset[tuple[str, str]] = frozenset()) -> MutantOutcome:
@@ -99,17 +112,12 @@ def run_mutant(name: str, max_examples: int = 3, baseline: frozenset[tuple[str, 
 
 
 def baseline_failures(provider: str, max_examples: int = 3) -> SuiteResult:
-    """The suite against the unmutated mock (what fails here cannot catch a mutant)."""
-    app = mock(provider)
-    config = SuiteConfig(
-        provider=provider,
-        token=TOKEN,
-        app=app,
-        max_examples=max_examples,
-        callback_wait=5.0,
-        callback_hold=CALLBACK_HOLD,
-    )
-    return run_server_suite(config)
+    """The suite against the unmutated mock (what fails here cannot catch a mutant), as the mutants run.
+
+    The receiver-timeout probe runs here too, so that what it finds failing is excused for the
+    mutants that run it.
+    """
+    return run_server_suite(_config(provider, mock(provider, virtual_clock=True), max_examples, 5.0, hold=True))
 
 
 def run_selftest(
