@@ -427,11 +427,7 @@ class SunoRouter(KindAwareRouter):
         """
         wanted = rule.next_status(operation_id)
         status = next(
-            (
-                s
-                for f in families.reading(operation_id)
-                if (s := f.status_for(self.provider)) is not None and not s.in_code
-            ),
+            (s for f in families.reading(operation_id) if (s := f.forceable_status(self.provider)) is not None),
             None,
         )
         if status is not None and 0 <= status.rank(wanted) < len(status.order):

@@ -224,9 +224,9 @@ def scenarios(provider: str, used: Sequence[str]) -> list[ClientScenario]:
     for details in dict.fromkeys(op for op in used if families.reading(op)):
         polled = []
         for family in families.reading(details):
-            status = family.status_for(provider)
+            status = family.forceable_status(provider)
             creating = [o.id for o in family.creating if o.id in used]
-            if status is not None and not status.in_code and creating:
+            if status is not None and creating:
                 polled.append((status, creating))
         for status, creating in polled:
             # two families read through one details operation (music and replace-section): say whose task fails

@@ -146,7 +146,7 @@ def _details_for(provider: str, statuses: tuple[Any, ...], operation: str | None
 def _states(provider: str, details: str) -> list[Any]:
     out: list[Any] = []
     for family in families.reading(details):
-        status = family.status_for(provider)
-        if status is not None and not status.in_code:  # a status in the top-level code is not a forced state
+        status = family.forceable_status(provider)
+        if status is not None:
             out += [v for v in (*status.order, *status.failures) if v not in out]
     return out

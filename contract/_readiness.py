@@ -290,8 +290,8 @@ def check_client(
                 scenarios.append(Scenario(name, False, op, code, http_status))
     for details in dict.fromkeys(op for op in used if families.reading(op)):
         for family in families.reading(details):
-            status = family.status_for(provider)
-            if status is None or status.in_code:  # a status in the top-level code is not a forced state
+            status = family.forceable_status(provider)
+            if status is None:
                 continue
             for failure in status.failures:
                 name = f"task state {failure}" if details == _DETAILS else f"{details}: state {failure}"

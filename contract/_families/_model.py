@@ -480,6 +480,11 @@ class Family:
     def status_for(self, provider: str) -> Status | None:
         return self.status_by_provider.get(provider, self.status)
 
+    def forceable_status(self, provider: str) -> Status | None:
+        """The status a forced answer or an injected outcome can set (None: none, or it is the top-level code)."""
+        status = self.status_for(provider)
+        return None if status is None or status.in_code else status
+
     def created_id(self, answer: Any) -> str | None:
         """The task id a creating answer gives (None: none, or not a non-empty string)."""
         value = value_at(answer, self.created_id_at)
