@@ -10,7 +10,7 @@ against ``suno_mock`` (in-process), ``suno_server`` (real loopback HTTP) and ``s
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,16 +131,20 @@ class Setup:
 
 
 @pytest.fixture(params=["suno_mock", "suno_server", "suno_respx"])
-def setup(request: pytest.FixtureRequest) -> Setup:
+def setup(request: pytest.FixtureRequest) -> Iterator[Setup]:
     if request.param == "suno_mock":
         mock = request.getfixturevalue("suno_mock")
-        return Setup(SongClient("key", http=mock.client, sleep=mock.advance), mock)
+        yield Setup(SongClient("key", http=mock.client, sleep=mock.advance), mock)  # the fixture's client: it closes it
+        return
     if request.param == "suno_server":
         server = request.getfixturevalue("suno_server")
-        return Setup(SongClient(server.token, base_url=server.url, sleep=server.advance), server)
-    request.getfixturevalue("suno_respx")
-    mock = request.getfixturevalue("suno_mock")
-    return Setup(SongClient("key", sleep=mock.advance), mock)  # the client as shipped: https://api.kie.ai
+        songs, target = SongClient(server.token, base_url=server.url, sleep=server.advance), server
+    else:
+        request.getfixturevalue("suno_respx")
+        target = request.getfixturevalue("suno_mock")
+        songs = SongClient("key", sleep=target.advance)  # the client as shipped: https://api.kie.ai
+    with songs.http:  # a client of the test's own: closed here, not left to the collector
+        yield Setup(songs, target)
 
 
 def test_generate_poll_replace_section_with_callbacks(setup: Setup, callback_receiver: CallbackReceiver) -> None:
@@ -183,11 +187,14 @@ async def test_async_application_code_waits_without_blocking(
     else:
         songs = AsyncSongClient("key", http=mock.async_client, sleep=mock.advance_async)
 
-    task_id = await songs.generate("a song about the sea", callback_url=f"{callback_receiver.url}/hook")
-    record = await songs.wait(task_id)
+    try:
+        task_id = await songs.generate("a song about the sea", callback_url=f"{callback_receiver.url}/hook")
+        record = await songs.wait(task_id)
+    finally:
+        if fixture != "suno_mock":  # the fixture's own client is closed by the fixture
+            await songs.http.aclose()
 
     assert record["status"] == "SUCCESS"
     attempt = await mock.wait_for_callback_async(task_id, "complete")
     assert attempt.delivered
     assert [c.stage for c in callback_receiver.received] == ["text", "first", "complete"]
-    await songs.http.aclose()
